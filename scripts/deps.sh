@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the Debian packages drover needs to build, test and run its examples.
+# Only what is missing is installed; a machine that has everything does nothing.
+set -eu
+PKGS="cmake g++ make pkg-config libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev \
+libcli11-dev libfmt-dev libgtest-dev libxxhash-dev python3 python3-sklearn python3-numpy \
+snakemake sqlite3"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "drover: installing Debian packages:$missing"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing

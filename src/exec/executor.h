@@ -1,0 +1,99 @@
+// The executor interface: where attempts run. The engine (one thread) calls these;
+// implementations are not thread-safe. `local` runs processes on this machine; later
+// executors (Slurm, pilot workers) plug in behind the same calls, so nothing here
+// assumes that an attempt is a child of this process.
+//
+// Every attempt runs under the job wrapper (tools/drover_job.cc) inside its job
+// directory. The wrapper holds an exclusive flock on JOBDIR/lock while the attempt
+// runs and, when the command ends, writes JOBDIR/status.json atomically (write to a
+// temporary file, then rename). That file, not the executor's memory, is the record
+// of how the attempt ended, so completions survive a crash of drover.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "spec/workflow.h"
+#include "util/status.h"
+
+namespace drover {
+
+// One attempt to start. The job directory exists and holds `command.sh`.
+struct LaunchRequest {
+  int64_t attempt_id = 0;         // the engine's token; reported back in Completion
+  std::string job_dir;            // absolute
+  std::vector<std::string> env;   // "NAME=value", added to drover's own environment
+  Resources resources;            // for executors that allocate (Slurm); local ignores
+  double walltime_s = 0;          // 0: none. Then SIGTERM, grace_s, SIGKILL.
+  double grace_s = 10;
+};
+
+// What the wrapper recorded in status.json when the command ended.
+struct JobStatus {
+  int exit_code = -1;             // the command's exit code; -1 when killed by a signal
+  int term_signal = 0;            // the signal that ended it, 0 if it exited
+  bool walltime_exceeded = false; // the wrapper stopped it at its walltime
+  bool cancelled = false;         // the wrapper stopped it because it was asked to
+  double started = 0;             // unix time, seconds
+  double ended = 0;
+  double user_s = 0;
+  double sys_s = 0;
+  int64_t max_rss_kb = 0;
+  std::string host;
+};
+
+// Parses status.json. Missing file: NotFound. Truncated or malformed: Corrupt, with
+// a message that names the file.
+Result<JobStatus> ReadStatusFile(const std::string& path);
+// Serialises in the format ReadStatusFile reads (used by the wrapper and tests).
+std::string FormatStatus(const JobStatus& s);
+
+// How an attempt ended, as the executor learned it.
+struct Completion {
+  int64_t attempt_id = 0;
+  bool has_status = false;        // status.json was read
+  JobStatus status;               // valid when has_status
+  std::string error;              // when !has_status: why ("lost: ...", "corrupt ...")
+};
+
+enum class AdoptResult {
+  kRunning,    // still running; its completion will come from Wait()
+  kFinished,   // ended while drover was away; *done is filled
+  kGone,       // not running and left no status: the attempt is lost
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual std::string name() const = 0;
+
+  // Starts an attempt; fills *handle (local: the wrapper's pid) for the engine to
+  // record so that a later drover can adopt it. An error fails this attempt only.
+  virtual Status Submit(const LaunchRequest& req, std::string* handle) = 0;
+
+  // Re-attaches to an attempt started by an earlier drover process.
+  virtual AdoptResult Adopt(int64_t attempt_id, const std::string& job_dir,
+                            const std::string& handle, Completion* done) = 0;
+
+  // Waits up to timeout_ms for completions and appends them to *out. Returns early
+  // when something completed or a signal (SIGINT, SIGTERM) arrived; see
+  // util/signals.h for how the engine learns about the latter.
+  virtual void Wait(int timeout_ms, std::vector<Completion>* out) = 0;
+
+  // Asks one attempt to stop (SIGTERM to its process group, SIGKILL after its grace
+  // period, done by the wrapper). Its completion still arrives through Wait().
+  virtual void Cancel(int64_t attempt_id) = 0;
+  // Kills every attempt's process group at once with SIGKILL (second Ctrl-C).
+  virtual void KillAll() = 0;
+
+  // Attempts started or adopted and not yet reported complete.
+  virtual size_t running() const = 0;
+};
+
+// Runs attempts as processes on this machine. `wrapper_path` is the drover-job
+// binary. Blocks SIGCHLD for the calling thread (signals are taken inside Wait).
+std::unique_ptr<Executor> NewLocalExecutor(const std::string& wrapper_path);
+
+}  // namespace drover

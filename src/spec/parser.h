@@ -1,0 +1,36 @@
+// Loading a workflow file: YAML -> validated Workflow.
+//
+// Every error is reported as
+//   FILE:LINE:COL: error: WHAT. HOW TO FIX (when there is something useful to say)
+//     <the offending source line>
+//     <spaces>^
+// and Load returns no Workflow at all when anything is wrong (nothing half-loaded).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "spec/workflow.h"
+#include "util/status.h"
+
+namespace drover {
+
+// Reads and validates the workflow file at `path`. `overrides` are `--set` values,
+// each "axis=v1,v2,..." replacing that axis's values (an unknown axis is an error).
+Result<Workflow> LoadWorkflow(const std::string& path,
+                              const std::vector<std::string>& overrides = {});
+
+// Same, from text already in memory; `path` is used for messages and Workflow::dir.
+Result<Workflow> ParseWorkflow(const std::string& text, const std::string& path,
+                               const std::vector<std::string>& overrides = {});
+
+// Formats a located error in the style above. `source` is the whole file text.
+std::string FormatLocated(const SourceLoc& loc, const std::string& message,
+                          const std::string& source);
+
+// "30m", "1h30m", "90s", "2h", "45" (seconds), "1:30:00", "2-00:00:00" -> seconds.
+Result<double> ParseDuration(const std::string& text);
+// "2G", "512M", "1.5GiB", "100k", "1024" (bytes) -> bytes.
+Result<int64_t> ParseMemory(const std::string& text);
+
+}  // namespace drover

@@ -1,0 +1,96 @@
+// The validated in-memory form of a workflow file. Produced by spec::Load (parser.h);
+// consumed by plan/. Plain values, no behaviour; every element keeps the location it
+// came from so later stages can report errors as file:line:col.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace drover {
+
+// A place in a workflow file, 1-based. line == 0 means "unknown".
+struct SourceLoc {
+  std::string file;
+  int line = 0;
+  int col = 0;
+};
+
+// A named list of values; a step runs once per combination of the axes it names.
+// Values are kept as the strings the user wrote (YAML scalars): 0.1 stays "0.1".
+struct Axis {
+  std::string name;
+  std::vector<std::string> values;
+  SourceLoc loc;
+};
+
+struct Resources {
+  double cpus = 1;            // > 0; fractions allowed
+  int64_t memory_bytes = 0;   // 0: not declared
+  int gpus = 0;               // >= 0
+  double walltime_s = 0;      // 0: no limit
+};
+
+struct RetryPolicy {
+  int retries = 0;           // extra attempts after a failure
+  double backoff_s = 0;      // delay before the first retry
+  double factor = 2.0;       // each further retry waits factor times longer
+  int max_requeues = 100;    // exit 85 ("checkpointed, run me again") at most this often
+};
+
+// One step of the workflow: a command template run once per point of its axes.
+struct Step {
+  std::string name;
+  SourceLoc loc;                      // of the step's key
+  std::vector<std::string> over;      // axis names, in the order written
+  std::string run;                    // the command template (see spec/template.h)
+  SourceLoc run_loc;                  // where the template's first character is
+  bool run_is_block = false;          // written as a YAML block scalar (| or >)
+  std::vector<std::string> outputs;   // paths relative to the job's directory
+  std::vector<std::string> inputs;    // external files or globs, relative to Workflow::dir
+  std::vector<std::string> after;     // explicit dependencies on other steps
+  Resources resources;
+  RetryPolicy retry;
+  std::vector<std::pair<std::string, std::string>> env;  // values may use {axis}
+  int priority = 0;                   // higher runs first
+  double grace_s = 10;                // SIGTERM -> SIGKILL delay on walltime/cancel
+  std::string executor = "local";
+};
+
+// The report: section; also the arguments of `drover table`.
+struct TableSpec {
+  std::vector<std::string> rows;
+  std::vector<std::string> cols;
+  std::string value;                  // metric name
+  std::string agg = "mean";           // mean | max | min | last
+  std::string format = "markdown";    // text | markdown | csv
+  std::string step;                   // only jobs of this step ("" = all)
+  std::string path;                   // file to write, relative to Workflow::dir ("" = none)
+  int precision = 4;
+};
+
+struct Workflow {
+  std::string name;
+  std::string path;                   // absolute path of the YAML file
+  std::string dir;                    // absolute folder of the YAML file
+  std::vector<Axis> axes;             // in the order written
+  std::vector<Step> steps;            // in the order written
+  std::vector<std::pair<std::string, std::string>> env;  // for every step
+  std::optional<TableSpec> report;
+
+  const Axis* FindAxis(const std::string& n) const {
+    for (const auto& a : axes)
+      if (a.name == n) return &a;
+    return nullptr;
+  }
+  const Step* FindStep(const std::string& n) const {
+    for (const auto& s : steps)
+      if (s.name == n) return &s;
+    return nullptr;
+  }
+};
+
+}  // namespace drover
