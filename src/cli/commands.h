@@ -1,0 +1,44 @@
+// The drover command's subcommands. Each returns the process exit code:
+// 0 success, 1 a job failed (or a query found nothing), 2 bad input, 130 interrupted.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace drover::cli {
+
+struct GlobalOptions {
+  std::string store_dir;  // --store; "" = nearest .drover above the current folder, or here
+};
+
+struct RunArgs {
+  std::string workflow = "drover.yaml";
+  std::vector<std::string> sets;
+  std::vector<std::string> force;
+  int jobs = 0;
+  double cpus = 0;
+  std::string memory;
+  std::string gpus;     // "2" or "0,3"
+  bool fail_fast = false;
+  bool dry_run = false;
+  bool quiet = false;
+  bool plan_only = false;  // `drover plan`: plan and store the jobs, run nothing
+};
+
+struct TableArgs {
+  std::string rows, cols, value, agg = "mean", format = "text", step, workflow;
+  int precision = 4;
+};
+
+int Run(const GlobalOptions& g, const RunArgs& a);
+int StatusCmd(const GlobalOptions& g, const std::string& workflow);
+int Jobs(const GlobalOptions& g, const std::string& step, const std::string& state);
+int Show(const GlobalOptions& g, const std::string& job);
+int Logs(const GlobalOptions& g, const std::string& job, bool stderr_only, bool stdout_only);
+int TableCmd(const GlobalOptions& g, const TableArgs& a);
+
+// Finds the store root for commands that read it.
+std::string StoreRoot(const GlobalOptions& g);
+
+}  // namespace drover::cli

@@ -1,0 +1,71 @@
+// drover: the command line. A thin layer: parses arguments, calls cli/commands.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace drover::cli;
+  CLI::App app{"drover: sweeps, HPO and pipelines of ML jobs, planned, reused and run"};
+  app.require_subcommand(1);
+  GlobalOptions g;
+  app.add_option("--store", g.store_dir,
+                 "folder holding .drover/ (default: nearest above the current folder)");
+
+  RunArgs ra;
+  auto* run = app.add_subcommand("run", "plan the workflow, reuse what is done, run the rest");
+  auto* plan = app.add_subcommand("plan", "plan the workflow and record its jobs; run nothing");
+  for (auto* sc : {run, plan}) {
+    sc->add_option("workflow", ra.workflow, "the workflow file")->capture_default_str();
+    sc->add_option("--set", ra.sets, "replace an axis's values: --set seed=1,2,3");
+  }
+  run->add_option("-j,--jobs", ra.jobs, "jobs at once (default: CPUs)");
+  run->add_option("--cpus", ra.cpus, "CPUs jobs may use (default: all)");
+  run->add_option("--memory", ra.memory, "memory jobs may use, e.g. 16G (default: all)");
+  run->add_option("--gpus", ra.gpus, "GPUs: a count (ids 0..N-1) or ids like 0,3");
+  run->add_option("--force", ra.force, "rerun this step and what depends on it");
+  run->add_flag("--fail-fast", ra.fail_fast, "stop at the first failed job");
+  run->add_flag("-n,--dry-run", ra.dry_run, "print what would run and what is reused");
+  run->add_flag("-q,--quiet", ra.quiet, "no per-job lines when not on a terminal");
+
+  std::string workflow;
+  auto* status = app.add_subcommand("status", "the latest run: done, failed, running, reused");
+  status->add_option("--workflow", workflow, "a workflow's name (default: the latest run)");
+
+  std::string step, state;
+  auto* jobs = app.add_subcommand("jobs", "list the jobs of the latest run");
+  jobs->add_option("--step", step, "only this step");
+  jobs->add_option("--state", state, "pending|running|succeeded|failed|skipped|cancelled");
+
+  std::string job;
+  auto* show = app.add_subcommand("show", "one job: command, parameters, attempts, metrics");
+  show->add_option("job", job, "name, id or key")->required();
+  bool only_err = false, only_out = false;
+  auto* logs = app.add_subcommand("logs", "one job's stdout and stderr");
+  logs->add_option("job", job, "name, id or key")->required();
+  logs->add_flag("--stderr", only_err, "only stderr");
+  logs->add_flag("--stdout", only_out, "only stdout");
+
+  TableArgs ta;
+  auto* table = app.add_subcommand("table", "a results table: a metric over the axes");
+  table->add_option("--rows", ta.rows, "axes down the side, comma-separated")->required();
+  table->add_option("--cols", ta.cols, "axes across, comma-separated");
+  table->add_option("--value", ta.value, "the metric")->required();
+  table->add_option("--agg", ta.agg, "mean|max|min|last over jobs in a cell")->capture_default_str();
+  table->add_option("--format", ta.format, "text|markdown|csv")->capture_default_str();
+  table->add_option("--step", ta.step, "only jobs of this step");
+  table->add_option("--precision", ta.precision, "digits after the point")->capture_default_str();
+  table->add_option("--workflow", ta.workflow, "a workflow's name (default: the latest run)");
+
+  CLI11_PARSE(app, argc, argv);
+  if (*run) return Run(g, ra);
+  if (*plan) {
+    ra.plan_only = true;
+    return Run(g, ra);
+  }
+  if (*status) return StatusCmd(g, workflow);
+  if (*jobs) return Jobs(g, step, state);
+  if (*show) return Show(g, job);
+  if (*logs) return Logs(g, job, only_err, only_out);
+  if (*table) return TableCmd(g, ta);
+  return 2;
+}

@@ -1,0 +1,179 @@
+// The commands that read the store: status, jobs, show, logs, table.
+#include <cstdio>
+#include <fmt/format.h>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "report/table.h"
+#include "store/store.h"
+#include "util/fs.h"
+
+namespace drover::cli {
+namespace {
+
+int Fail(const Status& st) {
+  std::fprintf(stderr, "drover: %s\n", st.message().c_str());
+  return st.code() == Code::kInvalid || st.code() == Code::kNotFound ? 2 : 1;
+}
+
+// Opens the store and finds the latest run (of `workflow` if given).
+Status Latest(const GlobalOptions& g, const std::string& workflow,
+              std::unique_ptr<Store>* store, RunRecord* run) {
+  std::string root = StoreRoot(g);
+  if (!PathExists(root + "/.drover/drover.db"))
+    return Status::NotFound("no drover store in " + root +
+                            " or above: run `drover run` first, or pass --store DIR");
+  auto s = OpenSqliteStore(root);
+  if (!s.ok()) return s.status();
+  auto r = (*s)->LatestRun(workflow);
+  if (!r.ok()) return r.status();
+  if (!*r)
+    return Status::NotFound(workflow.empty() ? "no run recorded yet"
+                                             : "no run of workflow '" + workflow + "'");
+  *store = std::move(*s);
+  *run = **r;
+  return Status::Ok();
+}
+
+std::vector<std::string> Split(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (!s.empty() && start <= s.size()) {
+    size_t c = s.find(',', start);
+    std::string part = s.substr(start, c == std::string::npos ? c : c - start);
+    if (!part.empty()) out.push_back(part);
+    if (c == std::string::npos) break;
+    start = c + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+int StatusCmd(const GlobalOptions& g, const std::string& workflow) {
+  std::unique_ptr<Store> store;
+  RunRecord run;
+  Status st = Latest(g, workflow, &store, &run);
+  if (!st.ok()) return Fail(st);
+  auto jobs = store->JobsOfRun(run.id, "", std::nullopt);
+  if (!jobs.ok()) return Fail(jobs.status());
+  std::map<std::string, std::map<std::string, int>> by_step;
+  std::vector<std::string> order;
+  for (const JobRow& j : *jobs) {
+    if (!by_step.count(j.rec.step)) order.push_back(j.rec.step);
+    ++by_step[j.rec.step][JobStateName(j.state)];
+  }
+  std::printf("workflow %s, run %lld: %s\n", run.workflow.c_str(),
+              static_cast<long long>(run.id), run.state.c_str());
+  const char* cols[] = {"succeeded", "running", "pending", "failed", "skipped", "cancelled"};
+  std::printf("%-20s", "step");
+  for (const char* c : cols) std::printf(" %10s", c);
+  std::printf("\n");
+  for (const std::string& s : order) {
+    std::printf("%-20s", s.c_str());
+    for (const char* c : cols) std::printf(" %10d", by_step[s][c]);
+    std::printf("\n");
+  }
+  auto summary = nlohmann::json::parse(run.summary_json, nullptr, false);
+  if (summary.is_object() && summary.contains("reused"))
+    std::printf("last run: %d ran, %d reused, %d failed\n", summary.value("ran", 0),
+                summary.value("reused", 0), summary.value("failed", 0));
+  return 0;
+}
+
+int Jobs(const GlobalOptions& g, const std::string& step, const std::string& state) {
+  std::unique_ptr<Store> store;
+  RunRecord run;
+  Status st = Latest(g, "", &store, &run);
+  if (!st.ok()) return Fail(st);
+  std::optional<JobState> want;
+  if (!state.empty()) {
+    want = ParseJobState(state);
+    if (!want) return Fail(Status::Invalid("--state " + state + ": use pending, running, "
+                                           "succeeded, failed, skipped or cancelled"));
+  }
+  auto jobs = store->JobsOfRun(run.id, step, want);
+  if (!jobs.ok()) return Fail(jobs.status());
+  for (const JobRow& j : *jobs)
+    std::printf("%-10s %-9s %d  %s\n", JobStateName(j.state), j.rec.key.substr(0, 9).c_str(),
+                j.attempts, j.rec.name.c_str());
+  return 0;
+}
+
+int Show(const GlobalOptions& g, const std::string& ref) {
+  std::unique_ptr<Store> store;
+  RunRecord run;
+  Status st = Latest(g, "", &store, &run);
+  if (!st.ok()) return Fail(st);
+  auto job = store->FindJob(run.id, ref);
+  if (!job.ok()) return Fail(job.status());
+  std::printf("job      %s\nkey      %s\nstate    %s\nparams   %s\ndir      %s/%s\ncommand  %s\n",
+              job->rec.name.c_str(), job->rec.key.c_str(), JobStateName(job->state),
+              job->rec.params_json.c_str(), store->root().c_str(), job->rec.dir.c_str(),
+              job->rec.command.c_str());
+  auto atts = store->Attempts(job->id);
+  if (atts.ok())
+    for (const AttemptRecord& a : *atts)
+      std::printf("attempt  %d %s %s exit=%d %.1fs rss=%lldkB %s\n", a.number,
+                  AttemptStateName(a.state), a.executor.c_str(), a.exit_code,
+                  a.ended > a.started ? a.ended - a.started : 0.0,
+                  static_cast<long long>(a.max_rss_kb), a.reason.c_str());
+  auto arts = store->Artifacts(job->id);
+  if (arts.ok())
+    for (const ArtifactRecord& a : *arts)
+      std::printf("output   %s (%lld bytes, %s)\n", a.path.c_str(),
+                  static_cast<long long>(a.size), a.hash.substr(0, 12).c_str());
+  auto ms = store->Metrics(job->id);
+  if (ms.ok()) {
+    std::map<std::string, MetricRecord> last;
+    for (const MetricRecord& m : *ms) last[m.name] = m;
+    for (const auto& [name, m] : last) std::printf("metric   %s = %g\n", name.c_str(), m.value);
+  }
+  return 0;
+}
+
+int Logs(const GlobalOptions& g, const std::string& ref, bool only_err, bool only_out) {
+  std::unique_ptr<Store> store;
+  RunRecord run;
+  Status st = Latest(g, "", &store, &run);
+  if (!st.ok()) return Fail(st);
+  auto job = store->FindJob(run.id, ref);
+  if (!job.ok()) return Fail(job.status());
+  std::string dir = store->root() + "/" + job->rec.dir;
+  for (const char* f : {"stdout", "stderr"}) {
+    if ((only_err && f[3] == 'o') || (only_out && f[3] == 'e')) continue;
+    auto text = ReadFile(dir + "/" + f);
+    if (!only_err && !only_out) std::printf("==> %s/%s <==\n", dir.c_str(), f);
+    if (text.ok()) std::fwrite(text->data(), 1, text->size(), stdout);
+  }
+  return 0;
+}
+
+int TableCmd(const GlobalOptions& g, const TableArgs& a) {
+  std::unique_ptr<Store> store;
+  RunRecord run;
+  Status st = Latest(g, a.workflow, &store, &run);
+  if (!st.ok()) return Fail(st);
+  if (a.format != "text" && a.format != "markdown" && a.format != "csv")
+    return Fail(Status::Invalid("--format must be text, markdown or csv"));
+  TableSpec spec;
+  spec.rows = Split(a.rows);
+  spec.cols = Split(a.cols);
+  spec.value = a.value;
+  spec.agg = a.agg;
+  spec.format = a.format;
+  spec.step = a.step;
+  spec.precision = a.precision;
+  auto pts = store->LastMetricValues(run.id, a.value);
+  if (!pts.ok()) return Fail(pts.status());
+  if (pts->empty())
+    return Fail(Status::NotFound("no succeeded job of run " + std::to_string(run.id) +
+                                 " logged a metric named '" + a.value + "'"));
+  auto t = BuildTable(*pts, spec);
+  if (!t.ok()) return Fail(t.status());
+  std::fputs(RenderTable(*t, a.format).c_str(), stdout);
+  return 0;
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,158 @@
+// `drover run` and `drover plan`.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "engine/engine.h"
+#include "engine/printer.h"
+#include "plan/plan.h"
+#include "report/table.h"
+#include "spec/parser.h"
+#include "util/fs.h"
+#include "util/signals.h"
+
+namespace drover::cli {
+namespace {
+
+int Fail(const Status& st) {
+  std::fprintf(stderr, "drover: %s\n", st.message().c_str());
+  return st.code() == Code::kInvalid || st.code() == Code::kNotFound ? 2 : 1;
+}
+
+Status ParseGpus(const std::string& text, std::vector<std::string>* ids) {
+  if (text.empty()) return Status::Ok();
+  if (text.find_first_not_of("0123456789") == std::string::npos) {
+    for (int i = 0; i < std::stoi(text); ++i) ids->push_back(std::to_string(i));
+    return Status::Ok();
+  }
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string id = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (id.empty()) return Status::Invalid("--gpus " + text + ": give a count or ids like 0,3");
+    ids->push_back(id);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return Status::Ok();
+}
+
+std::string PythonDir() {
+  std::string src = std::string(DROVER_SOURCE_DIR) + "/python";
+  if (PathExists(src + "/drover/__init__.py")) return src;
+  return SelfExeDir() + "/../python";
+}
+
+Result<RunOptions> Options(const RunArgs& a) {
+  RunOptions o;
+  o.max_jobs = a.jobs;
+  o.cpus = a.cpus;
+  o.fail_fast = a.fail_fast;
+  o.force_steps = a.force;
+  o.python_dir = PythonDir();
+  if (!a.memory.empty()) {
+    auto m = ParseMemory(a.memory);
+    if (!m.ok()) return m.status().With("--memory");
+    o.memory_bytes = *m;
+  }
+  DROVER_RETURN_IF_ERROR(ParseGpus(a.gpus, &o.gpu_ids));
+  return o;
+}
+
+int DryRun(const Plan& plan, Store* store, const RunOptions& opts) {
+  auto f = Forecast(plan, store, opts);
+  if (!f.ok()) return Fail(f.status());
+  int run = 0, reused = 0;
+  std::printf("%-24s %8s %8s\n", "step", "run", "reused");
+  for (const StepForecast& s : *f) {
+    std::printf("%-24s %8d %8d\n", s.step.c_str(), s.run, s.reused);
+    run += s.run;
+    reused += s.reused;
+  }
+  std::printf("%-24s %8d %8d\n", "total", run, reused);
+  return 0;
+}
+
+void WriteReport(const Workflow& wf, Store* store, int64_t run_id) {
+  if (!wf.report) return;
+  auto pts = store->LastMetricValues(run_id, wf.report->value);
+  if (!pts.ok()) return (void)Fail(pts.status());
+  auto t = BuildTable(*pts, *wf.report);
+  if (!t.ok()) return (void)Fail(t.status());
+  std::string text = RenderTable(*t, wf.report->format);
+  std::printf("\n%s", text.c_str());
+  if (wf.report->path.empty()) return;
+  std::string path = wf.dir + "/" + wf.report->path;
+  Status st = MakeDirs(std::filesystem::path(path).parent_path().string());
+  if (st.ok()) st = WriteFileAtomic(path, text);
+  if (!st.ok()) return (void)Fail(st);
+  std::printf("table written to %s\n", path.c_str());
+}
+
+std::string Summary(const RunSummary& s) {
+  std::string out = fmt::format("drover: {} jobs: {} ran, {} reused", s.total, s.succeeded,
+                                s.reused);
+  if (s.failed) out += fmt::format(", {} FAILED", s.failed);
+  if (s.skipped) out += fmt::format(", {} skipped (a dependency failed)", s.skipped);
+  if (s.cancelled) out += fmt::format(", {} cancelled", s.cancelled);
+  if (s.adopted) out += fmt::format(", {} adopted from an earlier run", s.adopted);
+  return out + fmt::format(", in {:.1f}s", s.seconds);
+}
+
+}  // namespace
+
+std::string StoreRoot(const GlobalOptions& g) {
+  if (!g.store_dir.empty()) return std::filesystem::absolute(g.store_dir).string();
+  std::filesystem::path here = std::filesystem::current_path();
+  for (auto p = here; !p.empty(); p = p.parent_path()) {
+    if (PathExists((p / ".drover").string())) return p.string();
+    if (p == p.root_path()) break;
+  }
+  return here.string();
+}
+
+int Run(const GlobalOptions& g, const RunArgs& a) {
+  auto wf = LoadWorkflow(a.workflow, a.sets);
+  if (!wf.ok()) return Fail(wf.status());
+  auto opts = Options(a);
+  if (!opts.ok()) return Fail(opts.status());
+  std::string root = StoreRoot(g);
+  auto plan = BuildPlan(*wf, {root});
+  if (!plan.ok()) return Fail(plan.status());
+  auto store = OpenSqliteStore(root);
+  if (!store.ok()) return Fail(store.status());
+  if (a.dry_run) return DryRun(*plan, store->get(), *opts);
+  nlohmann::json argv = {{"workflow", wf->path}, {"set", a.sets}, {"force", a.force}};
+  auto run_id = (*store)->StartRun(wf->name, wf->path, argv.dump());
+  if (!run_id.ok()) return Fail(run_id.status());
+  InstallSignalHandlers();
+  auto exec = NewLocalExecutor(SelfExeDir() + "/drover-job");
+  Printer printer = Printer::ForStdout(a.quiet);
+  RunOptions o = *opts;
+  o.plan_only = a.plan_only;
+  auto sum = RunPlan(*plan, store->get(), exec.get(), &printer, o, *run_id);
+  if (!sum.ok()) {
+    (void)(*store)->FinishRun(*run_id, "crashed", "{}");
+    return Fail(sum.status());
+  }
+  const RunSummary& s = *sum;
+  std::string state = s.interrupted ? "interrupted" : s.failed ? "failed" : "succeeded";
+  nlohmann::json summary = {{"total", s.total}, {"ran", s.succeeded}, {"reused", s.reused},
+                            {"failed", s.failed}, {"skipped", s.skipped},
+                            {"cancelled", s.cancelled}, {"seconds", s.seconds}};
+  Status fin = (*store)->FinishRun(*run_id, state, summary.dump());
+  if (!fin.ok()) return Fail(fin);
+  if (a.plan_only) {
+    std::printf("drover: planned %d jobs (%d reusable) in %.1fs\n", s.total, s.reused, s.seconds);
+    return 0;
+  }
+  std::printf("%s\n", Summary(s).c_str());
+  if (!s.interrupted) WriteReport(*wf, store->get(), *run_id);
+  return s.interrupted ? 130 : s.failed ? 1 : 0;
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,284 @@
+// RunPlan and Forecast; the loop's set-up (sync with the store, reuse decisions,
+// adoption of attempts left running by an earlier drover) and its main cycle.
+#include "engine/engine.h"
+
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <numeric>
+
+#include "engine/job_files.h"
+#include "engine/loop.h"
+#include "util/signals.h"
+
+namespace drover {
+namespace {
+
+double Now() {
+  struct timeval tv;
+  gettimeofday(&tv, nullptr);
+  return tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+std::vector<JobRecord> Records(const Plan& plan) {
+  std::vector<JobRecord> recs(plan.jobs().size());
+  for (uint32_t j = 0; j < recs.size(); ++j) {
+    const PlannedJob& pj = plan.jobs()[j];
+    recs[j] = {pj.key, plan.workflow().steps[pj.step].name, plan.Name(j), plan.ParamsJson(j),
+               pj.command, Plan::RelDir(pj.key)};
+  }
+  return recs;
+}
+
+// Jobs ordered so that every job comes after the jobs it consumes.
+std::vector<uint32_t> DepsFirst(const Plan& plan) {
+  std::vector<uint32_t> order(plan.jobs().size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return plan.jobs()[a].depth > plan.jobs()[b].depth;
+  });
+  return order;
+}
+
+bool Forced(const Plan& plan, uint32_t j, const RunOptions& opts) {
+  const std::string& step = plan.workflow().steps[plan.jobs()[j].step].name;
+  return std::find(opts.force_steps.begin(), opts.force_steps.end(), step) !=
+         opts.force_steps.end();
+}
+
+// Decides reuse for every job: succeeded before, outputs intact, not forced, and
+// every job it consumes reused too. Fills `reuse`.
+Status DecideReuse(const Plan& plan, Store* store, const std::vector<KnownJob>& known,
+                   const RunOptions& opts, std::vector<bool>* reuse) {
+  reuse->assign(plan.jobs().size(), false);
+  for (uint32_t j : DepsFirst(plan)) {
+    const PlannedJob& pj = plan.jobs()[j];
+    if (known[j].state != JobState::kSucceeded || Forced(plan, j, opts)) continue;
+    bool deps_reused = std::all_of(pj.deps.begin(), pj.deps.end(),
+                                   [&](uint32_t d) { return (*reuse)[d]; });
+    if (!deps_reused) continue;
+    if (!plan.workflow().steps[pj.step].outputs.empty()) {
+      auto arts = store->Artifacts(known[j].id);
+      if (!arts.ok()) return arts.status();
+      if (!ArtifactsIntact(store->root(), *arts)) continue;
+    }
+    (*reuse)[j] = true;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::vector<StepForecast>> Forecast(const Plan& plan, Store* store,
+                                           const RunOptions& opts) {
+  std::vector<KnownJob> known;
+  DROVER_RETURN_IF_ERROR(store->LookupJobs(Records(plan), &known));
+  std::vector<bool> reuse;
+  DROVER_RETURN_IF_ERROR(DecideReuse(plan, store, known, opts, &reuse));
+  std::vector<StepForecast> out;
+  for (const Step& s : plan.workflow().steps) out.push_back({s.name, 0, 0});
+  for (uint32_t j = 0; j < plan.jobs().size(); ++j) {
+    auto& f = out[plan.jobs()[j].step];
+    reuse[j] ? ++f.reused : ++f.run;
+  }
+  return out;
+}
+
+Result<RunSummary> RunPlan(const Plan& plan, Store* store, Executor* exec, Printer* printer,
+                           const RunOptions& opts, int64_t run_id) {
+  return Loop(plan, store, exec, printer, opts, run_id).Run();
+}
+
+Loop::Loop(const Plan& plan, Store* store, Executor* exec, Printer* printer,
+           const RunOptions& opts, int64_t run_id)
+    : plan_(plan), store_(store), exec_(exec), printer_(printer), opts_(opts), run_id_(run_id) {
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  if (opts_.max_jobs <= 0) opts_.max_jobs = static_cast<int>(std::max(1L, ncpu));
+  if (opts_.cpus <= 0) opts_.cpus = static_cast<double>(std::max(1L, ncpu));
+  if (opts_.memory_bytes <= 0)
+    opts_.memory_bytes = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
+  gpu_busy_.assign(opts_.gpu_ids.size(), false);
+  const char* pp = getenv("PYTHONPATH");
+  base_pythonpath_ = opts_.python_dir + ":" + plan.workflow().dir;
+  if (pp && *pp) base_pythonpath_ += std::string(":") + pp;
+}
+
+Status Loop::CheckResources() const {
+  for (const Step& s : plan_.workflow().steps) {
+    const Resources& r = s.resources;
+    auto refuse = [&](const std::string& what) {
+      return Status::Invalid(fmt::format("step '{}' asks for {}; {}", s.name, what,
+                                         "raise the limit or lower the step's resources"));
+    };
+    if (r.cpus > opts_.cpus)
+      return refuse(fmt::format("{} CPUs but drover may use {} (--cpus)", r.cpus, opts_.cpus));
+    if (r.memory_bytes > opts_.memory_bytes)
+      return refuse(fmt::format("{:.1f} GiB of memory but drover may use {:.1f} GiB (--memory)",
+                                r.memory_bytes / 1073741824.0,
+                                opts_.memory_bytes / 1073741824.0));
+    if (r.gpus > static_cast<int>(opts_.gpu_ids.size()))
+      return refuse(fmt::format("{} GPUs but drover has {} (--gpus)", r.gpus,
+                                opts_.gpu_ids.size()));
+  }
+  return Status::Ok();
+}
+
+Status Loop::Sync() {
+  size_t n = plan_.jobs().size();
+  std::vector<KnownJob> known;
+  DROVER_RETURN_IF_ERROR(store_->Begin());
+  Status st = store_->SyncJobs(run_id_, Records(plan_), &known);
+  std::vector<bool> reuse;
+  if (st.ok()) st = DecideReuse(plan_, store_, known, opts_, &reuse);
+  if (!st.ok()) {
+    store_->Rollback();
+    return st;
+  }
+  slot_.assign(n, Slot::kBlocked);
+  waiting_.assign(n, 0);
+  job_id_.resize(n);
+  failures_.assign(n, 0);
+  requeues_.assign(n, 0);
+  dep_off_.assign(n + 1, 0);
+  for (uint32_t j = 0; j < n; ++j) {
+    job_id_[j] = known[j].id;
+    for (uint32_t d : plan_.jobs()[j].deps) ++dep_off_[d + 1];
+  }
+  std::partial_sum(dep_off_.begin(), dep_off_.end(), dep_off_.begin());
+  dep_list_.resize(dep_off_[n]);
+  std::vector<uint32_t> fill(dep_off_.begin(), dep_off_.end() - 1);
+  for (uint32_t j = 0; j < n; ++j)
+    for (uint32_t d : plan_.jobs()[j].deps) dep_list_[fill[d]++] = j;
+  for (uint32_t j = 0; j < n; ++j) {
+    if (reuse[j]) {
+      slot_[j] = Slot::kReused;
+      ++sum_.reused;
+      continue;
+    }
+    for (uint32_t d : plan_.jobs()[j].deps) waiting_[j] += reuse[d] ? 0 : 1;
+    if (known[j].state != JobState::kPending) st = store_->SetJobState(job_id_[j], JobState::kPending);
+    if (!st.ok()) break;
+  }
+  if (!st.ok()) {
+    store_->Rollback();
+    return st;
+  }
+  if (sum_.reused)
+    st = store_->AddEvent(run_id_, 0, "reused", std::to_string(sum_.reused) + " jobs");
+  return st.ok() ? store_->Commit() : st;
+}
+
+Status Loop::AdoptRunning() {
+  auto att = store_->RunningAttempts();
+  if (!att.ok()) return att.status();
+  std::unordered_map<int64_t, uint32_t> by_id;
+  for (uint32_t j = 0; j < job_id_.size(); ++j) by_id.emplace(job_id_[j], j);
+  std::vector<Completion> finished;
+  DROVER_RETURN_IF_ERROR(store_->Begin());
+  for (const AttemptRecord& a : *att) {
+    auto it = by_id.find(a.job_id);
+    if (it == by_id.end() || slot_[it->second] == Slot::kReused) continue;
+    uint32_t j = it->second;
+    Completion done;
+    AdoptResult r = exec_->Adopt(a.id, Dir(j), a.handle, &done);
+    if (r == AdoptResult::kGone && a.handle.empty()) {
+      AttemptRecord rec = a;  // committed, but drover stopped before starting it
+      rec.state = AttemptState::kCancelled;
+      rec.reason = "drover stopped before starting this attempt";
+      DROVER_RETURN_IF_ERROR(store_->UpdateAttempt(rec));
+      continue;
+    }
+    Running run{j, a, {}, false};
+    Allocate(&run);
+    running_.emplace(a.id, std::move(run));
+    slot_[j] = Slot::kRunning;
+    ++sum_.adopted;
+    DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[j], JobState::kRunning));
+    if (r == AdoptResult::kFinished) finished.push_back(done);
+    if (r == AdoptResult::kGone)
+      finished.push_back({a.id, false, {}, "lost: its process is gone and left no status.json"});
+    if (r == AdoptResult::kRunning)
+      printer_->Note(plan_.Name(j), "adopted running", Prog());
+  }
+  for (const Completion& c : finished) DROVER_RETURN_IF_ERROR(Handle(c));
+  return store_->Commit();
+}
+
+Result<RunSummary> Loop::Run() {
+  t0_ = Now();
+  sum_.total = static_cast<int>(plan_.jobs().size());
+  DROVER_RETURN_IF_ERROR(CheckResources());
+  DROVER_RETURN_IF_ERROR(Sync());
+  if (opts_.plan_only) {
+    sum_.seconds = Now() - t0_;
+    return sum_;
+  }
+  DROVER_RETURN_IF_ERROR(AdoptRunning());
+  for (uint32_t j = 0; j < slot_.size(); ++j)
+    if (slot_[j] == Slot::kBlocked && waiting_[j] == 0) MakeReady(j);
+  for (const auto& [dir, number] : archive_) ArchiveStatus(dir, number);
+  archive_.clear();
+  std::vector<Completion> done;
+  while (true) {
+    Interrupts();
+    if (!stopping_) DROVER_RETURN_IF_ERROR(StartReady());
+    bool more = !stopping_ && (!ready_.empty() || !retry_.empty());
+    if (running_.empty() && !more) break;
+    double now = Now();
+    int timeout = 500;
+    for (const auto& r : retry_) timeout = std::min(timeout, static_cast<int>((r.first - now) * 1000) + 1);
+    done.clear();
+    done.swap(pending_failures_);
+    if (done.empty()) exec_->Wait(std::max(timeout, 0), &done);
+    DROVER_RETURN_IF_ERROR(store_->Begin());
+    for (auto& [id, r] : running_) {
+      if (r.handle_dirty) DROVER_RETURN_IF_ERROR(store_->UpdateAttempt(r.rec));
+      r.handle_dirty = false;
+    }
+    for (const Completion& c : done) DROVER_RETURN_IF_ERROR(Handle(c));
+    DROVER_RETURN_IF_ERROR(store_->Commit());
+    for (const auto& [dir, number] : archive_) ArchiveStatus(dir, number);
+    archive_.clear();
+    PromoteRetries(Now());
+    printer_->Refresh(Prog());
+  }
+  printer_->Done();
+  sum_.interrupted = stopping_ && seen_interrupts_ > 0;
+  sum_.seconds = Now() - t0_;
+  return sum_;
+}
+
+void Loop::Interrupts() {
+  int n = InterruptCount();
+  if (n == seen_interrupts_) return;
+  seen_interrupts_ = n;
+  if (!stopping_) {
+    stopping_ = true;
+    printer_->Line(fmt::format("drover: interrupted; stopping {} running jobs (again to kill)",
+                               running_.size()));
+    for (auto& [id, r] : running_) exec_->Cancel(id);
+  } else if (!killed_) {
+    killed_ = true;
+    exec_->KillAll();
+  }
+}
+
+Progress Loop::Prog() const {
+  Progress p;
+  p.total = sum_.total;
+  p.done = sum_.succeeded;
+  p.reused = sum_.reused;
+  p.running = static_cast<int>(running_.size());
+  p.failed = sum_.failed;
+  p.skipped = sum_.skipped;
+  p.elapsed_s = Now() - t0_;
+  return p;
+}
+
+std::string Loop::Dir(uint32_t j) const {
+  return store_->root() + "/" + Plan::RelDir(plan_.jobs()[j].key);
+}
+
+}  // namespace drover

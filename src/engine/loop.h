@@ -1,0 +1,101 @@
+// The event loop behind RunPlan (private to engine/). One object per run.
+#pragma once
+
+#include <cstdint>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/engine.h"
+#include "engine/printer.h"
+
+namespace drover {
+
+enum class Slot : uint8_t {
+  kBlocked,    // waiting for dependencies
+  kReady,      // in the ready queue
+  kRetryWait,  // failed; waiting for its backoff to pass
+  kRunning,
+  kSucceeded,  // ran in this run
+  kReused,
+  kFailed,
+  kSkipped,
+  kCancelled,
+};
+
+class Loop {
+ public:
+  Loop(const Plan& plan, Store* store, Executor* exec, Printer* printer, const RunOptions& opts,
+       int64_t run_id);
+  Result<RunSummary> Run();
+
+ private:
+  struct Running {
+    uint32_t job;
+    AttemptRecord rec;
+    std::vector<int> gpus;  // indices into opts.gpu_ids
+    bool handle_dirty = false;
+  };
+  struct ReadyEntry {
+    int priority;
+    uint32_t depth;
+    uint32_t job;
+    bool operator<(const ReadyEntry& o) const {
+      if (priority != o.priority) return priority < o.priority;
+      if (depth != o.depth) return depth < o.depth;
+      return job > o.job;
+    }
+  };
+
+  Status CheckResources() const;
+  Status Sync();
+  Status AdoptRunning();
+  Status StartReady();
+  bool Fits(uint32_t j) const;
+  void Allocate(Running* r);
+  void Release(const Running& r);
+  std::vector<std::string> JobEnv(uint32_t j, const Running& r) const;
+  void Launch(int64_t attempt_id);
+  Status Handle(const Completion& c);
+  Status Succeed(Running& r, const JobStatus& st);
+  Status Fail(Running& r, AttemptState state, const std::string& reason);
+  Status SkipDependents(uint32_t j);
+  Status Requeue(Running& r);
+  void MakeReady(uint32_t j);
+  void PromoteRetries(double now);
+  void Interrupts();
+  Progress Prog() const;
+  std::string Dir(uint32_t j) const;
+  const Step& StepOf(uint32_t j) const { return plan_.workflow().steps[plan_.jobs()[j].step]; }
+
+  const Plan& plan_;
+  Store* store_;
+  Executor* exec_;
+  Printer* printer_;
+  RunOptions opts_;
+  int64_t run_id_;
+  double t0_ = 0;
+
+  std::vector<Slot> slot_;
+  std::vector<uint32_t> waiting_;      // unfinished dependencies
+  std::vector<int64_t> job_id_;        // store ids
+  std::vector<uint8_t> failures_;      // in this run
+  std::vector<uint16_t> requeues_;     // in this run
+  std::vector<uint32_t> dep_off_, dep_list_;  // dependents, CSR
+  std::vector<std::pair<double, uint32_t>> retry_;  // (when, job)
+  std::priority_queue<ReadyEntry> ready_;
+  std::unordered_map<int64_t, Running> running_;  // by attempt id
+  std::vector<std::pair<std::string, int>> archive_;  // (job dir, attempt number)
+  std::vector<Completion> pending_failures_;          // attempts that could not start
+  std::vector<bool> gpu_busy_;
+  double cpus_used_ = 0;
+  int64_t mem_used_ = 0;
+  bool stopping_ = false;
+  bool killed_ = false;
+  int seen_interrupts_ = 0;
+  RunSummary sum_;
+  std::string base_pythonpath_;
+};
+
+}  // namespace drover

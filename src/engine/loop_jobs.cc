@@ -1,0 +1,296 @@
+// The loop's work on single jobs: starting attempts within the resource limits,
+// and turning completions into success, retry, requeue, failure or cancellation.
+#include <signal.h>
+#include <sys/time.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+
+#include "engine/job_files.h"
+#include "engine/loop.h"
+#include "util/fs.h"
+
+namespace drover {
+namespace {
+
+double Now() {
+  struct timeval tv;
+  gettimeofday(&tv, nullptr);
+  return tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+std::string Reason(const JobStatus& s, const Step& step) {
+  if (s.walltime_exceeded)
+    return fmt::format("walltime of {:.0f}s exceeded", step.resources.walltime_s);
+  if (s.cancelled) return "cancelled";
+  if (s.term_signal) return fmt::format("killed by signal {} ({})", s.term_signal,
+                                        strsignal(s.term_signal));
+  return fmt::format("exit code {}", s.exit_code);
+}
+
+}  // namespace
+
+void Loop::MakeReady(uint32_t j) {
+  slot_[j] = Slot::kReady;
+  ready_.push({StepOf(j).priority, plan_.jobs()[j].depth, j});
+}
+
+bool Loop::Fits(uint32_t j) const {
+  const Resources& r = StepOf(j).resources;
+  if (cpus_used_ + r.cpus > opts_.cpus + 1e-9) return false;
+  if (mem_used_ + r.memory_bytes > opts_.memory_bytes) return false;
+  int free_gpus = static_cast<int>(std::count(gpu_busy_.begin(), gpu_busy_.end(), false));
+  return r.gpus <= free_gpus;
+}
+
+void Loop::Allocate(Running* r) {
+  const Resources& res = StepOf(r->job).resources;
+  cpus_used_ += res.cpus;
+  mem_used_ += res.memory_bytes;
+  for (size_t g = 0; g < gpu_busy_.size() && static_cast<int>(r->gpus.size()) < res.gpus; ++g)
+    if (!gpu_busy_[g]) {
+      gpu_busy_[g] = true;
+      r->gpus.push_back(static_cast<int>(g));
+    }
+}
+
+void Loop::Release(const Running& r) {
+  const Resources& res = StepOf(r.job).resources;
+  cpus_used_ -= res.cpus;
+  mem_used_ -= res.memory_bytes;
+  for (int g : r.gpus) gpu_busy_[g] = false;
+}
+
+std::vector<std::string> Loop::JobEnv(uint32_t j, const Running& r) const {
+  std::string dir = Dir(j);
+  std::vector<std::string> env = plan_.jobs()[j].env;
+  env.push_back("DROVER_JOB_DIR=" + dir);
+  env.push_back("DROVER_JOB_KEY=" + plan_.jobs()[j].key);
+  env.push_back("DROVER_JOB_NAME=" + plan_.Name(j));
+  env.push_back("DROVER_METRICS=" + dir + "/metrics.jsonl");
+  env.push_back("DROVER_CHECKPOINT_DIR=" + dir + "/checkpoint");
+  env.push_back("DROVER_CONTROL=" + dir + "/control");
+  env.push_back("DROVER_PARAMS=" + plan_.ParamsJson(j));
+  env.push_back("DROVER_ATTEMPT=" + std::to_string(r.rec.number));
+  env.push_back("DROVER_WORKDIR=" + plan_.workflow().dir);
+  env.push_back("PYTHONPATH=" + base_pythonpath_);
+  if (!opts_.gpu_ids.empty()) {
+    std::string ids;
+    for (int g : r.gpus) ids += (ids.empty() ? "" : ",") + opts_.gpu_ids[g];
+    env.push_back("CUDA_VISIBLE_DEVICES=" + ids);
+  }
+  return env;
+}
+
+Status Loop::StartReady() {
+  std::vector<int64_t> started;
+  std::vector<ReadyEntry> deferred;
+  bool began = false;
+  while (!ready_.empty() && static_cast<int>(running_.size()) < opts_.max_jobs &&
+         deferred.size() < 64) {
+    ReadyEntry e = ready_.top();
+    ready_.pop();
+    if (slot_[e.job] != Slot::kReady) continue;
+    if (!Fits(e.job)) {
+      deferred.push_back(e);
+      continue;
+    }
+    if (!began) DROVER_RETURN_IF_ERROR(store_->Begin());
+    began = true;
+    auto latest = store_->LatestAttempt(job_id_[e.job]);
+    if (!latest.ok()) return latest.status();
+    Running r{e.job, {}, {}, true};
+    r.rec.job_id = job_id_[e.job];
+    r.rec.number = *latest ? (*latest)->number + 1 : 1;
+    r.rec.executor = exec_->name();
+    r.rec.started = Now();
+    auto id = store_->InsertAttempt(r.rec);
+    if (!id.ok()) return id.status();
+    r.rec.id = *id;
+    DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[e.job], JobState::kRunning));
+    Allocate(&r);
+    slot_[e.job] = Slot::kRunning;
+    running_.emplace(*id, std::move(r));
+    started.push_back(*id);
+  }
+  for (const ReadyEntry& e : deferred) ready_.push(e);
+  if (!began) return Status::Ok();
+  DROVER_RETURN_IF_ERROR(store_->Commit());  // attempt rows exist before processes do
+  for (int64_t id : started) Launch(id);
+  return Status::Ok();
+}
+
+void Loop::Launch(int64_t attempt_id) {
+  Running& r = running_.at(attempt_id);
+  uint32_t j = r.job;
+  const Step& step = StepOf(j);
+  std::string dir = Dir(j);
+  Status st = PrepareJobDir(dir, plan_.jobs()[j].command, step.outputs, r.rec.number);
+  LaunchRequest req{attempt_id, dir, JobEnv(j, r), step.resources, step.resources.walltime_s,
+                    step.grace_s};
+  if (st.ok()) st = exec_->Submit(req, &r.rec.handle);
+  if (!st.ok()) {
+    // Reported like any completion: the attempt failed before its command ran.
+    r.rec.handle = "";
+    r.rec.reason = "could not start: " + st.message();
+  }
+  printer_->Started(plan_.Name(j), r.rec.number, Prog());
+  if (!st.ok()) pending_failures_.push_back({attempt_id, false, {}, r.rec.reason});
+}
+
+}  // namespace drover
+
+namespace drover {
+
+Status Loop::Handle(const Completion& c) {
+  auto it = running_.find(c.attempt_id);
+  if (it == running_.end()) return Status::Ok();  // not ours (already handled)
+  Running& r = it->second;
+  uint32_t j = r.job;
+  const Step& step = StepOf(j);
+  if (c.has_status) {
+    const JobStatus& s = c.status;
+    r.rec.exit_code = s.exit_code;
+    r.rec.term_signal = s.term_signal;
+    r.rec.started = s.started > 0 ? s.started : r.rec.started;
+    r.rec.ended = s.ended;
+    r.rec.user_s = s.user_s;
+    r.rec.sys_s = s.sys_s;
+    r.rec.max_rss_kb = s.max_rss_kb;
+    r.rec.host = s.host;
+    archive_.push_back({Dir(j), r.rec.number});
+  } else {
+    r.rec.ended = Now();
+  }
+  std::vector<std::string> problems;
+  auto metrics = ReadMetrics(Dir(j) + "/metrics.jsonl", &problems);
+  DROVER_RETURN_IF_ERROR(store_->ReplaceMetrics(job_id_[j], r.rec.id, metrics));
+  for (const std::string& p : problems) {
+    printer_->Line("drover: warning: " + plan_.Name(j) + ": " + p);
+    DROVER_RETURN_IF_ERROR(store_->AddEvent(run_id_, job_id_[j], "bad-metric", p));
+  }
+  Status outcome;
+  if (!c.has_status) return Fail(r, AttemptState::kLost, c.error);
+  const JobStatus& s = c.status;
+  if (s.cancelled && stopping_) return Fail(r, AttemptState::kCancelled, "cancelled");
+  if (s.exit_code == 85 && !s.cancelled) return Requeue(r);
+  if (s.exit_code != 0 || s.term_signal) return Fail(r, AttemptState::kFailed, Reason(s, step));
+  return Succeed(r, s);
+}
+
+Status Loop::Succeed(Running& r, const JobStatus& st) {
+  uint32_t j = r.job;
+  std::vector<ArtifactRecord> arts;
+  Status collected = CollectArtifacts(store_->root(), Plan::RelDir(plan_.jobs()[j].key),
+                                      StepOf(j).outputs, &arts);
+  if (!collected.ok()) return Fail(r, AttemptState::kFailed, collected.message());
+  r.rec.state = AttemptState::kSucceeded;
+  DROVER_RETURN_IF_ERROR(store_->UpdateAttempt(r.rec));
+  DROVER_RETURN_IF_ERROR(store_->ReplaceArtifacts(job_id_[j], arts));
+  DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[j], JobState::kSucceeded));
+  DROVER_RETURN_IF_ERROR(store_->AddEvent(run_id_, job_id_[j], "succeeded", ""));
+  Release(r);
+  slot_[j] = Slot::kSucceeded;
+  ++sum_.succeeded;
+  double secs = st.ended > st.started ? st.ended - st.started : 0;
+  running_.erase(r.rec.id);
+  printer_->Finished(plan_.Name(j), secs, Prog());
+  for (uint32_t k = dep_off_[j]; k < dep_off_[j + 1]; ++k) {
+    uint32_t d = dep_list_[k];
+    if (--waiting_[d] == 0 && slot_[d] == Slot::kBlocked) MakeReady(d);
+  }
+  return Status::Ok();
+}
+
+Status Loop::Requeue(Running& r) {
+  uint32_t j = r.job;
+  if (requeues_[j] >= StepOf(j).retry.max_requeues)
+    return Fail(r, AttemptState::kFailed,
+                fmt::format("asked to be requeued (exit 85) more than {} times",
+                            StepOf(j).retry.max_requeues));
+  ++requeues_[j];
+  r.rec.state = AttemptState::kRequeued;
+  r.rec.reason = "checkpointed (exit 85): requeued";
+  DROVER_RETURN_IF_ERROR(store_->UpdateAttempt(r.rec));
+  DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[j], JobState::kPending));
+  DROVER_RETURN_IF_ERROR(store_->AddEvent(run_id_, job_id_[j], "requeued", ""));
+  Release(r);
+  running_.erase(r.rec.id);
+  printer_->Note(plan_.Name(j), "requeue", Prog());
+  if (stopping_) {
+    slot_[j] = Slot::kCancelled;
+    ++sum_.cancelled;
+  } else {
+    MakeReady(j);
+  }
+  return Status::Ok();
+}
+
+Status Loop::Fail(Running& r, AttemptState state, const std::string& reason) {
+  uint32_t j = r.job;
+  const Step& step = StepOf(j);
+  r.rec.state = state;
+  r.rec.reason = reason;
+  DROVER_RETURN_IF_ERROR(store_->UpdateAttempt(r.rec));
+  Release(r);
+  int number = r.rec.number;
+  running_.erase(r.rec.id);
+  if (state == AttemptState::kCancelled) {
+    slot_[j] = Slot::kCancelled;
+    ++sum_.cancelled;
+    DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[j], JobState::kCancelled));
+    return store_->AddEvent(run_id_, job_id_[j], "cancelled", "");
+  }
+  ++failures_[j];
+  if (failures_[j] <= step.retry.retries && !stopping_) {
+    double wait = step.retry.backoff_s * std::pow(step.retry.factor, failures_[j] - 1);
+    slot_[j] = Slot::kRetryWait;
+    retry_.push_back({Now() + wait, j});
+    DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[j], JobState::kPending));
+    printer_->Note(plan_.Name(j),
+                   fmt::format("retry in {:.1f}s ({}) after attempt {}:", wait, reason, number),
+                   Prog());
+    return store_->AddEvent(run_id_, job_id_[j], "retry", reason);
+  }
+  slot_[j] = Slot::kFailed;
+  ++sum_.failed;
+  sum_.failed_jobs.push_back(j);
+  DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[j], JobState::kFailed));
+  DROVER_RETURN_IF_ERROR(store_->AddEvent(run_id_, job_id_[j], "failed", reason));
+  printer_->Failed(plan_.Name(j), reason, TailFile(Dir(j) + "/stderr", 8),
+                   "drover logs " + plan_.Name(j), Prog());
+  DROVER_RETURN_IF_ERROR(SkipDependents(j));
+  if (opts_.fail_fast && !stopping_) {
+    stopping_ = true;
+    printer_->Line("drover: stopping at the first failure (--fail-fast)");
+    for (auto& [id, other] : running_) exec_->Cancel(id);
+  }
+  return Status::Ok();
+}
+
+Status Loop::SkipDependents(uint32_t j) {
+  std::vector<uint32_t> stack{j};
+  while (!stack.empty()) {
+    uint32_t x = stack.back();
+    stack.pop_back();
+    for (uint32_t k = dep_off_[x]; k < dep_off_[x + 1]; ++k) {
+      uint32_t d = dep_list_[k];
+      if (slot_[d] != Slot::kBlocked) continue;
+      slot_[d] = Slot::kSkipped;
+      ++sum_.skipped;
+      DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[d], JobState::kSkipped));
+      stack.push_back(d);
+    }
+  }
+  return Status::Ok();
+}
+
+void Loop::PromoteRetries(double now) {
+  auto it = std::partition(retry_.begin(), retry_.end(),
+                           [&](const auto& r) { return r.first > now; });
+  for (auto k = it; k != retry_.end(); ++k) MakeReady(k->second);
+  retry_.erase(it, retry_.end());
+}
+
+}  // namespace drover

@@ -1,0 +1,51 @@
+// What the user sees while a run goes on. On a terminal: one status line rewritten in
+// place and cut to the terminal's width, with finished-job lines only for failures.
+// Elsewhere: one line per event. Honours NO_COLOR. Not thread-safe (engine thread).
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+namespace drover {
+
+struct Progress {
+  int total = 0;
+  int done = 0;       // succeeded in this run
+  int reused = 0;
+  int running = 0;
+  int failed = 0;
+  int skipped = 0;
+  double elapsed_s = 0;
+};
+
+class Printer {
+ public:
+  // `smart`: rewrite a status line (terminal); otherwise one line per event.
+  Printer(FILE* out, bool smart, bool color);
+  static Printer ForStdout(bool quiet);
+  Printer(const Printer&) = delete;
+  Printer& operator=(const Printer&) = delete;
+  Printer(Printer&&) = default;
+
+  void Started(const std::string& name, int attempt, const Progress& p);
+  void Finished(const std::string& name, double seconds, const Progress& p);
+  void Note(const std::string& name, const std::string& what, const Progress& p);
+  // A failure: what happened, the tail of stderr, and how to see the whole log.
+  void Failed(const std::string& name, const std::string& reason, const std::string& tail,
+              const std::string& log_hint, const Progress& p);
+  void Refresh(const Progress& p);  // the status line only (terminal)
+  void Line(const std::string& text);  // a message of its own, on its own line
+  void Done();                      // clears the status line
+
+ private:
+  std::string StatusText(const Progress& p) const;
+  void Emit(const std::string& text, const Progress& p);
+  FILE* out_;
+  bool smart_;
+  bool color_;
+  bool quiet_ = false;
+  bool line_open_ = false;
+  double last_refresh_ = 0;
+};
+
+}  // namespace drover

@@ -1,0 +1,297 @@
+#include "plan/plan.h"
+
+#include <glob.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "plan/render.h"
+#include "util/fs.h"
+#include "util/hash.h"
+#include "util/shell.h"
+
+namespace drover {
+
+// Builds a Plan step by step in dependency order (private helper of BuildPlan).
+class Planner {
+ public:
+  Planner(const Workflow& wf, const PlanOptions& opts) : wf_(wf), opts_(opts) {
+    plan_.wf_ = &wf;
+  }
+  Result<Plan> Run();
+
+ private:
+  Status LayOut();
+  std::vector<uint32_t> TopoOrder() const;
+  Status PlanStepJobs(uint32_t s);
+  // The jobs of step `a` that job `j` (of step `b`) consumes: those that agree with
+  // it on every axis the two steps share.
+  void Matching(uint32_t b, uint32_t j, uint32_t a, std::vector<uint32_t>* out) const;
+  Status InputHashes(uint32_t s, uint32_t j, Hasher* h);
+  Status HashGlob(const std::string& pattern, const Step& step, Hasher* h);
+  void ComputeDepths(const std::vector<uint32_t>& order);
+
+  const Workflow& wf_;
+  const PlanOptions& opts_;
+  Plan plan_;
+  std::vector<PreparedCommand> commands_;
+  std::unordered_map<std::string, std::string> file_hashes_;  // path -> content hash
+};
+
+Result<Plan> BuildPlan(const Workflow& wf, const PlanOptions& opts) {
+  return Planner(wf, opts).Run();
+}
+
+Result<Plan> Planner::Run() {
+  DROVER_RETURN_IF_ERROR(LayOut());
+  std::vector<uint32_t> order = TopoOrder();
+  for (uint32_t s : order) DROVER_RETURN_IF_ERROR(PlanStepJobs(s));
+  ComputeDepths(order);
+  return std::move(plan_);
+}
+
+Status Planner::LayOut() {
+  uint32_t total = 0;
+  for (const Step& step : wf_.steps) {
+    PlanStep ps;
+    ps.first = total;
+    uint64_t count = 1;
+    for (const std::string& name : step.over) {
+      const Axis* ax = wf_.FindAxis(name);
+      if (!ax) return Status::Invalid("step '" + step.name + "': unknown axis '" + name + "'");
+      ps.axes.push_back(static_cast<uint32_t>(ax - wf_.axes.data()));
+      count *= ax->values.size();
+    }
+    if (total + count > 0xFFFFFFF0u)
+      return Status::Invalid("step '" + step.name + "' expands to too many jobs");
+    ps.count = static_cast<uint32_t>(count);
+    total += ps.count;
+    plan_.steps_.push_back(std::move(ps));
+    auto pc = PrepareCommand(wf_, step);
+    if (!pc.ok()) return pc.status();
+    commands_.push_back(std::move(*pc));
+  }
+  plan_.jobs_.resize(total);
+  for (uint32_t s = 0; s < plan_.steps_.size(); ++s) {
+    const PlanStep& ps = plan_.steps_[s];
+    for (uint32_t k = 0; k < ps.count; ++k) {
+      PlannedJob& job = plan_.jobs_[ps.first + k];
+      job.step = s;
+      job.values.resize(ps.axes.size());
+      uint32_t rest = k;
+      for (size_t a = ps.axes.size(); a-- > 0;) {
+        uint32_t n = static_cast<uint32_t>(wf_.axes[ps.axes[a]].values.size());
+        job.values[a] = rest % n;
+        rest /= n;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+// Steps a step depends on: those it references, and those in its after: list.
+static std::vector<uint32_t> Upstream(const Workflow& wf, const PreparedCommand& pc,
+                                      const Step& step) {
+  std::vector<uint32_t> out;
+  auto add = [&](const std::string& name) {
+    const Step* s = wf.FindStep(name);
+    if (!s) return;
+    uint32_t i = static_cast<uint32_t>(s - wf.steps.data());
+    if (std::find(out.begin(), out.end(), i) == out.end()) out.push_back(i);
+  };
+  for (const TemplatePart& p : pc.parts)
+    if (p.kind == TemplatePart::Kind::kRef) add(p.step);
+  for (const std::string& a : step.after) add(a);
+  return out;
+}
+
+std::vector<uint32_t> Planner::TopoOrder() const {
+  size_t n = wf_.steps.size();
+  std::vector<int> mark(n, 0);
+  std::vector<uint32_t> order;
+  // Depth-first; the spec layer has already refused cycles.
+  auto visit = [&](auto&& self, uint32_t s) -> void {
+    if (mark[s]) return;
+    mark[s] = 1;
+    for (uint32_t u : Upstream(wf_, commands_[s], wf_.steps[s])) self(self, u);
+    order.push_back(s);
+  };
+  for (uint32_t s = 0; s < n; ++s) visit(visit, s);
+  return order;
+}
+
+void Planner::Matching(uint32_t b, uint32_t j, uint32_t a, std::vector<uint32_t>* out) const {
+  const PlanStep& pa = plan_.steps_[a];
+  const PlanStep& pb = plan_.steps_[b];
+  const PlannedJob& job = plan_.jobs_[j];
+  // For each axis of a: the fixed value (shared with b) or -1 (free, enumerate).
+  size_t na = pa.axes.size();
+  std::vector<int64_t> fixed(na, -1);
+  std::vector<uint32_t> radix(na);
+  for (size_t x = 0; x < na; ++x) {
+    radix[x] = static_cast<uint32_t>(wf_.axes[pa.axes[x]].values.size());
+    auto it = std::find(pb.axes.begin(), pb.axes.end(), pa.axes[x]);
+    if (it != pb.axes.end()) fixed[x] = job.values[it - pb.axes.begin()];
+  }
+  std::vector<uint32_t> cur(na, 0);
+  for (size_t x = 0; x < na; ++x)
+    if (fixed[x] >= 0) cur[x] = static_cast<uint32_t>(fixed[x]);
+  while (true) {
+    uint32_t idx = 0;
+    for (size_t x = 0; x < na; ++x) idx = idx * radix[x] + cur[x];
+    out->push_back(pa.first + idx);
+    size_t x = na;  // odometer over the free axes, last fastest
+    while (x-- > 0) {
+      if (fixed[x] >= 0) continue;
+      if (++cur[x] < radix[x]) break;
+      cur[x] = 0;
+    }
+    if (x == static_cast<size_t>(-1)) break;
+  }
+}
+
+Status Planner::PlanStepJobs(uint32_t s) {
+  const Step& step = wf_.steps[s];
+  const PlanStep& ps = plan_.steps_[s];
+  const PreparedCommand& pc = commands_[s];
+  std::vector<uint32_t> upstream = Upstream(wf_, pc, step);
+  std::vector<uint32_t> matched;
+  for (uint32_t j = ps.first; j < ps.first + ps.count; ++j) {
+    PlannedJob& job = plan_.jobs_[j];
+    auto lookup = [&](const std::string& axis) { return plan_.Value(j, axis); };
+    Hasher h;
+    h.Add("drover-job-v1").Add(step.name).Add(pc.code_hash);
+    std::string key_cmd, run_cmd;
+    for (size_t i = 0; i < pc.parts.size(); ++i) {
+      const TemplatePart& p = pc.parts[i];
+      if (p.kind == TemplatePart::Kind::kLiteral) {
+        key_cmd += pc.key_text[i];
+        run_cmd += pc.run_text[i];
+      } else if (p.kind == TemplatePart::Kind::kParam) {
+        const std::string* v = lookup(p.text);
+        if (!v) return Status::Invalid("step '" + step.name + "' uses {" + p.text +
+                                       "}, which is not one of its axes");
+        std::string q = ShellQuote(*v);
+        key_cmd += q;
+        run_cmd += q;
+      } else {
+        const Step* a = wf_.FindStep(p.step);
+        uint32_t ai = static_cast<uint32_t>(a - wf_.steps.data());
+        matched.clear();
+        Matching(s, j, ai, &matched);
+        key_cmd += "{" + p.step + "." + p.output + (p.gather ? "...}" : "}");
+        for (size_t m = 0; m < matched.size(); ++m) {
+          if (m) run_cmd += ' ';
+          run_cmd += ShellQuote(opts_.root + "/" + Plan::RelDir(plan_.jobs_[matched[m]].key) +
+                                "/" + p.output);
+        }
+      }
+    }
+    h.Add(key_cmd);
+    for (size_t a = 0; a < ps.axes.size(); ++a)
+      h.Add(wf_.axes[ps.axes[a]].name).Add(wf_.axes[ps.axes[a]].values[job.values[a]]);
+    for (const std::string& out : step.outputs) h.Add("out").Add(out);
+    for (const auto* envs : {&wf_.env, &step.env})
+      for (const auto& [k, v] : *envs) job.env.push_back(k + "=" + SubstituteRaw(v, lookup));
+    for (const std::string& e : job.env) h.Add("env").Add(e);
+    for (uint32_t u : upstream) {
+      matched.clear();
+      Matching(s, j, u, &matched);
+      for (uint32_t m : matched) {
+        job.deps.push_back(m);
+        h.Add("dep").Add(plan_.jobs_[m].key);
+      }
+    }
+    std::sort(job.deps.begin(), job.deps.end());
+    job.deps.erase(std::unique(job.deps.begin(), job.deps.end()), job.deps.end());
+    DROVER_RETURN_IF_ERROR(InputHashes(s, j, &h));
+    job.key = h.HexDigest();
+    job.command = std::move(run_cmd);
+  }
+  return Status::Ok();
+}
+
+Status Planner::InputHashes(uint32_t s, uint32_t j, Hasher* h) {
+  const Step& step = wf_.steps[s];
+  for (const std::string& in : step.inputs) {
+    std::string pattern =
+        SubstituteRaw(in, [&](const std::string& axis) { return plan_.Value(j, axis); });
+    h->Add("in").Add(pattern);
+    DROVER_RETURN_IF_ERROR(HashGlob(pattern, step, h));
+  }
+  return Status::Ok();
+}
+
+Status Planner::HashGlob(const std::string& pattern, const Step& step, Hasher* h) {
+  std::string abs = pattern.empty() || pattern[0] != '/' ? wf_.dir + "/" + pattern : pattern;
+  glob_t g{};
+  int rc = ::glob(abs.c_str(), GLOB_NOSORT, nullptr, &g);
+  std::vector<std::string> files(g.gl_pathv, g.gl_pathv + (rc == 0 ? g.gl_pathc : 0));
+  ::globfree(&g);
+  if (files.empty())
+    return Status::Invalid("step '" + step.name + "': input '" + pattern +
+                           "' matches no file (looked in " + wf_.dir + ")");
+  std::sort(files.begin(), files.end());
+  for (const std::string& f : files) {
+    auto it = file_hashes_.find(f);
+    if (it == file_hashes_.end()) {
+      FileStat st = StatPath(f);
+      std::string hash = "dir";
+      if (!st.is_dir) {
+        auto fh = HashFile(f);
+        if (!fh.ok()) return fh.status().With("step '" + step.name + "': input");
+        hash = *fh;
+      }
+      it = file_hashes_.emplace(f, hash).first;
+    }
+    h->Add(f.substr(wf_.dir.size())).Add(it->second);
+  }
+  return Status::Ok();
+}
+
+void Planner::ComputeDepths(const std::vector<uint32_t>& order) {
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    const PlanStep& ps = plan_.steps_[*it];
+    for (uint32_t j = ps.first; j < ps.first + ps.count; ++j) {
+      PlannedJob& job = plan_.jobs_[j];
+      for (uint32_t d : job.deps)
+        plan_.jobs_[d].depth = std::max(plan_.jobs_[d].depth, job.depth + 1);
+    }
+  }
+}
+
+const std::string* Plan::Value(uint32_t job, const std::string& axis) const {
+  const PlannedJob& j = jobs_[job];
+  const PlanStep& ps = steps_[j.step];
+  for (size_t a = 0; a < ps.axes.size(); ++a)
+    if (wf_->axes[ps.axes[a]].name == axis) return &wf_->axes[ps.axes[a]].values[j.values[a]];
+  return nullptr;
+}
+
+std::string Plan::Name(uint32_t job) const {
+  const PlannedJob& j = jobs_[job];
+  const PlanStep& ps = steps_[j.step];
+  std::string out = wf_->steps[j.step].name;
+  for (size_t a = 0; a < ps.axes.size(); ++a) {
+    out += a == 0 ? '/' : ',';
+    out += wf_->axes[ps.axes[a]].name + "=" + wf_->axes[ps.axes[a]].values[j.values[a]];
+  }
+  return out;
+}
+
+std::string Plan::ParamsJson(uint32_t job) const {
+  const PlannedJob& j = jobs_[job];
+  const PlanStep& ps = steps_[j.step];
+  nlohmann::ordered_json o = nlohmann::ordered_json::object();
+  for (size_t a = 0; a < ps.axes.size(); ++a)
+    o[wf_->axes[ps.axes[a]].name] = wf_->axes[ps.axes[a]].values[j.values[a]];
+  return o.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string Plan::RelDir(const std::string& key) {
+  return ".drover/jobs/" + key.substr(0, 2) + "/" + key;
+}
+
+}  // namespace drover

@@ -1,0 +1,70 @@
+// Planning: Workflow -> job graph. Expands each step over its axes, joins steps on
+// their shared axes (DESIGN.md, "Steps and axes"), renders command templates with
+// shell-quoted values, and computes each job's key.
+//
+// A job's key is an XXH3-128 over everything that determines its result: the step
+// name, the command with references left symbolic and code paths relative to the
+// workflow folder (so moving the project keeps its keys), the environment, the
+// parameters, the declared outputs, the keys of the jobs it consumes, and the content
+// of its external inputs and of the code files its command names.
+//
+// A Plan owns its jobs; it borrows the Workflow, which must outlive it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "spec/workflow.h"
+#include "util/status.h"
+
+namespace drover {
+
+struct PlannedJob {
+  uint32_t step = 0;               // index into Workflow::steps
+  std::vector<uint32_t> values;    // per axis of the step (order of Step::over)
+  std::string key;                 // 32 hex digits
+  std::string command;             // runnable: absolute paths, quoted values
+  std::vector<uint32_t> deps;      // indices of the jobs this one consumes, sorted
+  std::vector<std::string> env;    // "NAME=value" from the workflow's and step's env
+  uint32_t depth = 0;              // longest path (in jobs) to the end of the graph
+};
+
+struct PlanStep {
+  uint32_t first = 0;              // jobs [first, first + count) belong to this step
+  uint32_t count = 0;
+  std::vector<uint32_t> axes;      // indices into Workflow::axes
+};
+
+struct PlanOptions {
+  // Where job directories go: <root>/.drover/jobs/<key[0:2]>/<key>.
+  std::string root;
+};
+
+class Plan {
+ public:
+  const Workflow& workflow() const { return *wf_; }
+  const std::vector<PlannedJob>& jobs() const { return jobs_; }
+  const std::vector<PlanStep>& steps() const { return steps_; }  // same order as Workflow
+
+  // "train/task=digits,seed=0" ("train" for a step without axes).
+  std::string Name(uint32_t job) const;
+  // {"task":"digits","seed":"0"} (axis values as strings).
+  std::string ParamsJson(uint32_t job) const;
+  // The job's directory relative to the root, e.g. ".drover/jobs/ab/abcdef...".
+  static std::string RelDir(const std::string& key);
+  // The value of an axis for a job, or nullptr when the job's step lacks that axis.
+  const std::string* Value(uint32_t job, const std::string& axis) const;
+
+ private:
+  friend class Planner;
+  const Workflow* wf_ = nullptr;
+  std::vector<PlannedJob> jobs_;   // grouped by step, steps in dependency order
+  std::vector<PlanStep> steps_;
+};
+
+// Builds the plan. Errors: a glob input that matches nothing, an unreadable input or
+// code file, a one-to-one reference that finds no job.
+Result<Plan> BuildPlan(const Workflow& wf, const PlanOptions& opts);
+
+}  // namespace drover

@@ -1,0 +1,134 @@
+#include "plan/plan.h"
+
+#include <gtest/gtest.h>
+
+#include "spec/parser.h"
+#include "util/fs.h"
+
+namespace drover {
+namespace {
+
+class PlanTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/plan_test_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    ASSERT_TRUE(RemoveAll(dir_).ok());
+    ASSERT_TRUE(MakeDirs(dir_).ok());
+    ASSERT_TRUE(WriteFile(dir_ + "/train.py", "print('v1')\n").ok());
+    ASSERT_TRUE(WriteFile(dir_ + "/data.csv", "a,b\n").ok());
+  }
+  Result<Plan> Make(const std::string& yaml, std::vector<std::string> sets = {}) {
+    auto wf = ParseWorkflow(yaml, dir_ + "/drover.yaml", sets);
+    if (!wf.ok()) return wf.status();
+    wf_ = std::make_unique<Workflow>(std::move(*wf));
+    return BuildPlan(*wf_, {"/root"});
+  }
+  std::string dir_;
+  std::unique_ptr<Workflow> wf_;
+};
+
+const char* kPipeline = R"(
+axes:
+  task: [digits, wine]
+  seed: [0, 1, 2]
+steps:
+  train:
+    over: [task, seed]
+    run: python3 train.py --task {task} --seed {seed} --out model.pkl
+    outputs: [model.pkl]
+    inputs: [data.csv]
+  evaluate:
+    over: [task, seed]
+    run: python3 train.py --model {train.model.pkl}
+  ensemble:
+    over: [task]
+    run: cat {train.model.pkl...}
+)";
+
+TEST_F(PlanTest, ExpandsAndJoinsOnSharedAxes) {
+  auto p = Make(kPipeline);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  ASSERT_EQ(p->jobs().size(), 6u + 6u + 2u);
+  const PlanStep& ev = p->steps()[1];
+  const PlanStep& en = p->steps()[2];
+  for (uint32_t j = ev.first; j < ev.first + ev.count; ++j) {
+    ASSERT_EQ(p->jobs()[j].deps.size(), 1u);  // one to one
+    uint32_t d = p->jobs()[j].deps[0];
+    EXPECT_EQ(*p->Value(d, "task"), *p->Value(j, "task"));
+    EXPECT_EQ(*p->Value(d, "seed"), *p->Value(j, "seed"));
+  }
+  for (uint32_t j = en.first; j < en.first + en.count; ++j) {
+    ASSERT_EQ(p->jobs()[j].deps.size(), 3u);  // gathers the seeds
+    for (uint32_t d : p->jobs()[j].deps) EXPECT_EQ(*p->Value(d, "task"), *p->Value(j, "task"));
+  }
+  EXPECT_EQ(p->Name(0), "train/task=digits,seed=0");
+  EXPECT_EQ(p->ParamsJson(0), R"({"task":"digits","seed":"0"})");
+  EXPECT_GT(p->jobs()[0].depth, p->jobs()[en.first].depth);
+}
+
+TEST_F(PlanTest, CommandsAreQuotedAndCodePathsAbsolute) {
+  auto p = Make(kPipeline, {"task=$(touch pwned),a b"});
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  const std::string& cmd = p->jobs()[0].command;
+  EXPECT_NE(cmd.find("--task '$(touch pwned)'"), std::string::npos) << cmd;
+  EXPECT_NE(cmd.find(dir_ + "/train.py"), std::string::npos) << cmd;
+  const std::string& ev = p->jobs()[p->steps()[1].first].command;
+  EXPECT_NE(ev.find("--model /root/.drover/jobs/"), std::string::npos) << ev;
+  EXPECT_NE(ev.find("/model.pkl"), std::string::npos) << ev;
+}
+
+TEST_F(PlanTest, KeysChangeExactlyWithTheirInputs) {
+  auto a = Make(kPipeline);
+  ASSERT_TRUE(a.ok());
+  std::vector<std::string> before;
+  for (const auto& j : a->jobs()) before.push_back(j.key);
+  auto same = Make(kPipeline);
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_EQ(same->jobs()[i].key, before[i]);
+  // A new seed: old jobs keep their keys.
+  auto more = Make(kPipeline, {"seed=0,1,2,3"});
+  EXPECT_EQ(more->jobs()[0].key, before[0]);
+  // Editing the script changes every job that names it, not `ensemble`'s own part,
+  // but ensemble consumes train so it changes too.
+  ASSERT_TRUE(WriteFile(dir_ + "/train.py", "print('v2')\n").ok());
+  auto edited = Make(kPipeline);
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_NE(edited->jobs()[i].key, before[i]);
+}
+
+TEST_F(PlanTest, InputFilesAreHashed) {
+  auto a = Make(kPipeline);
+  std::string k_train = a->jobs()[0].key;
+  std::string k_eval = a->jobs()[a->steps()[1].first].key;
+  ASSERT_TRUE(WriteFile(dir_ + "/data.csv", "a,b\n1,2\n").ok());
+  auto b = Make(kPipeline);
+  EXPECT_NE(b->jobs()[0].key, k_train);
+  EXPECT_NE(b->jobs()[b->steps()[1].first].key, k_eval);  // a dependent
+}
+
+TEST_F(PlanTest, MissingInputIsAClearError) {
+  auto p = Make(R"(
+steps:
+  s:
+    run: echo hi
+    inputs: [nothing/*.csv]
+)");
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("matches no file"), std::string::npos);
+}
+
+TEST_F(PlanTest, EnvIsTemplatedRaw) {
+  auto p = Make(R"(
+axes: {seed: [7]}
+env: {A: "1"}
+steps:
+  s:
+    over: [seed]
+    run: echo hi
+    env: {SEED: "s{seed}"}
+)");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->jobs()[0].env, (std::vector<std::string>{"A=1", "SEED=s7"}));
+}
+
+}  // namespace
+}  // namespace drover

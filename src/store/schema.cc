@@ -1,0 +1,88 @@
+// The store's schema, as an ordered list of migrations. Version N of the schema is
+// the result of applying migrations 1..N; PRAGMA user_version records N. Never edit
+// a released migration: append a new one.
+#include "store/schema.h"
+
+namespace drover {
+
+static const char* const kMigrations[] = {
+    // 1: the core engine.
+    R"sql(
+CREATE TABLE workflows (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  path TEXT NOT NULL,
+  created REAL NOT NULL
+);
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  workflow_id INTEGER NOT NULL REFERENCES workflows(id),
+  started REAL NOT NULL,
+  ended REAL,
+  state TEXT NOT NULL,
+  argv TEXT NOT NULL,
+  summary TEXT
+);
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  workflow_id INTEGER NOT NULL REFERENCES workflows(id),
+  step TEXT NOT NULL,
+  name TEXT NOT NULL,
+  params TEXT NOT NULL,
+  command TEXT NOT NULL,
+  dir TEXT NOT NULL,
+  state TEXT NOT NULL,
+  run_id INTEGER NOT NULL
+);
+CREATE INDEX jobs_run ON jobs(run_id, step);
+CREATE INDEX jobs_name ON jobs(name);
+CREATE TABLE attempts (
+  id INTEGER PRIMARY KEY,
+  job_id INTEGER NOT NULL REFERENCES jobs(id),
+  number INTEGER NOT NULL,
+  executor TEXT NOT NULL,
+  handle TEXT NOT NULL,
+  state TEXT NOT NULL,
+  exit_code INTEGER, signal INTEGER,
+  started REAL, ended REAL, user_s REAL, sys_s REAL, max_rss_kb INTEGER,
+  host TEXT, reason TEXT,
+  UNIQUE(job_id, number)
+);
+CREATE INDEX attempts_state ON attempts(state);
+CREATE TABLE metrics (
+  job_id INTEGER NOT NULL REFERENCES jobs(id),
+  attempt_id INTEGER,
+  seq INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  step INTEGER,
+  value REAL NOT NULL,
+  time REAL
+);
+CREATE INDEX metrics_job ON metrics(job_id, name);
+CREATE TABLE artifacts (
+  job_id INTEGER NOT NULL REFERENCES jobs(id),
+  path TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  hash TEXT NOT NULL,
+  PRIMARY KEY (job_id, path)
+);
+CREATE INDEX artifacts_path ON artifacts(path);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  time REAL NOT NULL,
+  run_id INTEGER,
+  job_id INTEGER,
+  kind TEXT NOT NULL,
+  detail TEXT
+);
+CREATE INDEX events_job ON events(job_id);
+)sql",
+};
+
+int StoreSchemaVersion() { return static_cast<int>(sizeof kMigrations / sizeof *kMigrations); }
+
+const char* Migration(int version) { return kMigrations[version - 1]; }
+
+}  // namespace drover

@@ -1,0 +1,455 @@
+// The SQLite implementation of Store. Hot-path statements are prepared once.
+#include <sys/time.h>
+
+#include <memory>
+#include <unordered_map>
+
+#include "store/schema.h"
+#include "store/sqlite.h"
+#include "store/store.h"
+#include "util/fs.h"
+
+namespace drover {
+namespace {
+
+double Now() {
+  struct timeval tv;
+  gettimeofday(&tv, nullptr);
+  return tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+class SqliteStore : public Store {
+ public:
+  explicit SqliteStore(std::string root) : root_(std::move(root)) {}
+
+  Status Open() {
+    DROVER_RETURN_IF_ERROR(MakeDirs(root_ + "/.drover"));
+    DROVER_RETURN_IF_ERROR(db_.Open(root_ + "/.drover/drover.db"));
+    DROVER_RETURN_IF_ERROR(db_.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                                    "PRAGMA foreign_keys=ON;"));
+    return Migrate();
+  }
+
+  Status Begin() override { return db_.Exec("BEGIN IMMEDIATE"); }
+  Status Commit() override { return db_.Exec("COMMIT"); }
+  void Rollback() override { (void)db_.Exec("ROLLBACK"); }
+
+  Result<int64_t> StartRun(const std::string& workflow, const std::string& path,
+                           const std::string& argv_json) override;
+  Status FinishRun(int64_t run_id, const std::string& state,
+                   const std::string& summary_json) override;
+  Status SyncJobs(int64_t run_id, const std::vector<JobRecord>& jobs,
+                  std::vector<KnownJob>* known) override;
+  Status LookupJobs(const std::vector<JobRecord>& jobs, std::vector<KnownJob>* known) override;
+  Result<std::vector<AttemptRecord>> RunningAttempts() override;
+  Status SetJobState(int64_t job_id, JobState state) override;
+  Result<int64_t> InsertAttempt(const AttemptRecord& a) override;
+  Status UpdateAttempt(const AttemptRecord& a) override;
+  Result<std::optional<AttemptRecord>> LatestAttempt(int64_t job_id) override;
+  Result<std::vector<AttemptRecord>> Attempts(int64_t job_id) override;
+  Status CountAttempts(int64_t job_id, int* failures, int* requeues) override;
+  Status ReplaceArtifacts(int64_t job_id, const std::vector<ArtifactRecord>& a) override;
+  Result<std::vector<ArtifactRecord>> Artifacts(int64_t job_id) override;
+  Status ReplaceMetrics(int64_t job_id, int64_t attempt_id,
+                        const std::vector<MetricRecord>& m) override;
+  Result<std::vector<MetricRecord>> Metrics(int64_t job_id) override;
+  Status AddEvent(int64_t run_id, int64_t job_id, const std::string& kind,
+                  const std::string& detail) override;
+  Result<std::optional<RunRecord>> LatestRun(const std::string& workflow) override;
+  Result<std::vector<JobRow>> JobsOfRun(int64_t run_id, const std::string& step,
+                                        std::optional<JobState> state) override;
+  Result<JobRow> FindJob(int64_t run_id, const std::string& ref) override;
+  Result<std::vector<MetricPoint>> LastMetricValues(int64_t run_id,
+                                                    const std::string& metric) override;
+  const std::string& root() const override { return root_; }
+
+ private:
+  Status Migrate();
+  Result<int64_t> WorkflowId(const std::string& name, const std::string& path);
+  static AttemptRecord ReadAttempt(const sql::Stmt& s);
+  static JobRow ReadJobRow(const sql::Stmt& s);
+  // A statement prepared on first use and kept for the store's lifetime.
+  sql::Stmt& Cached(const char* sql) {
+    auto& slot = cache_[sql];
+    if (!slot) slot = std::make_unique<sql::Stmt>(db_, sql);
+    slot->Reset();
+    return *slot;
+  }
+
+  int64_t current_workflow_ = 0;
+  std::string root_;
+  sql::Db db_;
+  std::unordered_map<const char*, std::unique_ptr<sql::Stmt>> cache_;
+};
+
+Status SqliteStore::Migrate() {
+  sql::Stmt v(db_, "PRAGMA user_version");
+  Status st;
+  int version = v.Step(&st) ? static_cast<int>(v.Int(0)) : 0;
+  DROVER_RETURN_IF_ERROR(st);
+  if (version > StoreSchemaVersion())
+    return Status::Invalid("the store " + root_ + "/.drover/drover.db has schema version " +
+                           std::to_string(version) + ", newer than this drover (" +
+                           std::to_string(StoreSchemaVersion()) + "): upgrade drover");
+  for (int n = version + 1; n <= StoreSchemaVersion(); ++n) {
+    DROVER_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
+    Status m = db_.Exec(Migration(n));
+    if (m.ok()) m = db_.Exec("PRAGMA user_version=" + std::to_string(n));
+    if (!m.ok()) {
+      Rollback();
+      return m.With("migrating the store to version " + std::to_string(n));
+    }
+    DROVER_RETURN_IF_ERROR(db_.Exec("COMMIT"));
+  }
+  return Status::Ok();
+}
+
+Result<int64_t> SqliteStore::WorkflowId(const std::string& name, const std::string& path) {
+  sql::Stmt ins(db_,
+                "INSERT INTO workflows(name, path, created) VALUES(?,?,?) "
+                "ON CONFLICT(name) DO UPDATE SET path=excluded.path RETURNING id");
+  ins.Bind(1, name).Bind(2, path).Bind(3, Now());
+  Status st;
+  if (!ins.Step(&st)) return st.ok() ? Status::Internal("no workflow id") : st;
+  return ins.Int(0);
+}
+
+Result<int64_t> SqliteStore::StartRun(const std::string& workflow, const std::string& path,
+                                      const std::string& argv_json) {
+  DROVER_RETURN_IF_ERROR(Begin());
+  auto wf = WorkflowId(workflow, path);
+  if (!wf.ok()) {
+    Rollback();
+    return wf.status();
+  }
+  current_workflow_ = *wf;
+  sql::Stmt ins(db_, "INSERT INTO runs(workflow_id, started, state, argv) VALUES(?,?,?,?)");
+  ins.Bind(1, *wf).Bind(2, Now()).Bind(3, "running").Bind(4, argv_json);
+  Status st = ins.Run();
+  if (!st.ok()) {
+    Rollback();
+    return st;
+  }
+  int64_t id = sqlite3_last_insert_rowid(db_.get());
+  DROVER_RETURN_IF_ERROR(Commit());
+  return id;
+}
+
+Status SqliteStore::FinishRun(int64_t run_id, const std::string& state,
+                              const std::string& summary_json) {
+  sql::Stmt up(db_, "UPDATE runs SET ended=?, state=?, summary=? WHERE id=?");
+  return up.Bind(1, Now()).Bind(2, state).Bind(3, summary_json).Bind(4, run_id).Run();
+}
+
+Status SqliteStore::SyncJobs(int64_t run_id, const std::vector<JobRecord>& jobs,
+                             std::vector<KnownJob>* known) {
+  sql::Stmt up(db_,
+               "INSERT INTO jobs(key, workflow_id, step, name, params, command, dir, state, "
+               "run_id) VALUES(?,?,?,?,?,?,?,'pending',?) "
+               "ON CONFLICT(key) DO UPDATE SET run_id=excluded.run_id, "
+               "workflow_id=excluded.workflow_id, name=excluded.name, "
+               "command=excluded.command RETURNING id, state, run_id");
+  DROVER_RETURN_IF_ERROR(up.status());
+  known->clear();
+  known->reserve(jobs.size());
+  for (const JobRecord& j : jobs) {
+    up.Bind(1, j.key).Bind(2, current_workflow_).Bind(3, j.step).Bind(4, j.name);
+    up.Bind(5, j.params_json).Bind(6, j.command).Bind(7, j.dir).Bind(8, run_id);
+    Status st;
+    if (!up.Step(&st)) return st.ok() ? Status::Internal("no job id returned") : st;
+    KnownJob k;
+    k.id = up.Int(0);
+    k.state = ParseJobState(up.Text(1)).value_or(JobState::kPending);
+    up.Reset();
+    known->push_back(k);
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::LookupJobs(const std::vector<JobRecord>& jobs,
+                               std::vector<KnownJob>* known) {
+  sql::Stmt q(db_, "SELECT id, state FROM jobs WHERE key=?");
+  DROVER_RETURN_IF_ERROR(q.status());
+  known->clear();
+  for (const JobRecord& j : jobs) {
+    q.Bind(1, j.key);
+    Status st;
+    KnownJob k;
+    if (q.Step(&st)) {
+      k.id = q.Int(0);
+      k.state = ParseJobState(q.Text(1)).value_or(JobState::kPending);
+    } else {
+      DROVER_RETURN_IF_ERROR(st);
+      k.is_new = true;
+    }
+    q.Reset();
+    known->push_back(k);
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::SetJobState(int64_t job_id, JobState state) {
+  sql::Stmt& up = Cached("UPDATE jobs SET state=? WHERE id=?");
+  return up.Bind(1, JobStateName(state)).Bind(2, job_id).Run();
+}
+
+static const char kAttemptCols[] =
+    "id, job_id, number, executor, handle, state, exit_code, signal, started, ended, "
+    "user_s, sys_s, max_rss_kb, host, reason";
+
+AttemptRecord SqliteStore::ReadAttempt(const sql::Stmt& s) {
+  AttemptRecord a;
+  a.id = s.Int(0);
+  a.job_id = s.Int(1);
+  a.number = static_cast<int>(s.Int(2));
+  a.executor = s.Text(3);
+  a.handle = s.Text(4);
+  a.state = ParseAttemptState(s.Text(5)).value_or(AttemptState::kLost);
+  a.exit_code = static_cast<int>(s.Int(6));
+  a.term_signal = static_cast<int>(s.Int(7));
+  a.started = s.Double(8);
+  a.ended = s.Double(9);
+  a.user_s = s.Double(10);
+  a.sys_s = s.Double(11);
+  a.max_rss_kb = s.Int(12);
+  a.host = s.Text(13);
+  a.reason = s.Text(14);
+  return a;
+}
+
+Result<int64_t> SqliteStore::InsertAttempt(const AttemptRecord& a) {
+  sql::Stmt& ins = Cached(
+      "INSERT INTO attempts(job_id, number, executor, handle, state, started) "
+      "VALUES(?,?,?,?,?,?)");
+  ins.Bind(1, a.job_id).Bind(2, a.number).Bind(3, a.executor).Bind(4, a.handle);
+  ins.Bind(5, AttemptStateName(a.state)).Bind(6, a.started);
+  DROVER_RETURN_IF_ERROR(ins.Run());
+  return static_cast<int64_t>(sqlite3_last_insert_rowid(db_.get()));
+}
+
+Status SqliteStore::UpdateAttempt(const AttemptRecord& a) {
+  sql::Stmt& up = Cached(
+      "UPDATE attempts SET handle=?, state=?, exit_code=?, signal=?, started=?, ended=?, "
+      "user_s=?, sys_s=?, max_rss_kb=?, host=?, reason=? WHERE id=?");
+  up.Bind(1, a.handle).Bind(2, AttemptStateName(a.state)).Bind(3, a.exit_code);
+  up.Bind(4, a.term_signal).Bind(5, a.started).Bind(6, a.ended).Bind(7, a.user_s);
+  up.Bind(8, a.sys_s).Bind(9, a.max_rss_kb).Bind(10, a.host).Bind(11, a.reason);
+  return up.Bind(12, a.id).Run();
+}
+
+Result<std::optional<AttemptRecord>> SqliteStore::LatestAttempt(int64_t job_id) {
+  auto all = Attempts(job_id);
+  if (!all.ok()) return all.status();
+  if (all->empty()) return std::optional<AttemptRecord>();
+  return std::optional<AttemptRecord>(all->back());
+}
+
+Result<std::vector<AttemptRecord>> SqliteStore::Attempts(int64_t job_id) {
+  std::string q = std::string("SELECT ") + kAttemptCols +
+                  " FROM attempts WHERE job_id=? ORDER BY number";
+  sql::Stmt s(db_, q.c_str());
+  s.Bind(1, job_id);
+  std::vector<AttemptRecord> out;
+  Status st;
+  while (s.Step(&st)) out.push_back(ReadAttempt(s));
+  DROVER_RETURN_IF_ERROR(st);
+  return out;
+}
+
+Result<std::vector<AttemptRecord>> SqliteStore::RunningAttempts() {
+  std::string q = std::string("SELECT ") + kAttemptCols +
+                  " FROM attempts WHERE state='running' ORDER BY id";
+  sql::Stmt s(db_, q.c_str());
+  std::vector<AttemptRecord> out;
+  Status st;
+  while (s.Step(&st)) out.push_back(ReadAttempt(s));
+  DROVER_RETURN_IF_ERROR(st);
+  return out;
+}
+
+Status SqliteStore::CountAttempts(int64_t job_id, int* failures, int* requeues) {
+  sql::Stmt& s = Cached(
+      "SELECT coalesce(sum(state IN ('failed','lost')),0), coalesce(sum(state='requeued'),0) "
+      "FROM attempts WHERE job_id=?");
+  s.Bind(1, job_id);
+  Status st;
+  *failures = *requeues = 0;
+  if (s.Step(&st)) {
+    *failures = static_cast<int>(s.Int(0));
+    *requeues = static_cast<int>(s.Int(1));
+  }
+  s.Reset();
+  return st;
+}
+
+Status SqliteStore::ReplaceArtifacts(int64_t job_id, const std::vector<ArtifactRecord>& a) {
+  sql::Stmt& del = Cached("DELETE FROM artifacts WHERE job_id=?");
+  DROVER_RETURN_IF_ERROR(del.Bind(1, job_id).Run());
+  sql::Stmt& ins = Cached(
+      "INSERT INTO artifacts(job_id, path, size, mtime_ns, hash) VALUES(?,?,?,?,?)");
+  for (const auto& r : a) {
+    ins.Bind(1, job_id).Bind(2, r.path).Bind(3, r.size).Bind(4, r.mtime_ns).Bind(5, r.hash);
+    DROVER_RETURN_IF_ERROR(ins.Run());
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<ArtifactRecord>> SqliteStore::Artifacts(int64_t job_id) {
+  sql::Stmt& s = Cached(
+      "SELECT path, size, mtime_ns, hash FROM artifacts WHERE job_id=? ORDER BY path");
+  s.Bind(1, job_id);
+  std::vector<ArtifactRecord> out;
+  Status st;
+  while (s.Step(&st)) out.push_back({s.Text(0), s.Int(1), s.Int(2), s.Text(3)});
+  s.Reset();
+  DROVER_RETURN_IF_ERROR(st);
+  return out;
+}
+
+Status SqliteStore::ReplaceMetrics(int64_t job_id, int64_t attempt_id,
+                                   const std::vector<MetricRecord>& m) {
+  sql::Stmt& del = Cached("DELETE FROM metrics WHERE job_id=?");
+  DROVER_RETURN_IF_ERROR(del.Bind(1, job_id).Run());
+  sql::Stmt& ins = Cached(
+      "INSERT INTO metrics(job_id, attempt_id, seq, name, step, value, time) "
+      "VALUES(?,?,?,?,?,?,?)");
+  int64_t seq = 0;
+  for (const auto& r : m) {
+    ins.Bind(1, job_id).Bind(2, attempt_id).Bind(3, seq++).Bind(4, r.name).Bind(5, r.step);
+    DROVER_RETURN_IF_ERROR(ins.Bind(6, r.value).Bind(7, r.time).Run());
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<MetricRecord>> SqliteStore::Metrics(int64_t job_id) {
+  sql::Stmt& s = Cached(
+      "SELECT name, value, step, time FROM metrics WHERE job_id=? ORDER BY seq");
+  s.Bind(1, job_id);
+  std::vector<MetricRecord> out;
+  Status st;
+  while (s.Step(&st)) {
+    MetricRecord r{s.Text(0), s.Double(1), std::nullopt, s.Double(3)};
+    if (!s.IsNull(2)) r.step = s.Int(2);
+    out.push_back(r);
+  }
+  s.Reset();
+  DROVER_RETURN_IF_ERROR(st);
+  return out;
+}
+
+Status SqliteStore::AddEvent(int64_t run_id, int64_t job_id, const std::string& kind,
+                             const std::string& detail) {
+  sql::Stmt& ins = Cached("INSERT INTO events(time, run_id, job_id, kind, detail) "
+                          "VALUES(?,?,?,?,?)");
+  ins.Bind(1, Now()).Bind(2, run_id).Bind(3, job_id).Bind(4, kind).Bind(5, detail);
+  return ins.Run();
+}
+
+Result<std::optional<RunRecord>> SqliteStore::LatestRun(const std::string& workflow) {
+  sql::Stmt s(db_,
+              "SELECT r.id, w.name, r.started, coalesce(r.ended,0), r.state, "
+              "coalesce(r.summary,'') FROM runs r JOIN workflows w ON w.id=r.workflow_id "
+              "WHERE ?='' OR w.name=? ORDER BY r.id DESC LIMIT 1");
+  s.Bind(1, workflow).Bind(2, workflow);
+  Status st;
+  if (!s.Step(&st)) {
+    DROVER_RETURN_IF_ERROR(st);
+    return std::optional<RunRecord>();
+  }
+  return std::optional<RunRecord>(
+      RunRecord{s.Int(0), s.Text(1), s.Double(2), s.Double(3), s.Text(4), s.Text(5)});
+}
+
+static const char kJobCols[] =
+    "j.id, j.key, j.step, j.name, j.params, j.command, j.dir, j.state, j.run_id, "
+    "(SELECT count(*) FROM attempts a WHERE a.job_id=j.id)";
+
+JobRow SqliteStore::ReadJobRow(const sql::Stmt& s) {
+  JobRow r;
+  r.id = s.Int(0);
+  r.rec = {s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6)};
+  r.state = ParseJobState(s.Text(7)).value_or(JobState::kPending);
+  r.run_id = s.Int(8);
+  r.attempts = static_cast<int>(s.Int(9));
+  return r;
+}
+
+Result<std::vector<JobRow>> SqliteStore::JobsOfRun(int64_t run_id, const std::string& step,
+                                                   std::optional<JobState> state) {
+  std::string q = std::string("SELECT ") + kJobCols +
+                  " FROM jobs j WHERE j.run_id=? AND (?='' OR j.step=?) AND "
+                  "(?='' OR j.state=?) ORDER BY j.id";
+  sql::Stmt s(db_, q.c_str());
+  std::string st_name = state ? JobStateName(*state) : "";
+  s.Bind(1, run_id).Bind(2, step).Bind(3, step).Bind(4, st_name).Bind(5, st_name);
+  std::vector<JobRow> out;
+  Status st;
+  while (s.Step(&st)) out.push_back(ReadJobRow(s));
+  DROVER_RETURN_IF_ERROR(st);
+  return out;
+}
+
+Result<JobRow> SqliteStore::FindJob(int64_t run_id, const std::string& ref) {
+  std::string q = std::string("SELECT ") + kJobCols +
+                  " FROM jobs j WHERE j.name=? OR j.key=? OR CAST(j.id AS TEXT)=? "
+                  "OR (length(?)>=6 AND j.key LIKE ? || '%') "
+                  "ORDER BY (j.run_id=?) DESC, j.id DESC LIMIT 2";
+  sql::Stmt s(db_, q.c_str());
+  s.Bind(1, ref).Bind(2, ref).Bind(3, ref).Bind(4, ref).Bind(5, ref).Bind(6, run_id);
+  std::vector<JobRow> rows;
+  Status st;
+  while (s.Step(&st)) rows.push_back(ReadJobRow(s));
+  DROVER_RETURN_IF_ERROR(st);
+  if (rows.empty())
+    return Status::NotFound("no job matches '" + ref +
+                            "' (give a name as `drover jobs` prints it, an id or a key)");
+  if (rows.size() > 1 && rows[0].rec.name != ref && rows[0].rec.key != ref &&
+      rows[0].run_id == rows[1].run_id)
+    return Status::Invalid("'" + ref + "' matches several jobs; give more of the key");
+  return rows[0];
+}
+
+Result<std::vector<MetricPoint>> SqliteStore::LastMetricValues(int64_t run_id,
+                                                               const std::string& metric) {
+  sql::Stmt s(db_,
+              "SELECT j.id, j.step, j.params, m.value FROM jobs j JOIN metrics m "
+              "ON m.job_id=j.id AND m.name=? WHERE j.run_id=? AND j.state='succeeded' "
+              "AND m.seq=(SELECT max(seq) FROM metrics m2 WHERE m2.job_id=j.id AND "
+              "m2.name=?) ORDER BY j.id");
+  s.Bind(1, metric).Bind(2, run_id).Bind(3, metric);
+  std::vector<MetricPoint> out;
+  Status st;
+  while (s.Step(&st)) out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Double(3)});
+  DROVER_RETURN_IF_ERROR(st);
+  return out;
+}
+
+}  // namespace
+
+static const char* const kJobStates[] = {"pending", "running", "succeeded",
+                                         "failed",  "skipped", "cancelled"};
+static const char* const kAttemptStates[] = {"running",  "succeeded", "failed",
+                                             "requeued", "cancelled", "lost"};
+
+const char* JobStateName(JobState s) { return kJobStates[static_cast<int>(s)]; }
+const char* AttemptStateName(AttemptState s) { return kAttemptStates[static_cast<int>(s)]; }
+
+std::optional<JobState> ParseJobState(const std::string& s) {
+  for (int i = 0; i < 6; ++i)
+    if (s == kJobStates[i]) return static_cast<JobState>(i);
+  return std::nullopt;
+}
+
+std::optional<AttemptState> ParseAttemptState(const std::string& s) {
+  for (int i = 0; i < 6; ++i)
+    if (s == kAttemptStates[i]) return static_cast<AttemptState>(i);
+  return std::nullopt;
+}
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& root) {
+  auto store = std::make_unique<SqliteStore>(root);
+  DROVER_RETURN_IF_ERROR(store->Open());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace drover

@@ -1,0 +1,170 @@
+// The store: drover's single source of truth (workflows, runs, jobs, attempts,
+// metrics, artifacts, events). SQLite in WAL mode at .drover/drover.db is the
+// embedded implementation; a team server could implement the same interface over
+// PostgreSQL. Nothing outside store/ writes SQL.
+//
+// One writer (the engine thread) and many readers (status, table, ...). Writes are
+// grouped by the caller into transactions: Begin() ... Commit(), one per event-loop
+// iteration. A Store object is not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/status.h"
+
+namespace drover {
+
+enum class JobState { kPending, kRunning, kSucceeded, kFailed, kSkipped, kCancelled };
+enum class AttemptState { kRunning, kSucceeded, kFailed, kRequeued, kCancelled, kLost };
+
+const char* JobStateName(JobState s);
+const char* AttemptStateName(AttemptState s);
+std::optional<JobState> ParseJobState(const std::string& s);
+std::optional<AttemptState> ParseAttemptState(const std::string& s);
+
+// A planned job as the store keeps it.
+struct JobRecord {
+  std::string key;
+  std::string step;
+  std::string name;         // "train/task=digits,seed=0"
+  std::string params_json;  // {"task":"digits","seed":"0"}
+  std::string command;
+  std::string dir;          // the job directory, relative to the store's root
+};
+
+// What the store already knew about a planned job when a run started.
+struct KnownJob {
+  int64_t id = 0;
+  JobState state = JobState::kPending;
+  bool is_new = false;      // LookupJobs only: the store has never seen this key
+};
+
+struct AttemptRecord {
+  int64_t id = 0;
+  int64_t job_id = 0;
+  int number = 0;           // 1-based, per job
+  std::string executor;
+  std::string handle;       // local: the wrapper's pid
+  AttemptState state = AttemptState::kRunning;
+  int exit_code = -1;
+  int term_signal = 0;
+  double started = 0;
+  double ended = 0;
+  double user_s = 0;
+  double sys_s = 0;
+  int64_t max_rss_kb = 0;
+  std::string host;
+  std::string reason;       // why it failed / was requeued, in words
+};
+
+struct MetricRecord {
+  std::string name;
+  double value = 0;
+  std::optional<int64_t> step;
+  double time = 0;
+};
+
+struct ArtifactRecord {
+  std::string path;         // relative to the store's root
+  int64_t size = 0;
+  int64_t mtime_ns = 0;
+  std::string hash;
+};
+
+struct RunRecord {
+  int64_t id = 0;
+  std::string workflow;
+  double started = 0;
+  double ended = 0;
+  std::string state;        // running | succeeded | failed | interrupted | crashed
+  std::string summary_json;
+};
+
+// A job joined with what the reports need.
+struct JobRow {
+  int64_t id = 0;
+  JobRecord rec;
+  JobState state = JobState::kPending;
+  int attempts = 0;
+  int64_t run_id = 0;
+};
+
+// One metric value of one job, for tables.
+struct MetricPoint {
+  int64_t job_id = 0;
+  std::string step;         // the job's step
+  std::string params_json;
+  double value = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Status Begin() = 0;
+  virtual Status Commit() = 0;
+  virtual void Rollback() = 0;
+
+  // --- runs and jobs -------------------------------------------------------
+  // Creates (or finds) the workflow and starts a run. Own transaction.
+  virtual Result<int64_t> StartRun(const std::string& workflow, const std::string& path,
+                                   const std::string& argv_json) = 0;
+  virtual Status FinishRun(int64_t run_id, const std::string& state,
+                           const std::string& summary_json) = 0;
+  // Inserts the jobs not yet known, marks all as planned by `run_id`, and returns
+  // what was known of each (same order). Call inside a transaction.
+  virtual Status SyncJobs(int64_t run_id, const std::vector<JobRecord>& jobs,
+                          std::vector<KnownJob>* known) = 0;
+  // Read-only variant for dry runs: state of jobs by key (is_new when unknown).
+  virtual Status LookupJobs(const std::vector<JobRecord>& jobs,
+                            std::vector<KnownJob>* known) = 0;
+  virtual Status SetJobState(int64_t job_id, JobState state) = 0;
+
+  // --- attempts ------------------------------------------------------------
+  virtual Result<int64_t> InsertAttempt(const AttemptRecord& a) = 0;
+  virtual Status UpdateAttempt(const AttemptRecord& a) = 0;  // by a.id
+  // The latest attempt of a job, if any.
+  virtual Result<std::optional<AttemptRecord>> LatestAttempt(int64_t job_id) = 0;
+  virtual Result<std::vector<AttemptRecord>> Attempts(int64_t job_id) = 0;
+  // Every attempt still marked running (to adopt after a restart).
+  virtual Result<std::vector<AttemptRecord>> RunningAttempts() = 0;
+  // Counts of a job's attempts by kind, for retry and requeue budgets.
+  virtual Status CountAttempts(int64_t job_id, int* failures, int* requeues) = 0;
+
+  // --- outputs, metrics, events ----------------------------------------------
+  virtual Status ReplaceArtifacts(int64_t job_id, const std::vector<ArtifactRecord>& a) = 0;
+  virtual Result<std::vector<ArtifactRecord>> Artifacts(int64_t job_id) = 0;
+  virtual Status ReplaceMetrics(int64_t job_id, int64_t attempt_id,
+                                const std::vector<MetricRecord>& m) = 0;
+  virtual Result<std::vector<MetricRecord>> Metrics(int64_t job_id) = 0;
+  virtual Status AddEvent(int64_t run_id, int64_t job_id, const std::string& kind,
+                          const std::string& detail) = 0;
+
+  // --- reading -------------------------------------------------------------
+  // The latest run (of `workflow`, or of any workflow when empty).
+  virtual Result<std::optional<RunRecord>> LatestRun(const std::string& workflow) = 0;
+  // Jobs planned by a run, optionally filtered by step and state.
+  virtual Result<std::vector<JobRow>> JobsOfRun(int64_t run_id, const std::string& step,
+                                                std::optional<JobState> state) = 0;
+  // Finds a job by id, key (or a unique key prefix of 6+ digits) or exact name, in
+  // the given run first.
+  virtual Result<JobRow> FindJob(int64_t run_id, const std::string& ref) = 0;
+  // The last value of `metric` of every succeeded job of a run.
+  virtual Result<std::vector<MetricPoint>> LastMetricValues(int64_t run_id,
+                                                            const std::string& metric) = 0;
+  // The folder holding .drover (jobs' dirs are relative to it).
+  virtual const std::string& root() const = 0;
+};
+
+// Opens (creating if needed) the SQLite store under `root`/.drover/, migrating its
+// schema to the current version. A newer, unknown schema version is an error.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& root);
+
+// The schema version this build writes.
+int StoreSchemaVersion();
+
+}  // namespace drover

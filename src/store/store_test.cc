@@ -1,0 +1,119 @@
+#include "store/store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "util/fs.h"
+
+namespace drover {
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = ::testing::TempDir() + "/store_test_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    ASSERT_TRUE(RemoveAll(root_).ok());
+    auto s = OpenSqliteStore(root_);
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    store_ = std::move(*s);
+  }
+  JobRecord Job(const std::string& key) {
+    return {key, "train", "train/seed=" + key, "{\"seed\":\"" + key + "\"}", "true",
+            ".drover/jobs/" + key};
+  }
+  std::string root_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, SyncJobsIsIdempotentByKey) {
+  auto run = store_->StartRun("wf", "/x/drover.yaml", "[]");
+  ASSERT_TRUE(run.ok());
+  std::vector<KnownJob> known;
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->SyncJobs(*run, {Job("a"), Job("b")}, &known).ok());
+  ASSERT_TRUE(store_->SetJobState(known[0].id, JobState::kSucceeded).ok());
+  ASSERT_TRUE(store_->Commit().ok());
+  int64_t a_id = known[0].id;
+
+  auto run2 = store_->StartRun("wf", "/x/drover.yaml", "[]");
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->SyncJobs(*run2, {Job("a"), Job("c")}, &known).ok());
+  ASSERT_TRUE(store_->Commit().ok());
+  EXPECT_EQ(known[0].id, a_id);
+  EXPECT_EQ(known[0].state, JobState::kSucceeded);
+  EXPECT_EQ(known[1].state, JobState::kPending);
+  auto jobs = store_->JobsOfRun(*run2, "", std::nullopt);
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_EQ(jobs->size(), 2u);  // b belongs to the first run only
+
+  std::vector<KnownJob> looked;
+  ASSERT_TRUE(store_->LookupJobs({Job("a"), Job("zzz")}, &looked).ok());
+  EXPECT_FALSE(looked[0].is_new);
+  EXPECT_TRUE(looked[1].is_new);
+}
+
+TEST_F(StoreTest, AttemptsMetricsArtifactsRoundTrip) {
+  auto run = store_->StartRun("wf", "/x", "[]");
+  std::vector<KnownJob> known;
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->SyncJobs(*run, {Job("k1")}, &known).ok());
+  int64_t job = known[0].id;
+  AttemptRecord a;
+  a.job_id = job;
+  a.number = 1;
+  a.executor = "local";
+  auto id = store_->InsertAttempt(a);
+  ASSERT_TRUE(id.ok());
+  a.id = *id;
+  a.state = AttemptState::kRequeued;
+  a.exit_code = 85;
+  ASSERT_TRUE(store_->UpdateAttempt(a).ok());
+  a.number = 2;
+  a.state = AttemptState::kRunning;
+  a.id = *store_->InsertAttempt(a);
+  ASSERT_TRUE(store_->ReplaceMetrics(job, a.id, {{"acc", 0.5, 1, 0}, {"acc", 0.9, 2, 0}}).ok());
+  ASSERT_TRUE(store_->ReplaceArtifacts(job, {{"out.pkl", 10, 5, "h"}}).ok());
+  ASSERT_TRUE(store_->SetJobState(job, JobState::kSucceeded).ok());
+  ASSERT_TRUE(store_->Commit().ok());
+
+  auto running = store_->RunningAttempts();
+  ASSERT_EQ(running->size(), 1u);
+  EXPECT_EQ((*running)[0].number, 2);
+  int failures = -1, requeues = -1;
+  ASSERT_TRUE(store_->CountAttempts(job, &failures, &requeues).ok());
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(requeues, 1);
+  auto pts = store_->LastMetricValues(*run, "acc");
+  ASSERT_EQ(pts->size(), 1u);
+  EXPECT_DOUBLE_EQ((*pts)[0].value, 0.9);
+  EXPECT_EQ((*store_->Artifacts(job))[0].hash, "h");
+  auto found = store_->FindJob(*run, "train/seed=k1");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->attempts, 2);
+  EXPECT_FALSE(store_->FindJob(*run, "nope").ok());
+}
+
+TEST_F(StoreTest, RollbackLeavesNothing) {
+  auto run = store_->StartRun("wf", "/x", "[]");
+  std::vector<KnownJob> known;
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->SyncJobs(*run, {Job("r")}, &known).ok());
+  store_->Rollback();
+  auto jobs = store_->JobsOfRun(*run, "", std::nullopt);
+  EXPECT_TRUE(jobs->empty());
+}
+
+TEST_F(StoreTest, NewerSchemaIsRefused) {
+  store_.reset();
+  sqlite3* db;
+  ASSERT_EQ(sqlite3_open((root_ + "/.drover/drover.db").c_str(), &db), SQLITE_OK);
+  sqlite3_exec(db, "PRAGMA user_version=999", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  auto s = OpenSqliteStore(root_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("newer than this drover"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace drover
