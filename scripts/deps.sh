@@ -2,7 +2,7 @@
 # Installs the Debian packages drover needs to build, test and run its examples.
 # Only what is missing is installed; a machine that has everything does nothing.
 set -eu
-PKGS="cmake g++ make pkg-config libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev \
+PKGS="cmake ninja-build g++ make pkg-config libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev \
 libcli11-dev libfmt-dev libgtest-dev libxxhash-dev python3 python3-sklearn python3-numpy \
 snakemake sqlite3"
 missing=""
