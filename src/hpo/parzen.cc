@@ -1,0 +1,238 @@
+#include "hpo/parzen.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "hpo/math.h"
+
+namespace drover::hpo {
+
+size_t TpeGamma(size_t n) { return std::min<size_t>((n + 9) / 10, 25); }
+
+std::vector<double> TpeWeights(size_t k) {
+  std::vector<double> w(k, 1.0);
+  if (k < 25) return w;
+  const size_t m = k - 25;
+  for (size_t r = 0; r < m; ++r)
+    w[r] = m == 1 ? 1.0 / k : 1.0 / k + (1.0 - 1.0 / k) * static_cast<double>(r) / (m - 1);
+  return w;
+}
+
+std::vector<double> TpeSigmas(std::span<const double> mus, double lo, double hi) {
+  const size_t k = mus.size();
+  std::vector<double> all(mus.begin(), mus.end());
+  all.push_back(0.5 * (lo + hi));
+  std::vector<size_t> order(all.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return all[a] < all[b]; });
+  const size_t n = all.size();
+  const double range = hi - lo;
+  const double minsigma = range / std::min(100.0, static_cast<double>(k) + 2.0);
+  std::vector<double> out(k);
+  for (size_t r = 0; r < n; ++r) {
+    const size_t i = order[r];
+    if (i == k) continue;  // the prior keeps sigma = range
+    const double x = all[i];
+    const double left = x - (r == 0 ? lo : all[order[r - 1]]);
+    const double right = (r + 1 == n ? hi : all[order[r + 1]]) - x;
+    double s = std::max(left, right);
+    if (n >= 2 && r == 0) s = right;
+    if (n >= 2 && r + 1 == n) s = left;
+    out[i] = std::clamp(s, minsigma, range);
+  }
+  return out;
+}
+
+double NumericDomain::Round(double x) const {
+  if (step <= 0) return x;
+  const double low = lo + step / 2, high = hi - step / 2;
+  return std::clamp(low + std::round((x - low) / step) * step, low, high);
+}
+
+NumericMixture NumericMixture::Build(std::span<const double> obs, const NumericDomain& d) {
+  NumericMixture m;
+  m.d_ = d;
+  m.mu_.assign(obs.begin(), obs.end());
+  m.sigma_ = TpeSigmas(obs, d.lo, d.hi);
+  std::vector<double> w = TpeWeights(obs.size());
+  m.mu_.push_back(0.5 * (d.lo + d.hi));
+  m.sigma_.push_back(d.range());
+  w.push_back(1.0);
+  const double total = std::accumulate(w.begin(), w.end(), 0.0);
+  double cum = 0;
+  for (size_t i = 0; i < m.mu_.size(); ++i) {
+    m.logw_.push_back(std::log(w[i] / total));
+    cum += w[i];
+    m.cumw_.push_back(cum);
+    const double logz = math::LogNdtrDiff((d.lo - m.mu_[i]) / m.sigma_[i], (d.hi - m.mu_[i]) / m.sigma_[i]);
+    m.lognorm_.push_back(d.step > 0 ? -logz : -logz - std::log(m.sigma_[i]) - math::kLogSqrt2Pi);
+  }
+  return m;
+}
+
+double NumericMixture::LogPdf(double x) const {
+  const size_t n = mu_.size();
+  double terms[64];
+  std::vector<double> big;
+  double* t = terms;
+  if (n > 64) {
+    big.resize(n);
+    t = big.data();
+  }
+  for (size_t i = 0; i < n; ++i) {
+    double lp;
+    if (d_.step > 0) {
+      const double a = std::max(x - d_.step / 2, d_.lo), b = std::min(x + d_.step / 2, d_.hi);
+      lp = math::LogNdtrDiff((a - mu_[i]) / sigma_[i], (b - mu_[i]) / sigma_[i]);
+    } else {
+      const double z = (x - mu_[i]) / sigma_[i];
+      lp = -0.5 * z * z;
+    }
+    t[i] = logw_[i] + lognorm_[i] + lp;
+  }
+  return math::LogSumExp(std::span<const double>(t, n));
+}
+
+double NumericMixture::Sample(Rng& rng) const {
+  const size_t i = DrawIndex(cumw_, rng);
+  return d_.Round(math::TruncNormPpf(rng.OpenUniform(), mu_[i], sigma_[i], d_.lo, d_.hi));
+}
+
+CategoricalMixture CategoricalMixture::Build(std::span<const double> obs, size_t choices) {
+  const std::vector<double> w = TpeWeights(obs.size());
+  std::vector<double> per(choices, 0.0);
+  double total = 0;
+  for (size_t i = 0; i < obs.size(); ++i) {
+    per[static_cast<size_t>(obs[i])] += w[i];
+    total += w[i];
+  }
+  return FromSums(total, per, obs.size());
+}
+
+CategoricalMixture CategoricalMixture::FromSums(double total, std::span<const double> per, size_t k) {
+  const size_t c = per.size();
+  CategoricalMixture m;
+  std::vector<double> p(c, 1.0 / c);  // the prior kernel, weight 1
+  if (k > 0) {
+    const double pk = 1.0 / (k + 1);  // prior_weight / n_kernels
+    const double rownorm = 1.0 + c * pk;
+    for (size_t j = 0; j < c; ++j) p[j] = (total * pk + per[j]) / rownorm + 1.0 / c;
+  }
+  const double sum = std::accumulate(p.begin(), p.end(), 0.0);
+  double cum = 0;
+  for (double v : p) {
+    m.logp_.push_back(std::log(v / sum));
+    cum += v;
+    m.cum_.push_back(cum);
+  }
+  return m;
+}
+
+double CategoricalMixture::Sample(Rng& rng) const { return static_cast<double>(DrawIndex(cum_, rng)); }
+
+ProductMixture ProductMixture::Build(std::vector<Dim> dims, std::span<const double> rows) {
+  ProductMixture m;
+  const size_t d = dims.size();
+  m.k_ = d == 0 ? 0 : rows.size() / d;
+  const size_t k = m.k_;
+  m.dims_ = std::move(dims);
+  m.mu_.assign(rows.begin(), rows.end());
+  for (size_t j = 0; j < d; ++j) {
+    const Dim& dim = m.dims_[j];
+    if (dim.categorical) {
+      m.mu_.push_back(0);
+      const double pk = 1.0 / (k + 1), rownorm = 1.0 + dim.choices * pk;
+      m.catown_.push_back(std::log((pk + 1.0) / rownorm));
+      m.catother_.push_back(std::log(pk / rownorm));
+      m.sigma_.push_back(0);
+      continue;
+    }
+    m.catown_.push_back(0);
+    m.catother_.push_back(0);
+    m.mu_.push_back(0.5 * (dim.domain.lo + dim.domain.hi));
+    const double range = dim.domain.range();
+    const double s = 0.2 * std::pow(std::max<double>(k, 1), -1.0 / (d + 4)) * range;
+    m.sigma_.push_back(std::clamp(s, range / std::min(100.0, k + 2.0), range));
+  }
+  std::vector<double> w = TpeWeights(k);
+  w.push_back(1.0);
+  const double total = std::accumulate(w.begin(), w.end(), 0.0);
+  double cum = 0;
+  m.lognorm_.resize((k + 1) * d);
+  for (size_t i = 0; i <= k; ++i) {
+    m.logw_.push_back(std::log(w[i] / total));
+    cum += w[i];
+    m.cumw_.push_back(cum);
+    for (size_t j = 0; j < d; ++j) {
+      const Dim& dim = m.dims_[j];
+      if (dim.categorical) continue;
+      const double s = i == k ? dim.domain.range() : m.sigma_[j], mu = m.mu_[i * d + j];
+      const double logz = math::LogNdtrDiff((dim.domain.lo - mu) / s, (dim.domain.hi - mu) / s);
+      const bool exact_mass = dim.domain.step > 0 && s < 2 * dim.domain.step;
+      const double density = dim.domain.step > 0 ? std::log(dim.domain.step) : 0.0;
+      m.lognorm_[i * d + j] = exact_mass ? -logz : density - logz - std::log(s) - math::kLogSqrt2Pi;
+    }
+  }
+  return m;
+}
+
+double ProductMixture::LogPdf(std::span<const double> x) const {
+  const size_t d = dims_.size();
+  scratch_.resize(k_ + 1);
+  for (size_t i = 0; i <= k_; ++i) {
+    double s = logw_[i];
+    const double* mu = &mu_[i * d];
+    const double* ln = &lognorm_[i * d];
+    for (size_t j = 0; j < d; ++j) {
+      const Dim& dim = dims_[j];
+      if (dim.categorical) {
+        s += i == k_ ? -std::log(static_cast<double>(dim.choices)) : (x[j] == mu[j] ? catown_[j] : catother_[j]);
+        continue;
+      }
+      const double sg = i == k_ ? dim.domain.range() : sigma_[j];
+      if (dim.domain.step > 0 && sg < 2 * dim.domain.step) {
+        const double h = dim.domain.step / 2;
+        const double a = std::max(x[j] - h, dim.domain.lo), b = std::min(x[j] + h, dim.domain.hi);
+        s += ln[j] + math::LogNdtrDiff((a - mu[j]) / sg, (b - mu[j]) / sg);
+      } else {
+        const double z = (x[j] - mu[j]) / sg;
+        s += ln[j] - 0.5 * z * z;
+      }
+    }
+    scratch_[i] = s;
+  }
+  return math::LogSumExp(scratch_);
+}
+
+void ProductMixture::Sample(Rng& rng, std::span<double> out) const {
+  const size_t d = dims_.size();
+  const size_t i = DrawIndex(cumw_, rng);
+  for (size_t j = 0; j < d; ++j) {
+    const Dim& dim = dims_[j];
+    if (dim.categorical) {
+      if (i == k_) {
+        out[j] = static_cast<double>(rng.Below(dim.choices));
+      } else {  // own choice with probability (pk + 1) / rownorm, else uniform over the rest
+        const double pown = std::exp(catown_[j]);
+        if (rng.Uniform() < pown) {
+          out[j] = mu_[i * d + j];
+        } else {
+          const auto other = rng.Below(dim.choices - 1);
+          out[j] = static_cast<double>(other >= mu_[i * d + j] ? other + 1 : other);
+        }
+      }
+      continue;
+    }
+    const double sg = i == k_ ? dim.domain.range() : sigma_[j];
+    out[j] = dim.domain.Round(math::TruncNormPpf(rng.OpenUniform(), mu_[i * d + j], sg, dim.domain.lo, dim.domain.hi));
+  }
+}
+
+size_t DrawIndex(std::span<const double> cumulative, Rng& rng) {
+  const double u = rng.Uniform() * cumulative.back();
+  const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), u);
+  return std::min<size_t>(it - cumulative.begin(), cumulative.size() - 1);
+}
+
+}  // namespace drover::hpo

@@ -1,0 +1,60 @@
+// Pruner: decides, from intermediate values, whether a running trial should
+// stop early. ShouldPrune() is called by Study::Report() after the trial's
+// newest intermediate value was recorded; it may write pruner bookkeeping
+// into the trial (Trial::rungs) so that the decision survives a restart.
+// Pruners compare losses (Direction-adjusted values, smaller is better) and
+// only look at completed trials as references unless stated otherwise.
+// Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "hpo/trial.h"
+
+namespace drover::hpo {
+
+class Pruner {
+ public:
+  virtual ~Pruner() = default;
+  virtual bool ShouldPrune(Trial& trial, const TrialHistory& history) = 0;
+  virtual std::string name() const = 0;
+};
+
+// Never prunes.
+class NopPruner : public Pruner {
+ public:
+  bool ShouldPrune(Trial&, const TrialHistory&) override { return false; }
+  std::string name() const override { return "none"; }
+};
+
+struct PercentileOptions {
+  double percentile = 50;      // 50: the median pruner
+  size_t n_startup_trials = 5;  // no pruning until this many trials completed
+  int64_t n_warmup_steps = 0;   // no pruning before this step
+  int64_t interval_steps = 1;   // decide only at warmup + k * interval
+  size_t n_min_trials = 1;      // completed trials that reported the step
+};
+
+// Prunes at step s when the trial's best value so far is worse than the given
+// percentile (linear interpolation) of the values that completed trials
+// reported at step s (Optuna's PercentilePruner / MedianPruner).
+class PercentilePruner : public Pruner {
+ public:
+  explicit PercentilePruner(PercentileOptions o = {}) : o_(o) {}
+  bool ShouldPrune(Trial& trial, const TrialHistory& history) override;
+  std::string name() const override { return o_.percentile == 50 ? "median" : "percentile"; }
+
+ private:
+  PercentileOptions o_;
+};
+
+inline PercentilePruner MakeMedianPruner(size_t n_startup_trials = 5, int64_t n_warmup_steps = 0) {
+  return PercentilePruner({50, n_startup_trials, n_warmup_steps, 1, 1});
+}
+
+// The p-th percentile of xs with linear interpolation (numpy's default);
+// NaNs are ignored; NaN when none are left.
+double Percentile(std::vector<double> xs, double p);
+
+}  // namespace drover::hpo

@@ -1,0 +1,204 @@
+#include "hpo/tpe.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace drover::hpo {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+template <typename T>
+void InsertSorted(std::vector<std::pair<int64_t, T>>& v, int64_t number, T x) {
+  auto it = std::lower_bound(v.begin(), v.end(), number, [](const auto& e, int64_t n) { return e.first < n; });
+  v.insert(it, {number, std::move(x)});
+}
+
+template <typename T>
+void EraseNumber(std::vector<std::pair<int64_t, T>>& v, int64_t number) {
+  auto it = std::lower_bound(v.begin(), v.end(), number, [](const auto& e, int64_t n) { return e.first < n; });
+  if (it != v.end() && it->first == number) v.erase(it);
+}
+
+}  // namespace
+
+void TpeSampler::Init(const Space& space) {
+  if (ready_) return;
+  ready_ = true;
+  numeric_bad_.resize(space.size());
+  cat_bad_.resize(space.size());
+  for (size_t i = 0; i < space.size(); ++i) {
+    domains_.push_back(NumericDomain::Of(space[i]));
+    if (space[i].numeric()) numeric_bad_[i] = std::make_unique<AboveModel>(domains_[i]);
+    if (options_.multivariate && !space[i].when) joint_.push_back(i);
+  }
+}
+
+std::vector<double> TpeSampler::Internal(const Space& space, const Params& params) const {
+  std::vector<double> v(space.size(), kNaN);
+  for (size_t i = 0; i < space.size(); ++i) {
+    auto it = params.find(space[i].name);
+    if (it != params.end() && space[i].Contains(it->second)) v[i] = space[i].ToInternal(it->second);
+  }
+  return v;
+}
+
+void TpeSampler::OnAsk(const Space& space, const Trial& trial) {
+  Init(space);
+  if (options_.constant_liar) running_[trial.number] = Internal(space, trial.params);
+}
+
+void TpeSampler::OnTell(const Space& space, const TrialHistory& history, const Trial& trial) {
+  Init(space);
+  running_.erase(trial.number);
+  if (!trial.finished() || values_.count(trial.number)) return;
+  values_[trial.number] = Internal(space, trial.params);
+  if (trial.state == TrialState::kComplete) {
+    const double loss = history.Loss(*trial.value);
+    complete_.insert({std::isnan(loss) ? std::numeric_limits<double>::infinity() : loss, trial.number});
+  } else if (trial.intermediate.empty()) {
+    pruned_.insert({1, 0.0, trial.number});
+  } else {
+    const auto& [step, v] = *trial.intermediate.rbegin();
+    const double loss = std::isnan(v) ? std::numeric_limits<double>::infinity() : history.Loss(v);
+    pruned_.insert({-step, loss, trial.number});
+  }
+  Resplit(trial.number);
+}
+
+// Recomputes the good group after `told` finished and moves trials between
+// the groups: usually just `told` joins the bad group.
+void TpeSampler::Resplit(int64_t told) {
+  const size_t n = complete_.size() + pruned_.size();
+  size_t want = TpeGamma(n);
+  std::vector<int64_t> below;
+  for (auto it = complete_.begin(); it != complete_.end() && below.size() < want; ++it) below.push_back(it->second);
+  for (auto it = pruned_.begin(); it != pruned_.end() && below.size() < want; ++it) below.push_back(std::get<2>(*it));
+  std::sort(below.begin(), below.end());
+  auto in = [](const std::vector<int64_t>& v, int64_t x) { return std::binary_search(v.begin(), v.end(), x); };
+  for (int64_t x : below_)
+    if (!in(below, x)) AddBad(x);
+  for (int64_t x : below)
+    if (x != told && !in(below_, x)) RemoveBad(x);
+  if (!in(below, told)) AddBad(told);
+  below_ = std::move(below);
+}
+
+void TpeSampler::AddBad(int64_t number) {
+  const auto& v = values_.at(number);
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (std::isnan(v[i])) continue;
+    if (numeric_bad_[i]) numeric_bad_[i]->Insert(number, v[i]);
+    else InsertSorted(cat_bad_[i], number, v[i]);
+  }
+  if (joint_.empty()) return;
+  std::vector<double> row;
+  for (size_t i : joint_) row.push_back(v[i]);
+  if (std::none_of(row.begin(), row.end(), [](double x) { return std::isnan(x); }))
+    InsertSorted(joint_bad_, number, std::move(row));
+}
+
+void TpeSampler::RemoveBad(int64_t number) {
+  const auto& v = values_.at(number);
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (std::isnan(v[i])) continue;
+    if (numeric_bad_[i]) numeric_bad_[i]->Remove(number, v[i]);
+    else EraseNumber(cat_bad_[i], number);
+  }
+  if (!joint_.empty()) EraseNumber(joint_bad_, number);
+}
+
+std::vector<std::pair<int64_t, double>> TpeSampler::Running(size_t i) const {
+  std::vector<std::pair<int64_t, double>> out;
+  for (const auto& [number, v] : running_)
+    if (!std::isnan(v[i])) out.emplace_back(number, v[i]);
+  return out;
+}
+
+// One parameter on its own: candidates from l, scored by log l - log g.
+double TpeSampler::SampleOne(const Space& space, size_t i, Rng& rng) {
+  std::vector<double> good;
+  for (int64_t x : below_) {
+    const double v = values_.at(x)[i];
+    if (!std::isnan(v)) good.push_back(v);
+  }
+  const auto running = Running(i);
+  const size_t nc = options_.n_ei_candidates;
+  std::vector<double> cand(nc), score(nc);
+  if (numeric_bad_[i]) {
+    const NumericMixture l = NumericMixture::Build(good, domains_[i]);
+    for (size_t c = 0; c < nc; ++c) cand[c] = l.Sample(rng);
+    numeric_bad_[i]->LogPdf(cand, running, score);
+    for (size_t c = 0; c < nc; ++c) score[c] = l.LogPdf(cand[c]) - score[c];
+  } else {
+    const size_t choices = space[i].choices.size();
+    const CategoricalMixture l = CategoricalMixture::Build(good, choices);
+    std::vector<std::pair<int64_t, double>> bad = cat_bad_[i];
+    for (const auto& r : running) InsertSorted(bad, r.first, r.second);
+    const std::vector<double> w = TpeWeights(bad.size());
+    std::vector<double> per(choices, 0.0);
+    double total = 0;
+    for (size_t r = 0; r < bad.size(); ++r) {
+      per[static_cast<size_t>(bad[r].second)] += w[r];
+      total += w[r];
+    }
+    const CategoricalMixture g = CategoricalMixture::FromSums(total, per, bad.size());
+    for (size_t c = 0; c < nc; ++c) {
+      cand[c] = l.Sample(rng);
+      score[c] = l.LogPdf(cand[c]) - g.LogPdf(cand[c]);
+    }
+  }
+  return cand[std::max_element(score.begin(), score.end()) - score.begin()];
+}
+
+// The unconditional parameters jointly, with product kernels.
+void TpeSampler::SampleJoint(const Space& space, Rng& rng, Params& out) {
+  const size_t d = joint_.size();
+  std::vector<ProductMixture::Dim> dims;
+  for (size_t i : joint_) dims.push_back({!space[i].numeric(), domains_[i], space[i].choices.size()});
+  std::vector<double> good, bad;
+  for (int64_t x : below_)
+    for (size_t i : joint_) good.push_back(values_.at(x)[i]);
+  std::vector<std::pair<int64_t, std::vector<double>>> liars;
+  for (const auto& [number, v] : running_) {
+    std::vector<double> row;
+    for (size_t i : joint_) row.push_back(v[i]);
+    liars.emplace_back(number, std::move(row));
+  }
+  size_t li = 0;
+  auto take_liars_before = [&](int64_t number) {
+    for (; li < liars.size() && liars[li].first < number; ++li)
+      bad.insert(bad.end(), liars[li].second.begin(), liars[li].second.end());
+  };
+  bad.reserve((joint_bad_.size() + liars.size()) * d);
+  for (const auto& [number, row] : joint_bad_) {
+    take_liars_before(number);
+    bad.insert(bad.end(), row.begin(), row.end());
+  }
+  take_liars_before(std::numeric_limits<int64_t>::max());
+  const ProductMixture l = ProductMixture::Build(dims, good);
+  const ProductMixture g = ProductMixture::Build(dims, bad);
+  std::vector<double> best(d), x(d);
+  double best_score = -std::numeric_limits<double>::infinity();
+  for (size_t c = 0; c < options_.n_ei_candidates; ++c) {
+    l.Sample(rng, x);
+    const double s = l.LogPdf(x) - g.LogPdf(x);
+    if (c == 0 || s > best_score) best_score = s, best = x;
+  }
+  for (size_t j = 0; j < d; ++j) out[space[joint_[j]].name] = space[joint_[j]].FromInternal(best[j]);
+}
+
+Result<Params> TpeSampler::Suggest(const Space& space, const TrialHistory& history, Rng& rng) {
+  Init(space);
+  if (complete_.size() + pruned_.size() < options_.n_startup_trials) return SampleUniform(space, rng);
+  Params out;
+  if (!joint_.empty()) SampleJoint(space, rng, out);
+  for (size_t i = 0; i < space.size(); ++i) {
+    if (out.count(space[i].name) || !space.IsActive(i, out)) continue;
+    out[space[i].name] = space[i].FromInternal(SampleOne(space, i, rng));
+  }
+  return out;
+}
+
+}  // namespace drover::hpo

@@ -1,0 +1,75 @@
+// TpeSampler: the Tree-structured Parzen Estimator with Optuna's defaults
+// (see /work/shared/HPO.md): uniform sampling until n_startup_trials trials
+// finished; then the finished trials split into a good group of
+// min(ceil(0.1 n), 25) (completed trials by value, pruned ones filling in,
+// deepest first) and a bad group; n_ei_candidates draws from the good
+// density l(x), keeping the one maximising log l(x) - log g(x).
+//
+// Independent mode (default) does this per parameter, using only trials in
+// which that parameter was active (conditional parameters). Multivariate mode
+// does it jointly over the unconditional parameters with product kernels and
+// per parameter for the conditional ones. With constant_liar, running trials
+// join the bad group so parallel workers spread out.
+//
+// Cost: the bad group of each parameter is kept incrementally (tpe_model.h),
+// updated on OnTell; an ask costs O(params * candidates) once the study is
+// large (multivariate mode: O(trials) per candidate).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <tuple>
+#include <vector>
+
+#include "hpo/parzen.h"
+#include "hpo/sampler.h"
+#include "hpo/tpe_model.h"
+
+namespace drover::hpo {
+
+struct TpeOptions {
+  size_t n_startup_trials = 10;
+  size_t n_ei_candidates = 24;
+  bool multivariate = false;
+  bool constant_liar = false;
+};
+
+class TpeSampler : public Sampler {
+ public:
+  explicit TpeSampler(TpeOptions options = {}) : options_(options) {}
+
+  Result<Params> Suggest(const Space& space, const TrialHistory& history, Rng& rng) override;
+  void OnAsk(const Space& space, const Trial& trial) override;
+  void OnTell(const Space& space, const TrialHistory& history, const Trial& trial) override;
+  std::string name() const override { return options_.multivariate ? "tpe-multivariate" : "tpe"; }
+
+  // The good group's trial numbers, ascending (for tests).
+  const std::vector<int64_t>& good() const { return below_; }
+
+ private:
+  void Init(const Space& space);
+  std::vector<double> Internal(const Space& space, const Params& params) const;
+  void Resplit(int64_t told);
+  void AddBad(int64_t number);
+  void RemoveBad(int64_t number);
+  double SampleOne(const Space& space, size_t i, Rng& rng);
+  void SampleJoint(const Space& space, Rng& rng, Params& out);
+  std::vector<std::pair<int64_t, double>> Running(size_t i) const;
+
+  TpeOptions options_;
+  bool ready_ = false;
+  std::vector<NumericDomain> domains_;
+  std::vector<size_t> joint_;  // multivariate: the unconditional params
+  // Finished trials ordered for the split.
+  std::set<std::pair<double, int64_t>> complete_;                   // (loss, number)
+  std::set<std::tuple<int64_t, double, int64_t>> pruned_;           // (-last step, loss, number)
+  std::vector<int64_t> below_;                                      // good group, ascending
+  std::map<int64_t, std::vector<double>> values_;                   // finished: internal values (NaN: inactive)
+  std::map<int64_t, std::vector<double>> running_;                  // running (constant liar)
+  std::vector<std::unique_ptr<AboveModel>> numeric_bad_;            // per numeric param
+  std::vector<std::vector<std::pair<int64_t, double>>> cat_bad_;    // per categorical param, by number
+  std::vector<std::pair<int64_t, std::vector<double>>> joint_bad_;  // multivariate rows, by number
+};
+
+}  // namespace drover::hpo
