@@ -22,7 +22,10 @@ Status PrepareJobDir(const std::string& dir, const std::string& command,
   ::unlink((dir + "/status.json").c_str());
   ::unlink((dir + "/control").c_str());
   for (const std::string& o : outputs) ::unlink((dir + "/" + o).c_str());
-  return WriteFile(dir + "/command.sh", "#!/bin/sh\n" + command + "\n");
+  // On SIGTERM (walltime, cancel) the script's shell waits for the command it runs
+  // and exits with that command's status, so a job that checkpoints and exits 85
+  // is seen as exiting 85. Commands started by the script get TERM as usual.
+  return WriteFile(dir + "/command.sh", "#!/bin/sh\ntrap 'exit $?' TERM\n" + command + "\n");
 }
 
 static bool ParseMetricLine(const std::string& line, MetricRecord* m, std::string* why) {

@@ -175,7 +175,8 @@ Status Loop::Handle(const Completion& c) {
   const JobStatus& s = c.status;
   if (s.cancelled && stopping_) return Fail(r, AttemptState::kCancelled, "cancelled");
   if (s.exit_code == 85 && !s.cancelled) return Requeue(r);
-  if (s.exit_code != 0 || s.term_signal) return Fail(r, AttemptState::kFailed, Reason(s, step));
+  if (s.exit_code != 0 || s.term_signal || s.walltime_exceeded)
+    return Fail(r, AttemptState::kFailed, Reason(s, step));
   return Succeed(r, s);
 }
 
@@ -248,9 +249,9 @@ Status Loop::Fail(Running& r, AttemptState state, const std::string& reason) {
     slot_[j] = Slot::kRetryWait;
     retry_.push_back({Now() + wait, j});
     DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[j], JobState::kPending));
-    printer_->Note(plan_.Name(j),
-                   fmt::format("retry in {:.1f}s ({}) after attempt {}:", wait, reason, number),
-                   Prog());
+    printer_->Note(fmt::format("{} in {:.1f}s (attempt {}: {})", plan_.Name(j), wait, number,
+                               reason),
+                   "retry", Prog());
     return store_->AddEvent(run_id_, job_id_[j], "retry", reason);
   }
   slot_[j] = Slot::kFailed;
