@@ -1,0 +1,57 @@
+"""Bad input through the real CLI: a clear message with its location, exit code 2,
+and nothing written to the store."""
+import glob
+import os
+import shutil
+import unittest
+
+from harness import DroverTest
+
+BAD_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bad")
+
+
+class BadWorkflowTest(DroverTest):
+    def test_every_bad_workflow_is_refused_without_writing_anything(self):
+        files = sorted(glob.glob(os.path.join(BAD_DIR, "*.yaml")))
+        self.assertGreaterEqual(len(files), 30)
+        for path in files:
+            with self.subTest(os.path.basename(path)):
+                shutil.copy(path, os.path.join(self.dir, "drover.yaml"))
+                p = self.drover("run", "drover.yaml", check=False)
+                self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+                self.assertRegex(p.stderr, r"drover\.yaml(:\d+:\d+)?: error: ")
+                self.assertFalse(os.path.exists(os.path.join(self.dir, ".drover")),
+                                 "a refused workflow must leave no store behind")
+
+    def test_missing_file(self):
+        p = self.drover("run", "nope.yaml", check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("nope.yaml", p.stderr)
+
+    def test_unknown_set_axis(self):
+        self.write("drover.yaml", "axes: {a: [1]}\nsteps:\n  s: {over: [a], run: 'true'}\n")
+        p = self.drover("run", "--set", "b=1", check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--set", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, ".drover")))
+
+
+class QueryErrorsTest(DroverTest):
+    def test_queries_without_a_store(self):
+        p = self.drover("status", check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("drover run", p.stderr)
+
+    def test_unknown_job_and_metric(self):
+        self.write("drover.yaml", "steps:\n  s: {run: 'true'}\n")
+        self.drover("run")
+        p = self.drover("show", "nope", check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("no job matches 'nope'", p.stderr)
+        p = self.drover("table", "--rows", "x", "--value", "acc", check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("'acc'", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
