@@ -10,6 +10,7 @@
 // of how the attempt ended, so completions survive a crash of drover.
 #pragma once
 
+#include <csignal>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -44,8 +45,43 @@ struct JobStatus {
   std::string host;
 };
 
+// The wrapper's protocol, shared by tools/drover_job.cc and the executors.
+//   drover-job JOBDIR WALLTIME_S GRACE_S    (WALLTIME_S 0: no walltime)
+// The wrapper runs `/bin/sh command.sh` in JOBDIR, in a process group of its own (the
+// job's group, distinct from the wrapper's), and exits with the command's exit code
+// (128+N when signal N ended it).
+namespace job_wrapper {
+inline constexpr char kLockFile[] = "lock";            // flock'ed while the wrapper runs
+inline constexpr char kStatusFile[] = "status.json";   // written (renamed) at the end
+inline constexpr char kStatusTmpFile[] = ".status.json.tmp";
+inline constexpr char kCommandFile[] = "command.sh";
+// Exit code when another wrapper holds JOBDIR/lock; nothing was touched then.
+inline constexpr int kExitLockHeld = 75;
+// Sent to the wrapper: SIGTERM (also SIGINT, SIGHUP) stops the job gracefully (SIGTERM
+// to the job's group, SIGKILL after the grace period); kKillSignal SIGKILLs the job's
+// group at once. Either way the wrapper still writes status.json with cancelled=true.
+inline constexpr int kStopSignal = SIGTERM;
+inline constexpr int kKillSignal = SIGUSR1;
+}  // namespace job_wrapper
+
+// The keys of status.json, one JSON object; FormatStatus and the wrapper (which writes
+// it by hand, without a JSON library) both write them, ReadStatusFile reads them.
+namespace status_key {
+inline constexpr char kExitCode[] = "exit_code";        // int; required
+inline constexpr char kSignal[] = "signal";             // int
+inline constexpr char kWalltimeExceeded[] = "walltime_exceeded";  // bool
+inline constexpr char kCancelled[] = "cancelled";       // bool
+inline constexpr char kStarted[] = "started";           // unix seconds, fractional
+inline constexpr char kEnded[] = "ended";
+inline constexpr char kUserS[] = "user_s";              // seconds
+inline constexpr char kSysS[] = "sys_s";
+inline constexpr char kMaxRssKb[] = "max_rss_kb";       // int
+inline constexpr char kHost[] = "host";                 // string
+}  // namespace status_key
+
 // Parses status.json. Missing file: NotFound. Truncated or malformed: Corrupt, with
-// a message that names the file.
+// a message that names the file. Every key but exit_code may be absent (the default
+// of JobStatus then); unknown keys are ignored. Never throws.
 Result<JobStatus> ReadStatusFile(const std::string& path);
 // Serialises in the format ReadStatusFile reads (used by the wrapper and tests).
 std::string FormatStatus(const JobStatus& s);
@@ -71,21 +107,25 @@ class Executor {
 
   // Starts an attempt; fills *handle (local: the wrapper's pid) for the engine to
   // record so that a later drover can adopt it. An error fails this attempt only.
+  // Expects no JOBDIR/status.json: the engine removes an earlier attempt's before
+  // submitting, since its presence is how an attempt's end is recognised.
   virtual Status Submit(const LaunchRequest& req, std::string* handle) = 0;
 
   // Re-attaches to an attempt started by an earlier drover process.
   virtual AdoptResult Adopt(int64_t attempt_id, const std::string& job_dir,
                             const std::string& handle, Completion* done) = 0;
 
-  // Waits up to timeout_ms for completions and appends them to *out. Returns early
-  // when something completed or a signal (SIGINT, SIGTERM) arrived; see
-  // util/signals.h for how the engine learns about the latter.
+  // Waits up to timeout_ms (< 0: no limit, 0: just look) for completions and appends
+  // them to *out. Returns early when something completed or a signal (SIGINT,
+  // SIGTERM, SIGHUP) arrived; see util/signals.h for how the engine learns about the
+  // latter.
   virtual void Wait(int timeout_ms, std::vector<Completion>* out) = 0;
 
   // Asks one attempt to stop (SIGTERM to its process group, SIGKILL after its grace
   // period, done by the wrapper). Its completion still arrives through Wait().
   virtual void Cancel(int64_t attempt_id) = 0;
-  // Kills every attempt's process group at once with SIGKILL (second Ctrl-C).
+  // Kills every attempt's process group at once with SIGKILL (second Ctrl-C). Does
+  // not wait; the completions (local: cancelled) still arrive through Wait().
   virtual void KillAll() = 0;
 
   // Attempts started or adopted and not yet reported complete.
@@ -94,6 +134,12 @@ class Executor {
 
 // Runs attempts as processes on this machine. `wrapper_path` is the drover-job
 // binary. Blocks SIGCHLD for the calling thread (signals are taken inside Wait).
+// Reaps only its own wrappers (other children of the process are left alone, at the
+// cost of a slower reaping pass while one of them is an unreaped zombie). Cancel
+// sends SIGTERM to the wrapper, KillAll job_wrapper::kKillSignal; the wrapper signals
+// the job's process group, and still writes status.json. Adopted attempts are
+// watched through JOBDIR/lock every 100 ms. Destroying the executor leaves running
+// attempts running (a later drover adopts them).
 std::unique_ptr<Executor> NewLocalExecutor(const std::string& wrapper_path);
 
 }  // namespace drover

@@ -1,0 +1,397 @@
+// The local executor and the job wrapper, with real processes in temporary
+// directories. The wrapper is $DROVER_BUILD_DIR/drover-job (ctest sets the variable).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "exec/executor.h"
+#include "util/signals.h"
+
+namespace drover {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::string WrapperPath() {
+  const char* dir = std::getenv("DROVER_BUILD_DIR");
+  return std::string(dir ? dir : ".") + "/drover-job";
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+double SecondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// True while `pid` exists and is not a zombie.
+bool Alive(pid_t pid) {
+  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+}
+
+// Polls `cond` every 10 ms for up to `seconds`.
+template <typename F>
+bool Eventually(F cond, double seconds = 5) {
+  auto start = Clock::now();
+  while (!cond()) {
+    if (SecondsSince(start) > seconds) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+bool LockHeld(const std::string& dir) {
+  int fd = open((dir + "/lock").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool held = flock(fd, LOCK_EX | LOCK_NB) != 0;
+  close(fd);
+  return held;
+}
+
+class LocalExecutorTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(fs::exists(WrapperPath())) << "set DROVER_BUILD_DIR; no " << WrapperPath();
+    char tmpl[] = "/tmp/drover-local-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+    exec_ = NewLocalExecutor(WrapperPath());
+  }
+  void TearDown() override {
+    exec_->KillAll();
+    std::vector<Completion> rest;
+    auto start = Clock::now();
+    while (exec_->running() > 0 && SecondsSince(start) < 5) exec_->Wait(100, &rest);
+    fs::remove_all(root_);
+  }
+
+  // A job directory holding command.sh.
+  std::string Job(const std::string& name, const std::string& script) {
+    std::string dir = root_ + "/" + name;
+    fs::create_directories(dir);
+    std::ofstream(dir + "/command.sh") << script << "\n";
+    return dir;
+  }
+  LaunchRequest Request(int64_t id, const std::string& dir) {
+    LaunchRequest req;
+    req.attempt_id = id;
+    req.job_dir = dir;
+    return req;
+  }
+  void Submit(const LaunchRequest& req) {
+    std::string handle;
+    Status st = exec_->Submit(req, &handle);
+    ASSERT_TRUE(st.ok()) << st.message();
+    EXPECT_EQ(handle, std::to_string(std::stoi(handle)));
+  }
+  // Waits until n completions arrived (or `seconds` passed).
+  std::vector<Completion> WaitFor(size_t n, double seconds = 10) {
+    std::vector<Completion> out;
+    auto start = Clock::now();
+    while (out.size() < n && SecondsSince(start) < seconds) exec_->Wait(200, &out);
+    return out;
+  }
+  Completion RunOne(const std::string& script, double seconds = 10) {
+    Submit(Request(1, Job("job", script)));
+    std::vector<Completion> out = WaitFor(1, seconds);
+    EXPECT_EQ(out.size(), 1u);
+    return out.empty() ? Completion{} : out[0];
+  }
+  // Starts the wrapper directly (not through the executor), as an earlier drover did.
+  pid_t StartWrapper(const std::string& dir) {
+    std::string w = WrapperPath();
+    char zero[] = "0", grace[] = "1";
+    char* argv[] = {w.data(), const_cast<char*>(dir.c_str()), zero, grace, nullptr};
+    pid_t pid = 0;
+    EXPECT_EQ(posix_spawn(&pid, w.c_str(), nullptr, nullptr, argv, environ), 0);
+    return pid;
+  }
+  int Reap(pid_t pid) {
+    int ws = 0;
+    EXPECT_EQ(waitpid(pid, &ws, 0), pid);
+    return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+  }
+
+  std::string root_;
+  std::unique_ptr<Executor> exec_;
+};
+
+TEST_F(LocalExecutorTest, ExitZeroCapturesOutput) {
+  Completion c = RunOne("echo out; echo err >&2; exit 0");
+  ASSERT_TRUE(c.has_status) << c.error;
+  EXPECT_EQ(c.attempt_id, 1);
+  EXPECT_EQ(c.status.exit_code, 0);
+  EXPECT_EQ(c.status.term_signal, 0);
+  EXPECT_FALSE(c.status.walltime_exceeded);
+  EXPECT_FALSE(c.status.cancelled);
+  EXPECT_LE(c.status.started, c.status.ended);
+  EXPECT_FALSE(c.status.host.empty());
+  EXPECT_EQ(ReadFile(root_ + "/job/stdout"), "out\n");
+  EXPECT_EQ(ReadFile(root_ + "/job/stderr"), "err\n");
+  EXPECT_EQ(exec_->running(), 0u);
+}
+
+TEST_F(LocalExecutorTest, ExitCodeIsReported) {
+  Completion c = RunOne("exit 3");
+  ASSERT_TRUE(c.has_status) << c.error;
+  EXPECT_EQ(c.status.exit_code, 3);
+}
+
+TEST_F(LocalExecutorTest, KilledBySignal) {
+  Completion c = RunOne("kill -KILL $$");
+  ASSERT_TRUE(c.has_status) << c.error;
+  EXPECT_EQ(c.status.exit_code, -1);
+  EXPECT_EQ(c.status.term_signal, SIGKILL);
+}
+
+TEST_F(LocalExecutorTest, EnvironmentIsPassedAndOverrides) {
+  setenv("DROVER_Y", "old", 1);
+  LaunchRequest req = Request(1, Job("job", "echo \"$DROVER_X $DROVER_Y\"; env | grep -c '^DROVER_Y='"));
+  req.env = {"DROVER_X=1", "DROVER_Y=new"};
+  Submit(req);
+  ASSERT_EQ(WaitFor(1).size(), 1u);
+  EXPECT_EQ(ReadFile(root_ + "/job/stdout"), "1 new\n1\n");
+  unsetenv("DROVER_Y");
+}
+
+TEST_F(LocalExecutorTest, StdinIsDevNull) {
+  Completion c = RunOne("cat; echo done");
+  ASSERT_TRUE(c.has_status) << c.error;
+  EXPECT_EQ(ReadFile(root_ + "/job/stdout"), "done\n");
+}
+
+TEST_F(LocalExecutorTest, WalltimeStopsTheJob) {
+  LaunchRequest req = Request(1, Job("job", "sleep 30"));
+  req.walltime_s = 0.5;
+  req.grace_s = 0.5;
+  auto start = Clock::now();
+  Submit(req);
+  std::vector<Completion> out = WaitFor(1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_LT(SecondsSince(start), 3);
+  ASSERT_TRUE(out[0].has_status) << out[0].error;
+  EXPECT_TRUE(out[0].status.walltime_exceeded);
+  EXPECT_FALSE(out[0].status.cancelled);
+  EXPECT_EQ(out[0].status.term_signal, SIGTERM);
+}
+
+TEST_F(LocalExecutorTest, JobIgnoringTermIsKilledAfterGrace) {
+  LaunchRequest req = Request(1, Job("job", "trap '' TERM; sleep 30"));
+  req.walltime_s = 0.3;
+  req.grace_s = 0.5;
+  auto start = Clock::now();
+  Submit(req);
+  std::vector<Completion> out = WaitFor(1);
+  ASSERT_EQ(out.size(), 1u);
+  double took = SecondsSince(start);
+  EXPECT_GE(took, 0.75);
+  EXPECT_LT(took, 3);
+  ASSERT_TRUE(out[0].has_status) << out[0].error;
+  EXPECT_TRUE(out[0].status.walltime_exceeded);
+  EXPECT_EQ(out[0].status.term_signal, SIGKILL);
+}
+
+TEST_F(LocalExecutorTest, CancelStopsTheJob) {
+  LaunchRequest req = Request(1, Job("job", "sleep 30"));
+  req.grace_s = 5;
+  Submit(req);
+  exec_->Cancel(1);  // at once: the wrapper keeps the signal until it can act on it
+  auto start = Clock::now();
+  std::vector<Completion> out = WaitFor(1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_LT(SecondsSince(start), 2);
+  ASSERT_TRUE(out[0].has_status) << out[0].error;
+  EXPECT_TRUE(out[0].status.cancelled);
+  EXPECT_FALSE(out[0].status.walltime_exceeded);
+}
+
+TEST_F(LocalExecutorTest, CancelKillsTheWholeGroup) {
+  std::string dir = Job("job", "sleep 100 & echo $! > bg.pid; wait");
+  Submit(Request(1, dir));
+  ASSERT_TRUE(Eventually([&] { return ReadFile(dir + "/bg.pid").find('\n') != std::string::npos; }));
+  pid_t bg = std::stoi(ReadFile(dir + "/bg.pid"));
+  ASSERT_TRUE(Alive(bg));
+  exec_->Cancel(1);
+  std::vector<Completion> out = WaitFor(1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].has_status && out[0].status.cancelled);
+  EXPECT_TRUE(Eventually([&] { return !Alive(bg); }));
+}
+
+TEST_F(LocalExecutorTest, StragglersAreKilledWhenTheCommandEnds) {
+  std::string dir = Job("job", "sleep 100 & echo $! > bg.pid; exit 0");
+  auto start = Clock::now();
+  Submit(Request(1, dir));
+  std::vector<Completion> out = WaitFor(1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_LT(SecondsSince(start), 3);
+  ASSERT_TRUE(out[0].has_status) << out[0].error;
+  EXPECT_EQ(out[0].status.exit_code, 0);
+  pid_t bg = std::stoi(ReadFile(dir + "/bg.pid"));
+  EXPECT_TRUE(Eventually([&] { return !Alive(bg); }));
+}
+
+TEST_F(LocalExecutorTest, KillAllKillsAtOnceAndStillRecords) {
+  LaunchRequest req = Request(1, Job("job", "trap '' TERM; sleep 30"));
+  req.grace_s = 30;
+  Submit(req);
+  exec_->KillAll();
+  auto start = Clock::now();
+  std::vector<Completion> out = WaitFor(1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_LT(SecondsSince(start), 2);
+  ASSERT_TRUE(out[0].has_status) << out[0].error;
+  EXPECT_TRUE(out[0].status.cancelled);
+  EXPECT_EQ(out[0].status.term_signal, SIGKILL);
+}
+
+TEST_F(LocalExecutorTest, TwentyConcurrentJobs) {
+  for (int i = 0; i < 20; ++i) {
+    Submit(Request(i, Job("job" + std::to_string(i), "sleep 0.2; exit " + std::to_string(i))));
+  }
+  EXPECT_EQ(exec_->running(), 20u);
+  std::vector<Completion> out = WaitFor(20);
+  ASSERT_EQ(out.size(), 20u);
+  std::vector<bool> seen(20);
+  for (const Completion& c : out) {
+    ASSERT_TRUE(c.has_status) << c.error;
+    EXPECT_EQ(c.status.exit_code, c.attempt_id);
+    seen[c.attempt_id] = true;
+  }
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), true), 20);
+  EXPECT_EQ(exec_->running(), 0u);
+}
+
+TEST_F(LocalExecutorTest, WrapperKilledWithoutStatusIsLost) {
+  Completion c = RunOne("kill -KILL $PPID; sleep 0.1");
+  EXPECT_FALSE(c.has_status);
+  EXPECT_NE(c.error.find("lost: the job wrapper was killed by signal 9"), std::string::npos)
+      << c.error;
+}
+
+TEST_F(LocalExecutorTest, MissingWrapperFailsTheSubmit) {
+  auto exec = NewLocalExecutor(root_ + "/no-such-wrapper");
+  std::string handle;
+  EXPECT_FALSE(exec->Submit(Request(1, Job("job", "true")), &handle).ok());
+  EXPECT_EQ(exec->running(), 0u);
+}
+
+TEST_F(LocalExecutorTest, SecondSubmitOfARunningDirIsRefused) {
+  std::string dir = Job("job", "echo first; sleep 1");
+  Submit(Request(1, dir));
+  ASSERT_TRUE(Eventually([&] { return ReadFile(dir + "/stdout") == "first\n"; }));
+  Submit(Request(2, dir));
+  std::vector<Completion> out = WaitFor(1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].attempt_id, 2);
+  EXPECT_EQ(out[0].error, "already running elsewhere (lock held)");
+  exec_->Cancel(1);
+  out = WaitFor(1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(ReadFile(dir + "/stdout"), "first\n");
+}
+
+TEST_F(LocalExecutorTest, LockKeepsASecondWrapperOut) {
+  std::string dir = Job("job", "echo first; sleep 1");
+  pid_t first = StartWrapper(dir);
+  ASSERT_TRUE(Eventually([&] { return LockHeld(dir); }));
+  ASSERT_TRUE(Eventually([&] { return ReadFile(dir + "/stdout") == "first\n"; }));
+  EXPECT_EQ(Reap(StartWrapper(dir)), job_wrapper::kExitLockHeld);
+  EXPECT_EQ(ReadFile(dir + "/stdout"), "first\n");  // not truncated
+  EXPECT_FALSE(fs::exists(dir + "/status.json"));
+  kill(first, SIGTERM);
+  EXPECT_EQ(Reap(first), 128 + SIGTERM);
+  EXPECT_TRUE(ReadStatusFile(dir + "/status.json").ok());
+}
+
+TEST_F(LocalExecutorTest, AdoptRunningThenComplete) {
+  std::string dir = Job("job", "sleep 0.5; exit 4");
+  pid_t pid = StartWrapper(dir);
+  ASSERT_TRUE(Eventually([&] { return LockHeld(dir); }));
+  Completion done;
+  EXPECT_EQ(exec_->Adopt(7, dir, std::to_string(pid), &done), AdoptResult::kRunning);
+  EXPECT_EQ(exec_->running(), 1u);
+  std::vector<Completion> out = WaitFor(1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].attempt_id, 7);
+  ASSERT_TRUE(out[0].has_status) << out[0].error;
+  EXPECT_EQ(out[0].status.exit_code, 4);
+  EXPECT_EQ(exec_->running(), 0u);
+  EXPECT_EQ(Reap(pid), 4);
+}
+
+TEST_F(LocalExecutorTest, CancelAdopted) {
+  std::string dir = Job("job", "sleep 30");
+  pid_t pid = StartWrapper(dir);
+  ASSERT_TRUE(Eventually([&] { return LockHeld(dir); }));
+  Completion done;
+  ASSERT_EQ(exec_->Adopt(7, dir, std::to_string(pid), &done), AdoptResult::kRunning);
+  exec_->Cancel(7);
+  std::vector<Completion> out = WaitFor(1, 3);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_TRUE(out[0].has_status) << out[0].error;
+  EXPECT_TRUE(out[0].status.cancelled);
+  Reap(pid);
+}
+
+TEST_F(LocalExecutorTest, AdoptFinished) {
+  std::string dir = Job("job", "exit 5");
+  EXPECT_EQ(Reap(StartWrapper(dir)), 5);
+  Completion done;
+  EXPECT_EQ(exec_->Adopt(7, dir, "12345", &done), AdoptResult::kFinished);
+  EXPECT_EQ(done.attempt_id, 7);
+  ASSERT_TRUE(done.has_status) << done.error;
+  EXPECT_EQ(done.status.exit_code, 5);
+  EXPECT_EQ(exec_->running(), 0u);
+}
+
+TEST_F(LocalExecutorTest, AdoptWithoutLockOrStatusIsGone) {
+  std::string dir = Job("job", "true");
+  Completion done;
+  EXPECT_EQ(exec_->Adopt(7, dir, "12345", &done), AdoptResult::kGone);
+  std::ofstream(dir + "/lock");  // a lock file nobody holds
+  EXPECT_EQ(exec_->Adopt(7, dir, "12345", &done), AdoptResult::kGone);
+  EXPECT_EQ(exec_->running(), 0u);
+}
+
+TEST_F(LocalExecutorTest, WaitReturnsEarlyOnInterrupt) {
+  ResetInterrupts();
+  kill(getpid(), SIGHUP);  // blocked: delivered inside Wait's ppoll
+  auto start = Clock::now();
+  std::vector<Completion> out;
+  exec_->Wait(5000, &out);
+  EXPECT_LT(SecondsSince(start), 1);
+  EXPECT_EQ(InterruptCount(), 1);
+  EXPECT_EQ(LastInterruptSignal(), SIGHUP);
+  ResetInterrupts();
+}
+
+TEST_F(LocalExecutorTest, WaitTimesOutWhenIdle) {
+  auto start = Clock::now();
+  std::vector<Completion> out;
+  exec_->Wait(100, &out);
+  EXPECT_GE(SecondsSince(start), 0.09);
+  EXPECT_TRUE(out.empty());
+}
+
+}  // namespace
+}  // namespace drover
