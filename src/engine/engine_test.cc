@@ -1,2 +1,179 @@
-// Filled in below.
+// The engine against a fake executor: scheduling order, resource limits, retries,
+// requeues and failure propagation, without starting processes. The real executor
+// is covered by tests/integration.
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+
+#include "engine/engine.h"
+#include "engine/printer.h"
+#include "spec/parser.h"
+#include "util/fs.h"
+
+namespace drover {
+namespace {
+
+// Completes every submitted attempt on the next Wait() with the exit code that
+// `outcome(job_dir, attempt)` gives; records the order and the peak concurrency.
+class FakeExecutor : public Executor {
+ public:
+  std::function<int(const std::string&, int)> outcome = [](const std::string&, int) {
+    return 0;
+  };
+  std::vector<std::string> order;  // DROVER_JOB_NAME of each submit
+  std::vector<std::vector<std::string>> envs;
+  size_t peak = 0;
+
+  std::string name() const override { return "fake"; }
+  Status Submit(const LaunchRequest& req, std::string* handle) override {
+    std::string name, attempt;
+    for (const auto& e : req.env) {
+      if (e.rfind("DROVER_JOB_NAME=", 0) == 0) name = e.substr(16);
+      if (e.rfind("DROVER_ATTEMPT=", 0) == 0) attempt = e.substr(15);
+    }
+    order.push_back(name);
+    envs.push_back(req.env);
+    pending_.push_back({req.attempt_id, req.job_dir, std::stoi(attempt)});
+    peak = std::max(peak, pending_.size());
+    *handle = "fake-" + std::to_string(req.attempt_id);
+    return Status::Ok();
+  }
+  AdoptResult Adopt(int64_t, const std::string&, const std::string&, Completion*) override {
+    return AdoptResult::kGone;
+  }
+  void Wait(int, std::vector<Completion>* out) override {
+    if (pending_.empty()) return;
+    auto p = pending_.front();  // one completion per wait: exercises the loop
+    pending_.erase(pending_.begin());
+    Completion c;
+    c.attempt_id = p.id;
+    c.has_status = true;
+    c.status.exit_code = outcome(p.dir, p.attempt);
+    c.status.started = 1;
+    c.status.ended = 2;
+    out->push_back(c);
+  }
+  void Cancel(int64_t) override {}
+  void KillAll() override {}
+  size_t running() const override { return pending_.size(); }
+
+ private:
+  struct P {
+    int64_t id;
+    std::string dir;
+    int attempt;
+  };
+  std::vector<P> pending_;
+};
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/engine_test_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    ASSERT_TRUE(RemoveAll(dir_).ok());
+    ASSERT_TRUE(MakeDirs(dir_).ok());
+  }
+  RunSummary Run(const std::string& yaml, RunOptions opts = {}) {
+    auto wf = ParseWorkflow(yaml, dir_ + "/drover.yaml");
+    EXPECT_TRUE(wf.ok()) << wf.status().message();
+    wf_ = std::make_unique<Workflow>(std::move(*wf));
+    auto plan = BuildPlan(*wf_, {dir_});
+    EXPECT_TRUE(plan.ok()) << plan.status().message();
+    plan_ = std::make_unique<Plan>(std::move(*plan));
+    auto store = OpenSqliteStore(dir_);
+    EXPECT_TRUE(store.ok());
+    store_ = std::move(*store);
+    auto run = store_->StartRun(wf_->name, wf_->path, "[]");
+    FILE* devnull = fopen("/dev/null", "w");
+    Printer printer(devnull, false, false);
+    auto sum = RunPlan(*plan_, store_.get(), &exec_, &printer, opts, *run);
+    fclose(devnull);
+    EXPECT_TRUE(sum.ok()) << sum.status().message();
+    return sum.ok() ? *sum : RunSummary{};
+  }
+  std::string dir_;
+  std::unique_ptr<Workflow> wf_;
+  std::unique_ptr<Plan> plan_;
+  std::unique_ptr<Store> store_;
+  FakeExecutor exec_;
+};
+
+TEST_F(EngineTest, PriorityThenLongestPathFirst) {
+  RunOptions o;
+  o.max_jobs = 1;
+  auto s = Run(R"(
+steps:
+  leaf: {run: "true"}
+  chain1: {run: "true"}
+  chain2: {run: "true", after: [chain1]}
+  urgent: {run: "true", priority: 5}
+)", o);
+  EXPECT_EQ(s.succeeded, 4);
+  ASSERT_EQ(exec_.order.size(), 4u);
+  EXPECT_EQ(exec_.order[0], "urgent");
+  EXPECT_EQ(exec_.order[1], "chain1");  // longest remaining path
+}
+
+TEST_F(EngineTest, CpuLimitBoundsConcurrency) {
+  RunOptions o;
+  o.max_jobs = 8;
+  o.cpus = 4;
+  auto s = Run(R"(
+axes: {i: [1, 2, 3, 4, 5, 6]}
+steps:
+  s: {over: [i], run: "true", resources: {cpus: 2}}
+)", o);
+  EXPECT_EQ(s.succeeded, 6);
+  EXPECT_EQ(exec_.peak, 2u);
+}
+
+TEST_F(EngineTest, RetriesThenFailureSkipsDependents) {
+  exec_.outcome = [](const std::string&, int) { return 1; };
+  auto s = Run(R"(
+steps:
+  a: {run: "false", retries: 2}
+  b: {run: "true", after: [a]}
+  c: {run: "true", after: [b]}
+)");
+  EXPECT_EQ(s.failed, 1);
+  EXPECT_EQ(s.skipped, 2);
+  EXPECT_EQ(exec_.order.size(), 3u);  // three attempts of a
+}
+
+TEST_F(EngineTest, RequeuesAreBoundedAndNotFailures) {
+  exec_.outcome = [](const std::string&, int attempt) { return attempt < 3 ? 85 : 0; };
+  auto s = Run("steps:\n  t: {run: 'true'}\n");
+  EXPECT_EQ(s.succeeded, 1);
+  EXPECT_EQ(exec_.order.size(), 3u);
+  exec_ = FakeExecutor();
+  exec_.outcome = [](const std::string&, int) { return 85; };
+  s = Run("steps:\n  t2: {run: 'true', retries: {count: 0, max_requeues: 4}}\n");
+  EXPECT_EQ(s.failed, 1);
+  EXPECT_EQ(exec_.order.size(), 5u);
+}
+
+TEST_F(EngineTest, SecondRunReusesEverything) {
+  const char* yaml = "axes: {i: [1, 2, 3]}\nsteps:\n  s: {over: [i], run: 'true'}\n";
+  EXPECT_EQ(Run(yaml).succeeded, 3);
+  exec_ = FakeExecutor();
+  auto s = Run(yaml);
+  EXPECT_EQ(s.reused, 3);
+  EXPECT_TRUE(exec_.order.empty());
+}
+
+TEST_F(EngineTest, GpusArePinnedAndReleased) {
+  RunOptions o;
+  o.gpu_ids = {"5", "9"};
+  o.max_jobs = 4;
+  Run("axes: {i: [1, 2, 3]}\nsteps:\n  s: {over: [i], run: 'true', resources: {gpus: 2}}\n", o);
+  ASSERT_EQ(exec_.envs.size(), 3u);
+  EXPECT_EQ(exec_.peak, 1u);
+  for (const auto& env : exec_.envs)
+    EXPECT_NE(std::find(env.begin(), env.end(), "CUDA_VISIBLE_DEVICES=5,9"), env.end());
+}
+
+}  // namespace
+}  // namespace drover
