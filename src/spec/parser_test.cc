@@ -1,0 +1,263 @@
+// Reading good workflow files: the structure they parse into, units, overrides, env,
+// retries, report tables, and the error format.
+#include "spec/parser.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace drover {
+namespace {
+
+const char kWorkflow[] = R"(name: leaderboard
+env: {OMP_NUM_THREADS: "1", HOME_DIR: "${HOME}"}
+axes:
+  task: [digits, wine]
+  fraction: [0.10, 1e-3, "0.5"]
+  seed: [0, 42]
+steps:
+  prepare:
+    run: python3 prepare.py --out data.csv
+    outputs: [data.csv, stats/summary.json]
+    inputs: [raw/*.csv, /data/shared.csv]
+  train:
+    over: [task, fraction, seed]
+    run: python3 train.py --task {task} --seed {seed} --data {prepare.data.csv}
+    outputs: [model.pkl]
+    resources: {cpus: 0.5, memory: 2G, gpus: 1, walltime: 1h30m}
+    retries: 2
+    env: {SEED: "{seed}", TASK: "{task}"}
+    priority: 5
+    grace: 30s
+    executor: local
+  evaluate:
+    over: [task, fraction, seed]
+    run: |
+      python3 evaluate.py \
+        --model {train.model.pkl} --task {task}
+    retries: {count: 3, backoff: 5s, factor: 1.5, max_requeues: 7}
+    after: [prepare]
+  ensemble:
+    over: [task]
+    run: "python3 ensemble.py --models {train.model.pkl...}"
+report:
+  table: {rows: [seed], cols: [task, fraction], value: accuracy, agg: max, format: csv,
+          step: evaluate, path: results/table.csv, precision: 3}
+)";
+
+Workflow MustParse(const std::string& text, const std::string& path = "exp/drover.yaml",
+                   const std::vector<std::string>& sets = {}) {
+  Result<Workflow> wf = ParseWorkflow(text, path, sets);
+  EXPECT_TRUE(wf.ok()) << wf.status().message();
+  return wf.ok() ? *wf : Workflow{};
+}
+
+std::string MustFail(const std::string& text, const std::vector<std::string>& sets = {}) {
+  Result<Workflow> wf = ParseWorkflow(text, "w.yaml", sets);
+  EXPECT_FALSE(wf.ok());
+  return wf.ok() ? "" : wf.status().message();
+}
+
+TEST(ParserTest, GoodWorkflowStructure) {
+  Workflow wf = MustParse(kWorkflow);
+  EXPECT_EQ(wf.name, "leaderboard");
+  ASSERT_EQ(wf.axes.size(), 3u);
+  EXPECT_EQ(wf.axes[0].name, "task");
+  EXPECT_EQ(wf.axes[1].values, (std::vector<std::string>{"0.10", "1e-3", "0.5"}));
+  EXPECT_EQ(wf.axes[2].loc.line, 6);
+  EXPECT_EQ(wf.axes[2].loc.col, 3);
+  ASSERT_EQ(wf.steps.size(), 4u);
+  const Step& prepare = wf.steps[0];
+  EXPECT_EQ(prepare.name, "prepare");
+  EXPECT_TRUE(prepare.over.empty());
+  EXPECT_EQ(prepare.outputs, (std::vector<std::string>{"data.csv", "stats/summary.json"}));
+  EXPECT_EQ(prepare.inputs, (std::vector<std::string>{"raw/*.csv", "/data/shared.csv"}));
+  EXPECT_EQ(prepare.resources.cpus, 1);  // defaults
+  EXPECT_EQ(prepare.resources.memory_bytes, 0);
+  EXPECT_EQ(prepare.grace_s, 10);
+  EXPECT_EQ(prepare.executor, "local");
+  const Step& train = wf.steps[1];
+  EXPECT_EQ(train.loc.line, 12);
+  EXPECT_EQ(train.loc.col, 3);
+  EXPECT_EQ(train.over, (std::vector<std::string>{"task", "fraction", "seed"}));
+  EXPECT_EQ(train.run,
+            "python3 train.py --task {task} --seed {seed} --data {prepare.data.csv}");
+  EXPECT_EQ(train.resources.cpus, 0.5);
+  EXPECT_EQ(train.resources.memory_bytes, 2LL << 30);
+  EXPECT_EQ(train.resources.gpus, 1);
+  EXPECT_EQ(train.resources.walltime_s, 5400);
+  EXPECT_EQ(train.priority, 5);
+  EXPECT_EQ(train.grace_s, 30);
+  EXPECT_EQ(wf.steps[2].after, (std::vector<std::string>{"prepare"}));
+  EXPECT_EQ(wf.steps[3].run, "python3 ensemble.py --models {train.model.pkl...}");
+}
+
+TEST(ParserTest, RunLocationPointsAtTheFirstCharacter) {
+  Workflow wf = MustParse(kWorkflow);
+  const Step& train = wf.steps[1];  // plain scalar
+  EXPECT_EQ(train.run_loc.file, "exp/drover.yaml");
+  EXPECT_EQ(train.run_loc.line, 14);
+  EXPECT_EQ(train.run_loc.col, 10);
+  EXPECT_FALSE(train.run_is_block);
+  const Step& evaluate = wf.steps[2];  // block scalar: the first line of the block
+  EXPECT_EQ(evaluate.run, "python3 evaluate.py \\\n  --model {train.model.pkl} --task {task}\n");
+  EXPECT_EQ(evaluate.run_loc.line, 25);
+  EXPECT_EQ(evaluate.run_loc.col, 7);
+  EXPECT_TRUE(evaluate.run_is_block);
+  const Step& ensemble = wf.steps[3];  // quoted: after the quote
+  EXPECT_EQ(ensemble.run_loc.line, 31);
+  EXPECT_EQ(ensemble.run_loc.col, 11);
+  EXPECT_FALSE(ensemble.run_is_block);
+}
+
+TEST(ParserTest, PathsAreAbsoluteAndNameDefaultsToTheFolder) {
+  Workflow wf = MustParse("steps:\n  a: {run: echo}\n", "some/where/sweep7/drover.yaml");
+  EXPECT_EQ(wf.name, "sweep7");
+  EXPECT_TRUE(std::filesystem::path(wf.path).is_absolute());
+  EXPECT_EQ(wf.path, (std::filesystem::current_path() / "some/where/sweep7/drover.yaml").string());
+  EXPECT_EQ(wf.dir, (std::filesystem::current_path() / "some/where/sweep7").string());
+}
+
+TEST(ParserTest, Env) {
+  Workflow wf = MustParse(kWorkflow);
+  using Env = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(wf.env, (Env{{"OMP_NUM_THREADS", "1"}, {"HOME_DIR", "${HOME}"}}));
+  EXPECT_EQ(wf.steps[1].env, (Env{{"SEED", "{seed}"}, {"TASK", "{task}"}}));
+  EXPECT_NE(MustFail("steps:\n  a:\n    run: echo\n    env: {X: [1]}\n")
+                .find("'X' in 'env' in step 'a' must be a string, got a list"),
+            std::string::npos);
+}
+
+TEST(ParserTest, RetriesShortAndLongForm) {
+  Workflow wf = MustParse(kWorkflow);
+  const RetryPolicy& short_form = wf.steps[1].retry;
+  EXPECT_EQ(short_form.retries, 2);
+  EXPECT_EQ(short_form.backoff_s, 0);  // defaults for the rest
+  EXPECT_EQ(short_form.factor, 2.0);
+  EXPECT_EQ(short_form.max_requeues, 100);
+  const RetryPolicy& long_form = wf.steps[2].retry;
+  EXPECT_EQ(long_form.retries, 3);
+  EXPECT_EQ(long_form.backoff_s, 5);
+  EXPECT_EQ(long_form.factor, 1.5);
+  EXPECT_EQ(long_form.max_requeues, 7);
+  EXPECT_EQ(wf.steps[0].retry.retries, 0);
+}
+
+TEST(ParserTest, ReportTable) {
+  Workflow wf = MustParse(kWorkflow);
+  ASSERT_TRUE(wf.report.has_value());
+  EXPECT_EQ(wf.report->rows, (std::vector<std::string>{"seed"}));
+  EXPECT_EQ(wf.report->cols, (std::vector<std::string>{"task", "fraction"}));
+  EXPECT_EQ(wf.report->value, "accuracy");
+  EXPECT_EQ(wf.report->agg, "max");
+  EXPECT_EQ(wf.report->format, "csv");
+  EXPECT_EQ(wf.report->step, "evaluate");
+  EXPECT_EQ(wf.report->path, "results/table.csv");
+  EXPECT_EQ(wf.report->precision, 3);
+  Workflow plain = MustParse(
+      "axes: {m: [a]}\nsteps:\n  s: {over: [m], run: echo}\n"
+      "report:\n  table: {rows: [m], cols: [], value: loss}\n");
+  EXPECT_EQ(plain.report->agg, "mean");
+  EXPECT_EQ(plain.report->format, "markdown");
+  EXPECT_EQ(plain.report->precision, 4);
+  EXPECT_FALSE(MustParse("steps:\n  a: {run: echo}\n").report.has_value());
+}
+
+TEST(ParserTest, JoinsThatAreAllowed) {
+  // Fan-out (prepare has no axes), gather (ensemble has fewer axes), one-to-one.
+  MustParse(
+      "axes: {t: [a, b], s: [1, 2]}\nsteps:\n"
+      "  prep: {run: echo, outputs: [d]}\n"
+      "  train: {over: [t, s], run: 'x {prep.d}', outputs: [m]}\n"
+      "  eval: {over: [s, t], run: 'x {train.m}'}\n"
+      "  ens: {over: [t], run: 'x {train.m...} {prep.d...}'}\n");
+}
+
+TEST(ParserTest, Durations) {
+  const std::pair<const char*, double> good[] = {
+      {"30m", 1800}, {"1h30m", 5400}, {"90s", 90},        {"2h", 7200},
+      {"1d", 86400}, {"45", 45},      {"0.5", 0.5},       {"1.5h", 5400},
+      {"1d12h", 129600}, {"1m30s", 90}, {"1:30:00", 5400}, {"2-00:00:00", 172800},
+      {"1-12:30:15", 131415}, {"0", 0},
+  };
+  for (const auto& [text, seconds] : good) {
+    Result<double> d = ParseDuration(text);
+    ASSERT_TRUE(d.ok()) << text << ": " << d.status().message();
+    EXPECT_EQ(*d, seconds) << text;
+  }
+  for (const char* bad : {"", "30x", "m", "1h1h", "30m1h", "1:30", "1:60:00", "-5", "1h 30m",
+                          "abc", "1-2", "1.5-00:00:00", "h30"}) {
+    Result<double> d = ParseDuration(bad);
+    EXPECT_FALSE(d.ok()) << bad;
+    if (!d.ok()) {
+      EXPECT_NE(d.status().message().find("is not a duration"), std::string::npos);
+    }
+  }
+}
+
+TEST(ParserTest, Memory) {
+  const std::pair<const char*, int64_t> good[] = {
+      {"2G", 2LL << 30},   {"512M", 512LL << 20}, {"1.5GiB", 3LL << 29}, {"100k", 102400},
+      {"1024", 1024},      {"1T", 1LL << 40},     {"10KB", 10240},       {"64mb", 64LL << 20},
+      {"2Gi", 2LL << 30}, {"512B", 512},
+  };
+  for (const auto& [text, bytes] : good) {
+    Result<int64_t> m = ParseMemory(text);
+    ASSERT_TRUE(m.ok()) << text << ": " << m.status().message();
+    EXPECT_EQ(*m, bytes) << text;
+  }
+  for (const char* bad : {"", "2X", "G", "1.5.5G", "-1G", "2GG", "2 G B", "99999999999P"}) {
+    EXPECT_FALSE(ParseMemory(bad).ok()) << bad;
+  }
+}
+
+TEST(ParserTest, OverridesReplaceAxisValues) {
+  Workflow wf = MustParse(kWorkflow, "w.yaml", {"seed=1,2,3", "task=wine", "seed=7"});
+  EXPECT_EQ(wf.FindAxis("seed")->values, (std::vector<std::string>{"7"}));  // last one wins
+  EXPECT_EQ(wf.FindAxis("task")->values, (std::vector<std::string>{"wine"}));
+  EXPECT_EQ(wf.FindAxis("fraction")->values.size(), 3u);
+}
+
+TEST(ParserTest, BadOverrides) {
+  EXPECT_EQ(MustFail(kWorkflow, {"sed=1"}),
+            "--set sed=1: 'sed' is not an axis of the workflow (axes: task, fraction, seed); "
+            "did you mean 'seed'?");
+  EXPECT_EQ(MustFail(kWorkflow, {"seed="}), "--set seed=: empty value; write seed=v1,v2");
+  EXPECT_NE(MustFail(kWorkflow, {"seed=1,,2"}).find("empty value"), std::string::npos);
+  EXPECT_NE(MustFail(kWorkflow, {"seed"}).find("write AXIS=VALUE"), std::string::npos);
+  EXPECT_NE(MustFail(kWorkflow, {"seed=1,1"}).find("'1' appears twice"), std::string::npos);
+}
+
+TEST(ParserTest, WorkflowEnvMayUseAxesOfEveryStep) {
+  MustParse("env: {T: '{t}'}\naxes: {t: [a]}\nsteps:\n  x: {over: [t], run: echo}\n");
+}
+
+TEST(ParserTest, TaggedAndAnchoredScalarsAreLocated) {
+  std::string msg = MustFail("axes: {t: [a]}\nsteps:\n  x:\n    run: !!str &r echo {s}\n");
+  EXPECT_EQ(msg.rfind("w.yaml:4:24: error: step 'x' uses {s}", 0), 0u) << msg;
+}
+
+TEST(ParserTest, FormatLocated) {
+  const std::string src = "a: 1\n\tb: {x}\nc: é{y}\n";
+  EXPECT_EQ(FormatLocated({"f.yaml", 2, 6}, "bad", src),
+            "f.yaml:2:6: error: bad\n    \tb: {x}\n    \t    ^");
+  // The caret counts characters on the screen, not UTF-8 bytes.
+  EXPECT_EQ(FormatLocated({"f.yaml", 3, 6}, "bad", src),
+            "f.yaml:3:6: error: bad\n    c: é{y}\n        ^");
+  EXPECT_EQ(FormatLocated({"f.yaml", 0, 0}, "bad", src), "f.yaml: error: bad");
+  EXPECT_EQ(FormatLocated({"f.yaml", 9, 1}, "bad", src), "f.yaml:9:1: error: bad");
+}
+
+TEST(ParserTest, NeverThrowsOnOddYaml) {
+  for (const char* text : {"", "~", "[", "{", "a: *x", "? [a]\n: b\n", "steps: !!binary AAAA",
+                           "\xEF\xBB\xBFsteps:\n  a: {run: echo}\n", "steps:\n  [a]: {run: x}\n",
+                           "steps:\n  a: {run: [1]}\n", "%YAML 1.2\n---\nsteps: 1\n"}) {
+    Result<Workflow> wf = ParseWorkflow(text, "odd.yaml");
+    if (!wf.ok()) {
+      EXPECT_EQ(wf.status().message().rfind("odd.yaml", 0), 0u) << text;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace drover

@@ -1,0 +1,36 @@
+// Internal to spec/: the sections of a workflow file (parser.cc reads the top level,
+// step.cc a step, validate.cc checks what needs the whole workflow). Everything here
+// returns a located Status; callers catch YAML::Exception at the edge, in parser.cc.
+#pragma once
+
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "spec/reader.h"
+#include "spec/workflow.h"
+#include "util/status.h"
+
+namespace drover::spec {
+
+// A workflow read from YAML but not yet cross-checked, with the nodes it came from so
+// that later checks can point at the exact token.
+struct Parsed {
+  Workflow wf;
+  std::vector<YAML::Node> step_nodes;  // parallel to wf.steps: each step's map
+  YAML::Node env;                      // the workflow's env: map, or null
+  YAML::Node table;                    // report: table: map, or null
+};
+
+// Reads the step named by `key` (a scalar) whose settings are `value`.
+Status ParseStep(const Reader& r, const YAML::Node& key, const YAML::Node& value, Step* out);
+
+// Reads report: table: (its key and value).
+Status ParseTable(const Reader& r, const YAML::Node& key, const YAML::Node& value,
+                  TableSpec* out);
+
+// Checks what needs the whole workflow: axes named by steps, templates (params and
+// references), after:, cycles, the workflow's env: and report.table against the axes.
+Status Validate(const Reader& r, const Parsed& p);
+
+}  // namespace drover::spec

@@ -1,0 +1,179 @@
+// Reading one step, and report: table:, from YAML (the format is in parser.cc).
+#include <algorithm>
+#include <climits>
+#include <string>
+
+#include "spec/sections.h"
+
+namespace drover::spec {
+namespace {
+
+using StepField = Field<Step>;
+
+Status ReadRun(const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+               Step* s) {
+  DROVER_RETURN_IF_ERROR(r.String(v, what, &s->run));
+  if (s->run.find_first_not_of(" \t\r\n") == std::string::npos)
+    return r.Error(v, what + " is empty; write the command to run");
+  s->run_loc = r.src().InScalar(v, 0);
+  ScalarStyle style = r.src().StyleOf(v);
+  s->run_is_block = style == ScalarStyle::kLiteral || style == ScalarStyle::kFolded;
+  return Status::Ok();
+}
+
+// Outputs live in the job's folder: relative, inside it, and nameable in {step.output}.
+Status CheckOutput(const Reader& r, const YAML::Node& item, const std::string& path) {
+  if (path.empty()) return r.Error(item, "an output path cannot be empty");
+  if (path[0] == '/')
+    return r.Error(item, "output '" + path + "' is absolute; outputs are paths inside the " +
+                             "job's folder, such as model.pkl");
+  if (path == ".." || path.rfind("../", 0) == 0 || path.find("/../") != std::string::npos ||
+      (path.size() >= 3 && path.compare(path.size() - 3, 3, "/..") == 0))
+    return r.Error(item, "output '" + path + "' leaves the job's folder through '..'");
+  if (path.find_first_of("{}") != std::string::npos)
+    return r.Error(item, "output '" + path + "' contains a brace; name outputs without { }");
+  return Status::Ok();
+}
+
+Status ReadOutputs(const Reader& r, const YAML::Node&, const YAML::Node& v,
+                   const std::string& what, Step* s) {
+  std::vector<YAML::Node> items;
+  DROVER_RETURN_IF_ERROR(r.StringList(v, what, &s->outputs, &items));
+  for (size_t i = 0; i < items.size(); ++i) {
+    DROVER_RETURN_IF_ERROR(CheckOutput(r, items[i], s->outputs[i]));
+    auto begin = s->outputs.begin();
+    if (std::find(begin, begin + i, s->outputs[i]) != begin + i)
+      return r.Error(items[i], "output '" + s->outputs[i] + "' is listed twice");
+  }
+  return Status::Ok();
+}
+
+Status ReadInputs(const Reader& r, const YAML::Node&, const YAML::Node& v,
+                  const std::string& what, Step* s) {
+  std::vector<YAML::Node> items;
+  DROVER_RETURN_IF_ERROR(r.StringList(v, what, &s->inputs, &items));
+  for (size_t i = 0; i < items.size(); ++i)
+    if (s->inputs[i].empty()) return r.Error(items[i], "an input path cannot be empty");
+  return Status::Ok();
+}
+
+const std::vector<Field<Resources>>& ResourceFields() {
+  using F = Field<Resources>;
+  static const std::vector<F> kFields = {
+      {"cpus", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          Resources* out) {
+         DROVER_RETURN_IF_ERROR(r.Number(v, what, &out->cpus));
+         if (out->cpus <= 0) return r.Error(v, what + " must be more than 0, got " + v.Scalar());
+         return Status::Ok();
+       }},
+      {"memory", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          Resources* out) {
+         DROVER_RETURN_IF_ERROR(r.Memory(v, what, &out->memory_bytes));
+         if (out->memory_bytes <= 0) return r.Error(v, what + " must be more than 0");
+         return Status::Ok();
+       }},
+      {"gpus", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          Resources* out) { return r.Int(v, what, 0, &out->gpus); }},
+      {"walltime", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          Resources* out) {
+         DROVER_RETURN_IF_ERROR(r.Duration(v, what, &out->walltime_s));
+         if (out->walltime_s <= 0) return r.Error(v, what + " must be more than 0");
+         return Status::Ok();
+       }},
+  };
+  return kFields;
+}
+
+const std::vector<Field<RetryPolicy>>& RetryFields() {
+  using F = Field<RetryPolicy>;
+  static const std::vector<F> kFields = {
+      {"count", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          RetryPolicy* out) { return r.Int(v, what, 0, &out->retries); }},
+      {"backoff", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          RetryPolicy* out) { return r.Duration(v, what, &out->backoff_s); }},
+      {"factor", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          RetryPolicy* out) {
+         DROVER_RETURN_IF_ERROR(r.Number(v, what, &out->factor));
+         if (out->factor < 1) return r.Error(v, what + " must be 1 or more, got " + v.Scalar());
+         return Status::Ok();
+       }},
+      {"max_requeues", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          RetryPolicy* out) { return r.Int(v, what, 0, &out->max_requeues); }},
+  };
+  return kFields;
+}
+
+// retries: 2, or retries: {count: 2, backoff: 5s, factor: 2, max_requeues: 100}.
+Status ReadRetries(const Reader& r, const YAML::Node&, const YAML::Node& v,
+                   const std::string& what, Step* s) {
+  if (v.IsScalar()) return r.Int(v, what, 0, &s->retry.retries);
+  if (!v.IsMap())
+    return r.Error(v, what + " must be a count such as 2 or a map such as {count: 2, " +
+                          "backoff: 5s}, got " + KindOf(v));
+  return ReadFields(r, v, RetryFields(), what, &s->retry);
+}
+
+Status ReadExecutor(const Reader& r, const YAML::Node&, const YAML::Node& v,
+                    const std::string& what, Step* s) {
+  DROVER_RETURN_IF_ERROR(r.String(v, what, &s->executor));
+  if (s->executor == "local") return Status::Ok();
+  if (s->executor == "slurm")
+    return r.Error(v, "executor 'slurm' is not supported yet; use 'local'");
+  return r.Error(v, "unknown executor '" + s->executor + "'; use 'local'");
+}
+
+const std::vector<StepField>& StepFields() {
+  static const std::vector<StepField> kFields = {
+      {"over", true,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          Step* s) { return r.NameList(v, what, &s->over, nullptr); }},
+      {"run", false, ReadRun},
+      {"outputs", true, ReadOutputs},
+      {"inputs", true, ReadInputs},
+      {"after", true,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          Step* s) { return r.NameList(v, what, &s->after, nullptr); }},
+      {"resources", true,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          Step* s) { return ReadFields(r, v, ResourceFields(), what, &s->resources); }},
+      {"retries", false, ReadRetries},
+      {"env", true,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          Step* s) { return r.Env(v, what, &s->env); }},
+      {"priority", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          Step* s) { return r.Int(v, what, INT_MIN, &s->priority); }},
+      {"grace", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          Step* s) { return r.Duration(v, what, &s->grace_s); }},
+      {"executor", false, ReadExecutor},
+  };
+  return kFields;
+}
+
+}  // namespace
+
+Status ParseStep(const Reader& r, const YAML::Node& key, const YAML::Node& value, Step* out) {
+  out->name = key.Scalar();
+  out->loc = r.src().At(key);
+  if (!IsName(out->name))
+    return r.Error(key, "'" + out->name + "' is not a valid step name ([A-Za-z_][A-Za-z0-9_-]*)");
+  std::string where = "step '" + out->name + "'";
+  if (value.IsNull())
+    return r.Error(key, where + " is empty; give it at least a run: command");
+  DROVER_RETURN_IF_ERROR(ReadFields(r, value, StepFields(), where, out));
+  if (!FindKey(value, "run"))
+    return r.Error(key, where + " has no run:; add the command to run, such as " +
+                            "run: python3 train.py");
+  return Status::Ok();
+}
+
+}  // namespace drover::spec

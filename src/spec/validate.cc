@@ -1,0 +1,268 @@
+// Checks that need the whole workflow: which axes and steps names refer to, templates,
+// dependency cycles, the workflow's env: and report.table. Each error points at the
+// offending token: an item of a list, or the '{' of a template part.
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include "spec/sections.h"
+#include "spec/template.h"
+
+namespace drover::spec {
+namespace {
+
+bool Contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+std::vector<std::string> AxisNames(const Workflow& wf) {
+  std::vector<std::string> names;
+  for (const auto& a : wf.axes) names.push_back(a.name);
+  return names;
+}
+
+std::vector<std::string> StepNames(const Workflow& wf) {
+  std::vector<std::string> names;
+  for (const auto& s : wf.steps) names.push_back(s.name);
+  return names;
+}
+
+// The item nodes of the list under `key` in `map` (none when absent or not a list).
+std::vector<YAML::Node> Items(const YAML::Node& map, const char* key) {
+  std::vector<YAML::Node> out;
+  std::optional<YAML::Node> list = FindKey(map, key);
+  if (list && list->IsSequence())
+    for (const auto& item : *list) out.push_back(item);
+  return out;
+}
+
+// Each template of a step, with the node it was written in: run:, then env: values.
+std::vector<YAML::Node> Templates(const YAML::Node& step) {
+  std::vector<YAML::Node> out;
+  if (auto run = FindKey(step, "run")) out.push_back(*run);
+  std::optional<YAML::Node> env = FindKey(step, "env");
+  if (env && env->IsMap())
+    for (const auto& kv : *env) out.push_back(kv.second);
+  return out;
+}
+
+Status CheckAxisName(const Reader& r, const Workflow& wf, const YAML::Node& item,
+                     const std::string& what) {
+  const std::string& name = item.Scalar();
+  if (wf.FindAxis(name) != nullptr) return Status::Ok();
+  std::vector<std::string> axes = AxisNames(wf);
+  std::string known = axes.empty() ? "the workflow declares no axes:" : "axes: " + Join(axes);
+  return r.Error(item, what + " names '" + name + "', which is not an axis (" + known + ")" +
+                           Suggest(name, axes));
+}
+
+Status CheckParam(const Reader& r, const Workflow& wf, const Step& step, const SourceLoc& at,
+                  const std::string& name) {
+  if (Contains(step.over, name)) return Status::Ok();
+  std::string head = "step '" + step.name + "' uses {" + name + "}, but ";
+  if (wf.FindAxis(name) != nullptr)
+    return r.src().Error(at, head + "does not run over '" + name + "'; add it to over: (now [" +
+                                 Join(step.over) + "])");
+  if (wf.FindStep(name) != nullptr)
+    return r.src().Error(at, head + "'" + name + "' is a step, not an axis; write {" + name +
+                                 ".OUTPUT} for one of its outputs");
+  std::vector<std::string> axes = AxisNames(wf);
+  std::string known = axes.empty() ? "it declares no axes:" : "axes: " + Join(axes);
+  return r.src().Error(at, head + "'" + name + "' is not an axis of the workflow (" + known +
+                               ")" + Suggest(name, axes));
+}
+
+// A reference {from.output} or {from.output...} in `step`'s template.
+Status CheckRef(const Reader& r, const Workflow& wf, const Step& step, const SourceLoc& at,
+                const TemplatePart& ref) {
+  std::string text = "{" + ref.step + "." + ref.output + (ref.gather ? "...}" : "}");
+  std::string head = "step '" + step.name + "' uses " + text + ", but ";
+  const Step* from = wf.FindStep(ref.step);
+  if (from == nullptr) {
+    std::string hint = wf.FindAxis(ref.step) != nullptr
+                           ? "; '" + ref.step + "' is an axis: write {" + ref.step + "}"
+                           : Suggest(ref.step, StepNames(wf));
+    return r.src().Error(at, head + "there is no step '" + ref.step + "'" + hint);
+  }
+  if (from == &step)
+    return r.src().Error(at, "step '" + step.name + "' uses its own output " + text +
+                                 "; a step cannot consume itself");
+  if (!Contains(from->outputs, ref.output)) {
+    if (from->outputs.empty())
+      return r.src().Error(at, head + "step '" + from->name + "' declares no outputs; add " +
+                                   "outputs: [" + ref.output + "] to it");
+    return r.src().Error(at, head + "step '" + from->name + "' declares no output '" +
+                                 ref.output + "' (outputs: " + Join(from->outputs) + ")" +
+                                 Suggest(ref.output, from->outputs));
+  }
+  if (ref.gather) return Status::Ok();
+  for (const auto& axis : from->over)
+    if (!Contains(step.over, axis))
+      return r.src().Error(at, head + "'" + from->name + "' also runs over '" + axis +
+                                   "', which '" + step.name + "' does not, so there is one " +
+                                   ref.output + " per " + axis + "; write {" + ref.step + "." +
+                                   ref.output + "...} to gather them all");
+  return Status::Ok();
+}
+
+// Parses one template (run: or an env: value) written in `node` and checks its parts.
+Status CheckTemplate(const Reader& r, const Workflow& wf, const Step& step,
+                     const YAML::Node& node) {
+  size_t err = 0;
+  auto parts = ParseTemplate(node.Scalar(), &err);
+  if (!parts.ok()) return r.src().Error(r.src().InScalar(node, err), parts.status().message());
+  for (const auto& part : *parts) {
+    SourceLoc at = r.src().InScalar(node, part.offset);
+    if (part.kind == TemplatePart::Kind::kParam)
+      DROVER_RETURN_IF_ERROR(CheckParam(r, wf, step, at, part.text));
+    if (part.kind == TemplatePart::Kind::kRef)
+      DROVER_RETURN_IF_ERROR(CheckRef(r, wf, step, at, part));
+  }
+  return Status::Ok();
+}
+
+Status CheckStep(const Reader& r, const Workflow& wf, const Step& step, const YAML::Node& node) {
+  std::string where = "over: of step '" + step.name + "'";
+  for (const auto& item : Items(node, "over"))
+    DROVER_RETURN_IF_ERROR(CheckAxisName(r, wf, item, where));
+  for (const auto& t : Templates(node)) DROVER_RETURN_IF_ERROR(CheckTemplate(r, wf, step, t));
+  for (const auto& item : Items(node, "after")) {
+    const std::string& name = item.Scalar();
+    if (name == step.name)
+      return r.Error(item, "step '" + name + "' lists itself in after:; remove it");
+    if (wf.FindStep(name) == nullptr)
+      return r.Error(item, "after: of step '" + step.name + "' names '" + name +
+                               "', which is not a step" + Suggest(name, StepNames(wf)));
+  }
+  return Status::Ok();
+}
+
+struct Edge {
+  size_t to;     // index of the step depended on
+  SourceLoc at;  // the reference or after: entry that makes the dependency
+};
+
+// Each step's dependencies, in the order written: references in its templates, then
+// its after: entries. Call only once every step has passed CheckStep.
+std::vector<std::vector<Edge>> Dependencies(const Reader& r, const Parsed& p) {
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < p.wf.steps.size(); ++i) index[p.wf.steps[i].name] = i;
+  std::vector<std::vector<Edge>> deps(p.wf.steps.size());
+  for (size_t i = 0; i < deps.size(); ++i) {
+    for (const auto& t : Templates(p.step_nodes[i])) {
+      auto parts = ParseTemplate(t.Scalar(), nullptr);
+      for (const auto& part : parts.ok() ? *parts : std::vector<TemplatePart>{})
+        if (part.kind == TemplatePart::Kind::kRef)
+          deps[i].push_back({index.at(part.step), r.src().InScalar(t, part.offset)});
+    }
+    for (const auto& item : Items(p.step_nodes[i], "after"))
+      deps[i].push_back({index.at(item.Scalar()), r.src().At(item)});
+  }
+  return deps;
+}
+
+// Depth-first search for a dependency cycle; reports the first one it closes.
+class CycleFinder {
+ public:
+  CycleFinder(const Reader& r, const Parsed& p) : r_(r), p_(p), deps_(Dependencies(r, p)) {}
+
+  Status Run() {
+    state_.assign(deps_.size(), kNew);
+    for (size_t i = 0; i < deps_.size() && status_.ok(); ++i)
+      if (state_[i] == kNew) Visit(i);
+    return status_;
+  }
+
+ private:
+  enum State { kNew, kOnPath, kDone };
+
+  void Visit(size_t v) {
+    state_[v] = kOnPath;
+    path_.push_back(v);
+    for (const Edge& e : deps_[v]) {
+      if (!status_.ok()) return;
+      if (state_[e.to] == kOnPath) return Report(e);
+      if (state_[e.to] == kNew) Visit(e.to);
+    }
+    path_.pop_back();
+    state_[v] = kDone;
+  }
+
+  void Report(const Edge& closing) {
+    auto from = std::find(path_.begin(), path_.end(), closing.to);
+    std::string cycle;
+    for (auto it = from; it != path_.end(); ++it) cycle += p_.wf.steps[*it].name + " -> ";
+    cycle += p_.wf.steps[closing.to].name;
+    status_ = r_.src().Error(closing.at, "cycle: " + cycle + "; remove one of these "
+                                         "references or after: entries");
+  }
+
+  const Reader& r_;
+  const Parsed& p_;
+  std::vector<std::vector<Edge>> deps_;
+  std::vector<State> state_;
+  std::vector<size_t> path_;
+  Status status_;
+};
+
+// The workflow's env: applies to every step, so it may use only axes that every step
+// runs over, and no step outputs.
+Status CheckWorkflowEnv(const Reader& r, const Parsed& p) {
+  if (!p.env.IsMap()) return Status::Ok();
+  for (const auto& kv : p.env) {
+    size_t err = 0;
+    auto parts = ParseTemplate(kv.second.Scalar(), &err);
+    if (!parts.ok())
+      return r.src().Error(r.src().InScalar(kv.second, err), parts.status().message());
+    for (const auto& part : *parts) {
+      SourceLoc at = r.src().InScalar(kv.second, part.offset);
+      if (part.kind == TemplatePart::Kind::kRef)
+        return r.src().Error(at, "the workflow's env: cannot use step outputs; move " +
+                                     kv.first.Scalar() + " to the env: of the steps that need it");
+      if (part.kind != TemplatePart::Kind::kParam) continue;
+      for (const auto& step : p.wf.steps)
+        if (!Contains(step.over, part.text))
+          return r.src().Error(at, "the workflow's env: uses {" + part.text + "}, but step '" +
+                                       step.name + "' does not run over it; move " +
+                                       kv.first.Scalar() + " to the env: of the steps that do");
+    }
+  }
+  return Status::Ok();
+}
+
+// rows and cols name axes (of `step`, when the table names one), each at most once.
+Status CheckTable(const Reader& r, const Parsed& p) {
+  if (!p.wf.report || !p.table.IsMap()) return Status::Ok();
+  const TableSpec& t = *p.wf.report;
+  const Step* step = nullptr;
+  if (auto node = FindKey(p.table, "step"); node && !t.step.empty()) {
+    step = p.wf.FindStep(t.step);
+    if (step == nullptr)
+      return r.Error(*node, "report.table names step '" + t.step + "', which is not a step" +
+                                Suggest(t.step, StepNames(p.wf)));
+  }
+  for (const char* key : {"rows", "cols"}) {
+    for (const auto& item : Items(p.table, key)) {
+      std::string what = std::string("report.table ") + key;
+      DROVER_RETURN_IF_ERROR(CheckAxisName(r, p.wf, item, what));
+      if (key == std::string("cols") && Contains(t.rows, item.Scalar()))
+        return r.Error(item, "axis '" + item.Scalar() + "' is in both rows and cols");
+      if (step != nullptr && !Contains(step->over, item.Scalar()))
+        return r.Error(item, what + " names '" + item.Scalar() + "', but step '" + step->name +
+                                 "' does not run over it (over: " + Join(step->over) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Validate(const Reader& r, const Parsed& p) {
+  for (size_t i = 0; i < p.wf.steps.size(); ++i)
+    DROVER_RETURN_IF_ERROR(CheckStep(r, p.wf, p.wf.steps[i], p.step_nodes[i]));
+  DROVER_RETURN_IF_ERROR(CycleFinder(r, p).Run());
+  DROVER_RETURN_IF_ERROR(CheckWorkflowEnv(r, p));
+  return CheckTable(r, p);
+}
+
+}  // namespace drover::spec
