@@ -10,6 +10,7 @@
 #include "engine/job_files.h"
 #include "engine/loop.h"
 #include "util/fs.h"
+#include "util/shell.h"
 
 namespace drover {
 namespace {
@@ -260,7 +261,7 @@ Status Loop::Fail(Running& r, AttemptState state, const std::string& reason) {
   DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[j], JobState::kFailed));
   DROVER_RETURN_IF_ERROR(store_->AddEvent(run_id_, job_id_[j], "failed", reason));
   printer_->Failed(plan_.Name(j), reason, TailFile(Dir(j) + "/stderr", 8),
-                   "drover logs " + plan_.Name(j), Prog());
+                   "drover logs " + ShellQuote(plan_.Name(j)), Prog());
   DROVER_RETURN_IF_ERROR(SkipDependents(j));
   if (opts_.fail_fast && !stopping_) {
     stopping_ = true;
