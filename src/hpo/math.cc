@@ -17,6 +17,9 @@ double LogNdtr(double z) {
 }
 
 double LogNdtrDiff(double a, double b) {
+  if (a <= 0 && b >= 0 && b - a > 1) {  // Wide and straddling 0: Z >= 0.38, no cancellation.
+    return std::log1p(-0.5 * (std::erfc(b * 0.70710678118654752440) + std::erfc(-a * 0.70710678118654752440)));
+  }
   if (a > 0) {  // Upper tail: Phi(b) - Phi(a) = Phi(-a) - Phi(-b).
     const double t = a;
     a = -b;

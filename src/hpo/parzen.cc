@@ -67,12 +67,21 @@ NumericMixture NumericMixture::Build(std::span<const double> obs, const NumericD
     m.cumw_.push_back(cum);
     const double logz = math::LogNdtrDiff((d.lo - m.mu_[i]) / m.sigma_[i], (d.hi - m.mu_[i]) / m.sigma_[i]);
     m.lognorm_.push_back(d.step > 0 ? -logz : -logz - std::log(m.sigma_[i]) - math::kLogSqrt2Pi);
+    m.scale_.push_back(std::exp(m.logw_[i] + m.lognorm_[i]));
   }
   return m;
 }
 
 double NumericMixture::LogPdf(double x) const {
   const size_t n = mu_.size();
+  if (d_.step <= 0) {  // sum of w * density; the prior's term (sigma = range) keeps it > 0
+    double g = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const double z = (x - mu_[i]) / sigma_[i];
+      g += scale_[i] * std::exp(-0.5 * z * z);
+    }
+    return std::log(g);
+  }
   double terms[64];
   std::vector<double> big;
   double* t = terms;
@@ -80,17 +89,9 @@ double NumericMixture::LogPdf(double x) const {
     big.resize(n);
     t = big.data();
   }
-  for (size_t i = 0; i < n; ++i) {
-    double lp;
-    if (d_.step > 0) {
-      const double a = std::max(x - d_.step / 2, d_.lo), b = std::min(x + d_.step / 2, d_.hi);
-      lp = math::LogNdtrDiff((a - mu_[i]) / sigma_[i], (b - mu_[i]) / sigma_[i]);
-    } else {
-      const double z = (x - mu_[i]) / sigma_[i];
-      lp = -0.5 * z * z;
-    }
-    t[i] = logw_[i] + lognorm_[i] + lp;
-  }
+  const double a = std::max(x - d_.step / 2, d_.lo), b = std::min(x + d_.step / 2, d_.hi);
+  for (size_t i = 0; i < n; ++i)
+    t[i] = logw_[i] + lognorm_[i] + math::LogNdtrDiff((a - mu_[i]) / sigma_[i], (b - mu_[i]) / sigma_[i]);
   return math::LogSumExp(std::span<const double>(t, n));
 }
 

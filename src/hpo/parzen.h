@@ -50,6 +50,7 @@ class NumericMixture {
   NumericDomain d_;
   std::vector<double> mu_, sigma_, logw_, lognorm_;  // lognorm: -log(sigma Z sqrt(2pi)) or -log Z
   std::vector<double> cumw_;
+  std::vector<double> scale_;  // w * normaliser (continuous)
 };
 
 // A categorical distribution over C choices from obs (choice indices) in
