@@ -107,9 +107,11 @@ TEST_P(BadInputTest, FailsAtTheOffendingToken) {
   Result<Workflow> wf = LoadWorkflow(path);
   ASSERT_FALSE(wf.ok()) << path << " loaded, but it is malformed";
   const std::string& msg = wf.status().message();
-  std::string head = path + ":" + std::to_string(c.line) + ":" + std::to_string(c.col) + ": error: ";
+  std::string head =
+      path + ":" + std::to_string(c.line) + ":" + std::to_string(c.col) + ": error: ";
   EXPECT_EQ(msg.rfind(head, 0), 0u) << "expected " << head << "\ngot " << msg;
-  EXPECT_NE(msg.find(c.message), std::string::npos) << "expected \"" << c.message << "\" in\n" << msg;
+  EXPECT_NE(msg.find(c.message), std::string::npos) << "expected \"" << c.message << "\" in\n"
+                                                    << msg;
   // The offending line and a caret under the column follow the first line.
   size_t nl = msg.find('\n');
   ASSERT_NE(nl, std::string::npos) << msg;

@@ -66,15 +66,16 @@ Status ReadAxes(const Reader& r, const YAML::Node& v, Parsed* p) {
     Axis axis{kv.first.Scalar(), {}, r.src().At(kv.first)};
     std::string what = "axis '" + axis.name + "'";
     if (!IsName(axis.name))
-      return r.Error(kv.first, "'" + axis.name + "' is not a valid axis name ([A-Za-z_][A-Za-z0-9_-]*)");
+      return r.Error(kv.first,
+                     "'" + axis.name + "' is not a valid axis name ([A-Za-z_][A-Za-z0-9_-]*)");
     if (kv.second.IsScalar() || kv.second.IsMap())
-      return r.Error(kv.second, what + " must be a list of values such as [0, 42], got " +
-                                     KindOf(kv.second));
+      return r.Error(kv.second,
+                     what + " must be a list of values such as [0, 42], got " + KindOf(kv.second));
     std::vector<YAML::Node> items;
     DROVER_RETURN_IF_ERROR(r.StringList(kv.second, what, &axis.values, &items));
     if (axis.values.empty())
-      return r.Error(kv.first, what + " has no values; list at least one, such as " +
-                                    axis.name + ": [0]");
+      return r.Error(kv.first,
+                     what + " has no values; list at least one, such as " + axis.name + ": [0]");
     for (size_t i = 0; i < items.size(); ++i)
       if (std::find(axis.values.begin(), axis.values.begin() + i, axis.values[i]) !=
           axis.values.begin() + i)
@@ -125,14 +126,16 @@ const std::vector<Field<Parsed>>& TopFields() {
          return r.Env(v, what, &p->wf.env);
        }},
       {"axes", true,
-       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string&,
-          Parsed* p) { return ReadAxes(r, v, p); }},
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string&, Parsed* p) {
+         return ReadAxes(r, v, p);
+       }},
       {"steps", true,
        [](const Reader& r, const YAML::Node& key, const YAML::Node& v, const std::string&,
           Parsed* p) { return ReadSteps(r, key, v, p); }},
       {"report", true,
-       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string&,
-          Parsed* p) { return ReadReport(r, v, p); }},
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string&, Parsed* p) {
+         return ReadReport(r, v, p);
+       }},
   };
   return kFields;
 }
@@ -141,8 +144,9 @@ const std::vector<Field<Parsed>>& TopFields() {
 Status LoadDocument(const SourceText& src, const std::string& text, YAML::Node* root) {
   std::vector<YAML::Node> docs = YAML::LoadAll(text);
   if (docs.size() > 1 && !(docs.size() == 2 && docs[1].IsNull()))
-    return src.Error(docs[1], "a workflow file holds one YAML document; remove this one or "
-                              "the '---' before it");
+    return src.Error(docs[1],
+                     "a workflow file holds one YAML document; remove this one or "
+                     "the '---' before it");
   if (docs.empty() || docs[0].IsNull())
     return src.Error(SourceLoc{src.file(), 1, 1},
                      "the workflow is empty; it needs at least steps: with one step");
@@ -155,12 +159,15 @@ Status ParseChecked(const SourceText& src, const std::string& text, Parsed* p) {
   YAML::Node root;
   DROVER_RETURN_IF_ERROR(LoadDocument(src, text, &root));
   if (!root.IsMap())
-    return r.Error(root, "a workflow is a map with keys name, env, axes, steps and report; "
-                         "got " + KindOf(root));
+    return r.Error(root,
+                   "a workflow is a map with keys name, env, axes, steps and report; "
+                   "got " +
+                       KindOf(root));
   DROVER_RETURN_IF_ERROR(ReadFields(r, root, TopFields(), "the workflow", p));
   if (!FindKey(root, "steps"))
-    return r.Error(root, "the workflow has no steps:; declare at least one step with a "
-                         "run: command");
+    return r.Error(root,
+                   "the workflow has no steps:; declare at least one step with a "
+                   "run: command");
   return Validate(r, *p);
 }
 
@@ -210,20 +217,21 @@ Result<Workflow> ParseWorkflow(const std::string& text, const std::string& path,
     return Status::Internal(path + ": reading the workflow failed: " + e.what());
   }
   for (const auto& set : overrides) DROVER_RETURN_IF_ERROR(spec::ApplyOverride(set, &p.wf));
+  // Absolute but not normalized: callers may compare with the path they built.
   std::error_code ec;
-  std::filesystem::path abs = std::filesystem::absolute(path, ec).lexically_normal();
-  if (ec) abs = std::filesystem::path(path).lexically_normal();
+  std::filesystem::path abs = std::filesystem::absolute(path, ec);
+  if (ec) abs = path;
   p.wf.path = abs.string();
   p.wf.dir = abs.parent_path().string();
-  if (p.wf.name.empty()) p.wf.name = abs.parent_path().filename().string();
+  if (p.wf.name.empty()) p.wf.name = abs.lexically_normal().parent_path().filename().string();
   return std::move(p.wf);
 }
 
 Result<Workflow> LoadWorkflow(const std::string& path, const std::vector<std::string>& overrides) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
-    return Status::Invalid("'" + path + "' is a folder; give the workflow file, such as " +
-                           path + "/drover.yaml");
+    return Status::Invalid("'" + path + "' is a folder; give the workflow file, such as " + path +
+                           "/drover.yaml");
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) {
     int err = errno;

@@ -80,8 +80,7 @@ TEST(ParserTest, GoodWorkflowStructure) {
   EXPECT_EQ(train.loc.line, 12);
   EXPECT_EQ(train.loc.col, 3);
   EXPECT_EQ(train.over, (std::vector<std::string>{"task", "fraction", "seed"}));
-  EXPECT_EQ(train.run,
-            "python3 train.py --task {task} --seed {seed} --data {prepare.data.csv}");
+  EXPECT_EQ(train.run, "python3 train.py --task {task} --seed {seed} --data {prepare.data.csv}");
   EXPECT_EQ(train.resources.cpus, 0.5);
   EXPECT_EQ(train.resources.memory_bytes, 2LL << 30);
   EXPECT_EQ(train.resources.gpus, 1);
@@ -116,6 +115,9 @@ TEST(ParserTest, PathsAreAbsoluteAndNameDefaultsToTheFolder) {
   EXPECT_TRUE(std::filesystem::path(wf.path).is_absolute());
   EXPECT_EQ(wf.path, (std::filesystem::current_path() / "some/where/sweep7/drover.yaml").string());
   EXPECT_EQ(wf.dir, (std::filesystem::current_path() / "some/where/sweep7").string());
+  EXPECT_EQ(MustParse("steps:\n  a: {run: echo}\n", "x/../lb/./drover.yaml").name, "lb");
+  EXPECT_EQ(MustParse("steps:\n  a: {run: echo}\n", "./drover.yaml").name,
+            std::filesystem::current_path().filename().string());
 }
 
 TEST(ParserTest, Env) {
@@ -175,9 +177,9 @@ TEST(ParserTest, JoinsThatAreAllowed) {
 
 TEST(ParserTest, Durations) {
   const std::pair<const char*, double> good[] = {
-      {"30m", 1800}, {"1h30m", 5400}, {"90s", 90},        {"2h", 7200},
-      {"1d", 86400}, {"45", 45},      {"0.5", 0.5},       {"1.5h", 5400},
-      {"1d12h", 129600}, {"1m30s", 90}, {"1:30:00", 5400}, {"2-00:00:00", 172800},
+      {"30m", 1800},          {"1h30m", 5400}, {"90s", 90},       {"2h", 7200},
+      {"1d", 86400},          {"45", 45},      {"0.5", 0.5},      {"1.5h", 5400},
+      {"1d12h", 129600},      {"1m30s", 90},   {"1:30:00", 5400}, {"2-00:00:00", 172800},
       {"1-12:30:15", 131415}, {"0", 0},
   };
   for (const auto& [text, seconds] : good) {
@@ -185,8 +187,8 @@ TEST(ParserTest, Durations) {
     ASSERT_TRUE(d.ok()) << text << ": " << d.status().message();
     EXPECT_EQ(*d, seconds) << text;
   }
-  for (const char* bad : {"", "30x", "m", "1h1h", "30m1h", "1:30", "1:60:00", "-5", "1h 30m",
-                          "abc", "1-2", "1.5-00:00:00", "h30"}) {
+  for (const char* bad : {"", "30x", "m", "1h1h", "30m1h", "1:30", "1:60:00", "-5", "1h 30m", "abc",
+                          "1-2", "1.5-00:00:00", "h30"}) {
     Result<double> d = ParseDuration(bad);
     EXPECT_FALSE(d.ok()) << bad;
     if (!d.ok()) {
@@ -197,8 +199,8 @@ TEST(ParserTest, Durations) {
 
 TEST(ParserTest, Memory) {
   const std::pair<const char*, int64_t> good[] = {
-      {"2G", 2LL << 30},   {"512M", 512LL << 20}, {"1.5GiB", 3LL << 29}, {"100k", 102400},
-      {"1024", 1024},      {"1T", 1LL << 40},     {"10KB", 10240},       {"64mb", 64LL << 20},
+      {"2G", 2LL << 30},  {"512M", 512LL << 20}, {"1.5GiB", 3LL << 29}, {"100k", 102400},
+      {"1024", 1024},     {"1T", 1LL << 40},     {"10KB", 10240},       {"64mb", 64LL << 20},
       {"2Gi", 2LL << 30}, {"512B", 512},
   };
   for (const auto& [text, bytes] : good) {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 
@@ -15,17 +15,20 @@ namespace drover::spec {
 bool IsName(std::string_view s) {
   auto start = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
   if (s.empty() || !start(s[0])) return false;
-  return std::all_of(s.begin() + 1, s.end(), [&](char c) {
-    return start(c) || (c >= '0' && c <= '9') || c == '-';
-  });
+  return std::all_of(s.begin() + 1, s.end(),
+                     [&](char c) { return start(c) || (c >= '0' && c <= '9') || c == '-'; });
 }
 
 std::string KindOf(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
-    default: return "nothing";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "'" + node.Scalar() + "'";
+    default:
+      return "nothing";
   }
 }
 
@@ -79,7 +82,8 @@ Status Reader::CheckOpenMap(const YAML::Node& node, const std::string& where) co
   std::map<std::string, int> seen;
   for (const auto& kv : node) {
     const YAML::Node& key = kv.first;
-    if (!key.IsScalar()) return Error(key, "keys in " + where + " must be names, got " + KindOf(key));
+    if (!key.IsScalar())
+      return Error(key, "keys in " + where + " must be names, got " + KindOf(key));
     auto [prev, fresh] = seen.emplace(key.Scalar(), src_.At(key).line);
     if (!fresh)
       return Error(key, "duplicate key '" + key.Scalar() + "' in " + where + " (first on line " +
@@ -115,8 +119,7 @@ Status Reader::StringList(const YAML::Node& node, const std::string& what,
   if (!node.IsSequence())
     return Error(node, what + " must be a list such as [a, b], got " + KindOf(node));
   for (const auto& item : node) {
-    if (!item.IsScalar())
-      return Error(item, what + " must list plain values, got " + KindOf(item));
+    if (!item.IsScalar()) return Error(item, what + " must list plain values, got " + KindOf(item));
     out->push_back(item.Scalar());
     if (items != nullptr) items->push_back(item);
   }
@@ -166,14 +169,16 @@ Status Reader::Int(const YAML::Node& node, const std::string& what, int lo, int*
   int64_t v = 0;
   DROVER_RETURN_IF_ERROR(Integer(node, what, &v));
   if (v < lo || v > INT_MAX)
-    return Error(node, what + " must be " + (lo == 0 ? "0 or more" : "at least " + std::to_string(lo)) +
-                           ", got " + node.Scalar());
+    return Error(node, what + " must be " +
+                           (lo == 0 ? "0 or more" : "at least " + std::to_string(lo)) + ", got " +
+                           node.Scalar());
   *out = static_cast<int>(v);
   return Status::Ok();
 }
 
 Status Reader::Duration(const YAML::Node& node, const std::string& what, double* out) const {
-  if (!node.IsScalar()) return Error(node, what + " must be a duration such as 30m, got " + KindOf(node));
+  if (!node.IsScalar())
+    return Error(node, what + " must be a duration such as 30m, got " + KindOf(node));
   Result<double> d = ParseDuration(node.Scalar());
   if (!d.ok()) return Error(node, what + ": " + d.status().message());
   *out = *d;
@@ -181,7 +186,8 @@ Status Reader::Duration(const YAML::Node& node, const std::string& what, double*
 }
 
 Status Reader::Memory(const YAML::Node& node, const std::string& what, int64_t* out) const {
-  if (!node.IsScalar()) return Error(node, what + " must be an amount such as 2G, got " + KindOf(node));
+  if (!node.IsScalar())
+    return Error(node, what + " must be an amount such as 2G, got " + KindOf(node));
   Result<int64_t> m = ParseMemory(node.Scalar());
   if (!m.ok()) return Error(node, what + ": " + m.status().message());
   *out = *m;
@@ -195,11 +201,11 @@ Status Reader::Env(const YAML::Node& node, const std::string& what,
   for (const auto& kv : node) {
     const std::string& k = kv.first.Scalar();
     if (!IsName(k) || k.find('-') != std::string::npos)
-      return Error(kv.first, "'" + k + "' in " + what +
-                                  " is not a variable name ([A-Za-z_][A-Za-z0-9_]*)");
+      return Error(kv.first,
+                   "'" + k + "' in " + what + " is not a variable name ([A-Za-z_][A-Za-z0-9_]*)");
     if (kv.second.IsNull())
       return Error(kv.first, "'" + k + "' in " + what + " has no value; write " + k +
-                                  ": \"\" for an empty one");
+                                 ": \"\" for an empty one");
     std::string v;
     DROVER_RETURN_IF_ERROR(String(kv.second, "'" + k + "' in " + what, &v));
     out->emplace_back(k, std::move(v));

@@ -4,14 +4,14 @@
 // None of these throw; callers still catch YAML::Exception at the edge, as a backstop.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "spec/source.h"
 #include "util/status.h"
@@ -44,15 +44,14 @@ class Reader {
   // `node` must be a map (or null, read as empty) whose keys are distinct scalars.
   Status CheckOpenMap(const YAML::Node& node, const std::string& where) const;
 
-  // A scalar, as written (null is an error: "missing value").
+  // A scalar, as written (null is an error).
   Status String(const YAML::Node& node, const std::string& what, std::string* out) const;
   // A list of scalars (null reads as empty). `items` receives the item nodes.
-  Status StringList(const YAML::Node& node, const std::string& what,
-                    std::vector<std::string>* out,
+  Status StringList(const YAML::Node& node, const std::string& what, std::vector<std::string>* out,
                     std::vector<YAML::Node>* items = nullptr) const;
   // A list of names ([A-Za-z_][A-Za-z0-9_-]*), each at most once.
-  Status NameList(const YAML::Node& node, const std::string& what,
-                  std::vector<std::string>* out, std::vector<YAML::Node>* items) const;
+  Status NameList(const YAML::Node& node, const std::string& what, std::vector<std::string>* out,
+                  std::vector<YAML::Node>* items) const;
   Status Number(const YAML::Node& node, const std::string& what, double* out) const;
   Status Integer(const YAML::Node& node, const std::string& what, int64_t* out) const;
   Status Int(const YAML::Node& node, const std::string& what, int lo, int* out) const;
@@ -91,8 +90,7 @@ Status ReadFields(const Reader& r, const YAML::Node& map, const std::vector<Fiel
     for (const auto& f : fields)
       if (key == f.key) field = &f;
     std::string what = "'" + key + "' in " + where;
-    if (kv.second.IsNull() && !field->nullable)
-      return r.Error(kv.first, what + " has no value");
+    if (kv.second.IsNull() && !field->nullable) return r.Error(kv.first, what + " has no value");
     DROVER_RETURN_IF_ERROR(field->read(r, kv.first, kv.second, what, out));
   }
   return Status::Ok();

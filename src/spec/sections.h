@@ -3,9 +3,9 @@
 // returns a located Status; callers catch YAML::Exception at the edge, in parser.cc.
 #pragma once
 
-#include <vector>
-
 #include <yaml-cpp/yaml.h>
+
+#include <vector>
 
 #include "spec/reader.h"
 #include "spec/workflow.h"
@@ -26,8 +26,7 @@ struct Parsed {
 Status ParseStep(const Reader& r, const YAML::Node& key, const YAML::Node& value, Step* out);
 
 // Reads report: table: (its key and value).
-Status ParseTable(const Reader& r, const YAML::Node& key, const YAML::Node& value,
-                  TableSpec* out);
+Status ParseTable(const Reader& r, const YAML::Node& key, const YAML::Node& value, TableSpec* out);
 
 // Checks what needs the whole workflow: axes named by steps, templates (params and
 // references), after:, cycles, the workflow's env: and report.table against the axes.

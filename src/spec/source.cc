@@ -97,11 +97,16 @@ ScalarStyle SourceText::StyleOf(const YAML::Node& scalar) const {
   size_t p = SkipProperties(text_, offset);
   if (p >= text_.size()) return ScalarStyle::kPlain;
   switch (text_[p]) {
-    case '"': return ScalarStyle::kDoubleQuoted;
-    case '\'': return ScalarStyle::kSingleQuoted;
-    case '|': return ScalarStyle::kLiteral;
-    case '>': return ScalarStyle::kFolded;
-    default: return ScalarStyle::kPlain;
+    case '"':
+      return ScalarStyle::kDoubleQuoted;
+    case '\'':
+      return ScalarStyle::kSingleQuoted;
+    case '|':
+      return ScalarStyle::kLiteral;
+    case '>':
+      return ScalarStyle::kFolded;
+    default:
+      return ScalarStyle::kPlain;
   }
 }
 

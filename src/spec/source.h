@@ -2,11 +2,11 @@
 // offsets inside scalars into SourceLocs, and for building located errors.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "spec/workflow.h"
 #include "util/status.h"

@@ -35,8 +35,8 @@ Status CheckOutput(const Reader& r, const YAML::Node& item, const std::string& p
   return Status::Ok();
 }
 
-Status ReadOutputs(const Reader& r, const YAML::Node&, const YAML::Node& v,
-                   const std::string& what, Step* s) {
+Status ReadOutputs(const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+                   Step* s) {
   std::vector<YAML::Node> items;
   DROVER_RETURN_IF_ERROR(r.StringList(v, what, &s->outputs, &items));
   for (size_t i = 0; i < items.size(); ++i) {
@@ -48,8 +48,8 @@ Status ReadOutputs(const Reader& r, const YAML::Node&, const YAML::Node& v,
   return Status::Ok();
 }
 
-Status ReadInputs(const Reader& r, const YAML::Node&, const YAML::Node& v,
-                  const std::string& what, Step* s) {
+Status ReadInputs(const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+                  Step* s) {
   std::vector<YAML::Node> items;
   DROVER_RETURN_IF_ERROR(r.StringList(v, what, &s->inputs, &items));
   for (size_t i = 0; i < items.size(); ++i)
@@ -112,8 +112,8 @@ const std::vector<Field<RetryPolicy>>& RetryFields() {
 }
 
 // retries: 2, or retries: {count: 2, backoff: 5s, factor: 2, max_requeues: 100}.
-Status ReadRetries(const Reader& r, const YAML::Node&, const YAML::Node& v,
-                   const std::string& what, Step* s) {
+Status ReadRetries(const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+                   Step* s) {
   if (v.IsScalar()) return r.Int(v, what, 0, &s->retry.retries);
   if (!v.IsMap())
     return r.Error(v, what + " must be a count such as 2 or a map such as {count: 2, " +
@@ -167,12 +167,11 @@ Status ParseStep(const Reader& r, const YAML::Node& key, const YAML::Node& value
   if (!IsName(out->name))
     return r.Error(key, "'" + out->name + "' is not a valid step name ([A-Za-z_][A-Za-z0-9_-]*)");
   std::string where = "step '" + out->name + "'";
-  if (value.IsNull())
-    return r.Error(key, where + " is empty; give it at least a run: command");
+  if (value.IsNull()) return r.Error(key, where + " is empty; give it at least a run: command");
   DROVER_RETURN_IF_ERROR(ReadFields(r, value, StepFields(), where, out));
   if (!FindKey(value, "run"))
-    return r.Error(key, where + " has no run:; add the command to run, such as " +
-                            "run: python3 train.py");
+    return r.Error(
+        key, where + " has no run:; add the command to run, such as " + "run: python3 train.py");
   return Status::Ok();
 }
 

@@ -35,7 +35,9 @@ const std::vector<TableField>& TableFields() {
        }},
       {"agg", false,
        [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
-          TableSpec* t) { return OneOf(r, v, what, {"mean", "max", "min", "last"}, &t->agg); }},
+          TableSpec* t) {
+         return OneOf(r, v, what, {"mean", "max", "min", "last"}, &t->agg);
+       }},
       {"format", false,
        [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
           TableSpec* t) {
@@ -60,8 +62,7 @@ const std::vector<TableField>& TableFields() {
 
 }  // namespace
 
-Status ParseTable(const Reader& r, const YAML::Node& key, const YAML::Node& value,
-                  TableSpec* out) {
+Status ParseTable(const Reader& r, const YAML::Node& key, const YAML::Node& value, TableSpec* out) {
   DROVER_RETURN_IF_ERROR(ReadFields(r, value, TableFields(), "report.table", out));
   for (const char* required : {"rows", "cols", "value"})
     if (!FindKey(value, required))

@@ -8,9 +8,7 @@
 namespace drover {
 namespace {
 
-bool IsNameStart(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-}
+bool IsNameStart(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
 bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9') || c == '-'; }
 
 // Offset of the first character of `name` that breaks [A-Za-z_][A-Za-z0-9_-]*, or
@@ -77,8 +75,8 @@ bool ParseBraced(std::string_view inner, size_t base, TemplatePart* part, Failur
     return true;
   }
   if (dot + 1 == body.size()) {
-    *fail = {"missing output name after '" + std::string(name) + ".'; write {" +
-                 std::string(name) + ".OUTPUT}",
+    *fail = {"missing output name after '" + std::string(name) + ".'; write {" + std::string(name) +
+                 ".OUTPUT}",
              base + dot};
     return false;
   }

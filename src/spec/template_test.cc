@@ -107,22 +107,17 @@ TEST_P(TemplateErrorTest, PointsAtTheOffendingCharacter) {
 INSTANTIATE_TEST_SUITE_P(
     Errors, TemplateErrorTest,
     ::testing::Values(
-        BadTemplate{"echo {seed", 5, "unclosed '{'"},
-        BadTemplate{"echo {", 5, "unclosed '{'"},
-        BadTemplate{"echo ${HOME", 5, "unclosed '${'"},
-        BadTemplate{"echo done}", 9, "stray '}'"},
-        BadTemplate{"}", 0, "stray '}'"},
-        BadTemplate{"rm {} +", 3, "empty '{}'"},
+        BadTemplate{"echo {seed", 5, "unclosed '{'"}, BadTemplate{"echo {", 5, "unclosed '{'"},
+        BadTemplate{"echo ${HOME", 5, "unclosed '${'"}, BadTemplate{"echo done}", 9, "stray '}'"},
+        BadTemplate{"}", 0, "stray '}'"}, BadTemplate{"rm {} +", 3, "empty '{}'"},
         BadTemplate{"x {1seed}", 3, "neither {axis} nor {step.output}"},
         BadTemplate{"awk '{print $1}'", 11, "write {{ and }}"},
-        BadTemplate{"x { seed}", 3, "neither"},
-        BadTemplate{"x {se ed}", 5, "neither"},
+        BadTemplate{"x { seed}", 3, "neither"}, BadTemplate{"x {se ed}", 5, "neither"},
         BadTemplate{"x {.out}", 3, "neither"},
         BadTemplate{"x {train.}", 8, "missing output name after 'train.'"},
         BadTemplate{"x {train....}", 8, "missing output name"},
         BadTemplate{"x {seed...}", 7, "'...' gathers a step's outputs"},
-        BadTemplate{"{a} {b}}", 7, "stray '}'"},
-        BadTemplate{"${a:-{b}}", 8, "stray '}'"}));
+        BadTemplate{"{a} {b}}", 7, "stray '}'"}, BadTemplate{"${a:-{b}}", 8, "stray '}'"}));
 
 }  // namespace
 }  // namespace drover

@@ -80,8 +80,8 @@ bool ParseUnits(std::string_view s, double* out) {
 
 Result<double> ParseDuration(const std::string& text) {
   double seconds = 0;
-  bool ok = text.find(':') != std::string::npos ? ParseClock(text, &seconds)
-                                                 : ParseUnits(text, &seconds);
+  bool ok =
+      text.find(':') != std::string::npos ? ParseClock(text, &seconds) : ParseUnits(text, &seconds);
   if (!ok || !std::isfinite(seconds))
     return Status::Invalid("'" + text +
                            "' is not a duration; write e.g. 90s, 30m, 1h30m, 2d, 1:30:00 "

@@ -68,8 +68,8 @@ Status CheckParam(const Reader& r, const Workflow& wf, const Step& step, const S
                                  ".OUTPUT} for one of its outputs");
   std::vector<std::string> axes = AxisNames(wf);
   std::string known = axes.empty() ? "it declares no axes:" : "axes: " + Join(axes);
-  return r.src().Error(at, head + "'" + name + "' is not an axis of the workflow (" + known +
-                               ")" + Suggest(name, axes));
+  return r.src().Error(at, head + "'" + name + "' is not an axis of the workflow (" + known + ")" +
+                               Suggest(name, axes));
 }
 
 // A reference {from.output} or {from.output...} in `step`'s template.
@@ -91,8 +91,8 @@ Status CheckRef(const Reader& r, const Workflow& wf, const Step& step, const Sou
     if (from->outputs.empty())
       return r.src().Error(at, head + "step '" + from->name + "' declares no outputs; add " +
                                    "outputs: [" + ref.output + "] to it");
-    return r.src().Error(at, head + "step '" + from->name + "' declares no output '" +
-                                 ref.output + "' (outputs: " + Join(from->outputs) + ")" +
+    return r.src().Error(at, head + "step '" + from->name + "' declares no output '" + ref.output +
+                                 "' (outputs: " + Join(from->outputs) + ")" +
                                  Suggest(ref.output, from->outputs));
   }
   if (ref.gather) return Status::Ok();
@@ -193,8 +193,9 @@ class CycleFinder {
     std::string cycle;
     for (auto it = from; it != path_.end(); ++it) cycle += p_.wf.steps[*it].name + " -> ";
     cycle += p_.wf.steps[closing.to].name;
-    status_ = r_.src().Error(closing.at, "cycle: " + cycle + "; remove one of these "
-                                         "references or after: entries");
+    status_ = r_.src().Error(closing.at, "cycle: " + cycle +
+                                             "; remove one of these "
+                                             "references or after: entries");
   }
 
   const Reader& r_;
