@@ -189,9 +189,11 @@ Status LocalExecutor::Submit(const LaunchRequest& req, std::string* handle) {
   if (attempts_.count(req.attempt_id)) {
     return Status::Invalid("attempt " + std::to_string(req.attempt_id) + " is already running");
   }
-  char walltime[32], grace[32];
-  snprintf(walltime, sizeof walltime, "%.9g", std::max(0.0, req.walltime_s));
-  snprintf(grace, sizeof grace, "%.9g", std::max(0.0, req.grace_s));
+  // The wrapper reads plain decimals ("0.500"); a walltime below 1 ms is still one.
+  char walltime[48], grace[48];
+  double wall = req.walltime_s > 0 ? std::max(0.001, req.walltime_s) : 0;
+  snprintf(walltime, sizeof walltime, "%.3f", std::min(wall, 3e9));
+  snprintf(grace, sizeof grace, "%.3f", std::clamp(req.grace_s, 0.0, 3e9));
   char* argv[] = {const_cast<char*>(wrapper_.c_str()), const_cast<char*>(req.job_dir.c_str()),
                   walltime, grace, nullptr};
   std::vector<char*> env = BuildEnv(req.env);
