@@ -26,6 +26,10 @@ namespace {
 std::unique_ptr<Sampler> MakeSampler(const std::string& name) {
   if (name == "tpe") return std::make_unique<TpeSampler>();
   if (name == "tpe-mv") return std::make_unique<TpeSampler>(TpeOptions{.multivariate = true});
+  // The textbook kernel densities (TpeOptions::bandwidth_weighted = false), for comparison.
+  if (name == "tpe-density") return std::make_unique<TpeSampler>(TpeOptions{.bandwidth_weighted = false});
+  if (name == "tpe-mv-density")
+    return std::make_unique<TpeSampler>(TpeOptions{.multivariate = true, .bandwidth_weighted = false});
   if (name == "random") return std::make_unique<RandomSampler>();
   if (name == "qmc") return std::make_unique<QuasiRandomSampler>(1);
   if (name == "cmaes") return std::make_unique<CmaEsSampler>();

@@ -15,7 +15,11 @@ import sys
 import tempfile
 import time
 
+import warnings
+
 import optuna
+
+warnings.filterwarnings("ignore")
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 

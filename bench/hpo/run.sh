@@ -6,7 +6,9 @@
 #   cost:    mean time per ask+tell once 100 / 1,000 / 5,000 trials exist
 #            (6-D Hartmann), drover vs Optuna in memory and on SQLite.
 # Environment: BUILD (build dir, default build-hpo), SEEDS (10), TRIALS (100),
-# JOBS (parallel quality runs, 2), SIZES (100,1000,5000).
+# JOBS (parallel quality runs, 2), SIZES (100,1000,5000), CACHE (where Optuna's
+# quality results are kept, keyed by Optuna version, sampler, function, seeds
+# and trials: they do not depend on drover; FRESH=1 reruns them).
 # Needs Debian's python3-optuna (apt-get install -y python3-optuna), run by /usr/bin/python3.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -28,13 +30,21 @@ trap 'rm -rf "$OUT"' EXIT
 "$PY" "$HERE/tables.py" check <("$BENCH" check) <("$PY" "$HERE/optuna_bench.py" check)
 
 FUNCTIONS="branin hartmann6 rosenbrock10 ackley5 levy5 styblinski5 michalewicz5"
+CACHE=${CACHE:-$BUILD/bench-hpo-cache}
+OPTUNA_VERSION=$("$PY" -c 'import optuna; print(optuna.__version__)')
+mkdir -p "$CACHE"
 i=0
 for f in $FUNCTIONS; do
   for s in tpe tpe-mv random; do
     echo "'$BENCH' quality $s $f $SEEDS $TRIALS > '$OUT/q$((i++)).jsonl'"
   done
   for s in tpe tpe-mv; do
-    echo "'$PY' '$HERE/optuna_bench.py' quality $s $f $SEEDS $TRIALS > '$OUT/q$((i++)).jsonl'"
+    cached="$CACHE/optuna-$OPTUNA_VERSION-$s-$f-$SEEDS-$TRIALS.jsonl"
+    if [ -s "$cached" ] && [ "${FRESH:-0}" != 1 ]; then
+      echo "cat '$cached' > '$OUT/q$((i++)).jsonl'"
+    else
+      echo "'$PY' '$HERE/optuna_bench.py' quality $s $f $SEEDS $TRIALS > '$cached.tmp' && mv '$cached.tmp' '$cached' && cp '$cached' '$OUT/q$((i++)).jsonl'"
+    fi
   done
 done > "$OUT/commands"
 start=$(date +%s)

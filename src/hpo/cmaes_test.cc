@@ -11,8 +11,8 @@ namespace {
 
 double SphereBest(CmaEsOptions o, uint64_t seed, int trials, bool with_categorical) {
   std::vector<ParamSpec> ps;
-  for (int i = 0; i < 5; ++i) ps.push_back({"x" + std::to_string(i), ParamType::kFloat, -2, 3});
-  if (with_categorical) ps.push_back({"c", ParamType::kCategorical, 0, 1, false, 0, {"a", "b"}});
+  for (int i = 0; i < 5; ++i) ps.push_back(ParamSpec::Float("x" + std::to_string(i), -2, 3));
+  if (with_categorical) ps.push_back(ParamSpec::Categorical("c", {"a", "b"}));
   Study study(*Space::Make(ps), std::make_unique<CmaEsSampler>(o), nullptr, Direction::kMinimize, seed);
   for (int k = 0; k < trials; ++k) {
     auto t = study.Ask();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "hpo/math.h"
@@ -50,7 +51,7 @@ double NumericDomain::Round(double x) const {
   return std::clamp(low + std::round((x - low) / step) * step, low, high);
 }
 
-NumericMixture NumericMixture::Build(std::span<const double> obs, const NumericDomain& d) {
+NumericMixture NumericMixture::Build(std::span<const double> obs, const NumericDomain& d, bool bandwidth_weighted) {
   NumericMixture m;
   m.d_ = d;
   m.mu_.assign(obs.begin(), obs.end());
@@ -66,7 +67,8 @@ NumericMixture NumericMixture::Build(std::span<const double> obs, const NumericD
     cum += w[i];
     m.cumw_.push_back(cum);
     const double logz = math::LogNdtrDiff((d.lo - m.mu_[i]) / m.sigma_[i], (d.hi - m.mu_[i]) / m.sigma_[i]);
-    m.lognorm_.push_back(d.step > 0 ? -logz : -logz - std::log(m.sigma_[i]) - math::kLogSqrt2Pi);
+    const double logsigma = bandwidth_weighted ? 0.0 : std::log(m.sigma_[i]);
+    m.lognorm_.push_back(d.step > 0 ? -logz : -logz - logsigma - math::kLogSqrt2Pi);
     m.scale_.push_back(std::exp(m.logw_[i] + m.lognorm_[i]));
   }
   return m;
@@ -132,7 +134,7 @@ CategoricalMixture CategoricalMixture::FromSums(double total, std::span<const do
 
 double CategoricalMixture::Sample(Rng& rng) const { return static_cast<double>(DrawIndex(cum_, rng)); }
 
-ProductMixture ProductMixture::Build(std::vector<Dim> dims, std::span<const double> rows) {
+ProductMixture ProductMixture::Build(std::vector<Dim> dims, std::span<const double> rows, bool bandwidth_weighted) {
   ProductMixture m;
   const size_t d = dims.size();
   m.k_ = d == 0 ? 0 : rows.size() / d;
@@ -172,7 +174,18 @@ ProductMixture ProductMixture::Build(std::vector<Dim> dims, std::span<const doub
       const double logz = math::LogNdtrDiff((dim.domain.lo - mu) / s, (dim.domain.hi - mu) / s);
       const bool exact_mass = dim.domain.step > 0 && s < 2 * dim.domain.step;
       const double density = dim.domain.step > 0 ? std::log(dim.domain.step) : 0.0;
-      m.lognorm_[i * d + j] = exact_mass ? -logz : density - logz - std::log(s) - math::kLogSqrt2Pi;
+      const double logsigma = bandwidth_weighted && dim.domain.step <= 0 ? 0.0 : std::log(s);
+      m.lognorm_[i * d + j] = exact_mass ? -logz : density - logz - logsigma - math::kLogSqrt2Pi;
+      if (exact_mass) m.simple_ = false;
+    }
+  }
+  for (const Dim& dim : m.dims_) m.simple_ = m.simple_ && !dim.categorical;
+  m.simple_ = m.simple_ && d <= 64;
+  if (m.simple_) {
+    m.kconst_.assign(k + 1, 0.0);
+    for (size_t i = 0; i <= k; ++i) {
+      m.kconst_[i] = m.logw_[i];
+      for (size_t j = 0; j < d; ++j) m.kconst_[i] += m.lognorm_[i * d + j];
     }
   }
   return m;
@@ -181,6 +194,32 @@ ProductMixture ProductMixture::Build(std::vector<Dim> dims, std::span<const doub
 double ProductMixture::LogPdf(std::span<const double> x) const {
   const size_t d = dims_.size();
   scratch_.resize(k_ + 1);
+  if (simple_) {  // s_i = c_i - |(x - mu_i) / sigma|^2 / 2, then log-sum-exp skipping negligible terms
+    double inv[64];
+    for (size_t j = 0; j < d && j < 64; ++j) inv[j] = 1.0 / sigma_[j];
+    double best = -std::numeric_limits<double>::infinity();
+    for (size_t i = 0; i < k_; ++i) {
+      const double* mu = &mu_[i * d];
+      double q = 0;
+      for (size_t j = 0; j < d; ++j) {
+        const double z = (x[j] - mu[j]) * inv[j];
+        q += z * z;
+      }
+      scratch_[i] = kconst_[i] - 0.5 * q;
+      best = std::max(best, scratch_[i]);
+    }
+    double q = 0;
+    for (size_t j = 0; j < d; ++j) {
+      const double z = (x[j] - mu_[k_ * d + j]) / dims_[j].domain.range();
+      q += z * z;
+    }
+    scratch_[k_] = kconst_[k_] - 0.5 * q;
+    best = std::max(best, scratch_[k_]);
+    double sum = 0;
+    for (size_t i = 0; i <= k_; ++i)
+      if (scratch_[i] > best - 40) sum += std::exp(scratch_[i] - best);
+    return best + std::log(sum);
+  }
   for (size_t i = 0; i <= k_; ++i) {
     double s = logw_[i];
     const double* mu = &mu_[i * d];

@@ -41,7 +41,8 @@ struct NumericDomain {
 class NumericMixture {
  public:
   // obs in trial-number order; weights default to TpeWeights(obs.size()).
-  static NumericMixture Build(std::span<const double> obs, const NumericDomain& d);
+  // bandwidth_weighted: see TpeOptions.
+  static NumericMixture Build(std::span<const double> obs, const NumericDomain& d, bool bandwidth_weighted = false);
   double LogPdf(double x) const;
   double Sample(Rng& rng) const;
   size_t size() const { return mu_.size(); }
@@ -83,7 +84,7 @@ class ProductMixture {
     NumericDomain domain;  // numeric
     size_t choices = 0;    // categorical
   };
-  static ProductMixture Build(std::vector<Dim> dims, std::span<const double> rows);
+  static ProductMixture Build(std::vector<Dim> dims, std::span<const double> rows, bool bandwidth_weighted = false);
   double LogPdf(std::span<const double> x) const;
   void Sample(Rng& rng, std::span<double> out) const;
 
@@ -95,6 +96,8 @@ class ProductMixture {
   std::vector<double> lognorm_; // (k_ + 1) x d: numeric normalisers
   std::vector<double> logw_, cumw_;
   std::vector<double> catown_, catother_;  // per dim: log prob of own / other choice
+  bool simple_ = true;          // every dim continuous (or density * step): the fast path
+  std::vector<double> kconst_;  // per kernel: log w + sum of log normalisers (fast path)
   mutable std::vector<double> scratch_;
 };
 

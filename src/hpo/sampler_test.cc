@@ -143,7 +143,9 @@ TEST(GridSamplerTest, CompleteWithoutDuplicatesThenExhausted) {
     ASSERT_FALSE(t.ok());
     EXPECT_EQ(t.status().code(), Code::kNotFound);
     EXPECT_EQ(seen.size(), 54u);
-    if (!shuffle) EXPECT_EQ(order.front(), R"({"c":"a","f":0.0,"i":1})");
+    if (!shuffle) {
+      EXPECT_EQ(order.front(), R"({"c":"a","f":0.0,"i":1})");
+    }
   }
 }
 

@@ -45,6 +45,23 @@ struct ParamSpec {
   std::vector<std::string> choices;
   std::optional<Condition> when;
 
+  static ParamSpec Float(std::string name, double low, double high, bool log = false, double step = 0) {
+    ParamSpec p;
+    p.name = std::move(name), p.low = low, p.high = high, p.log = log, p.step = step;
+    return p;
+  }
+  static ParamSpec Int(std::string name, int64_t low, int64_t high, bool log = false, int64_t step = 1) {
+    ParamSpec p = Float(std::move(name), static_cast<double>(low), static_cast<double>(high), log,
+                        static_cast<double>(step));
+    p.type = ParamType::kInt;
+    return p;
+  }
+  static ParamSpec Categorical(std::string name, std::vector<std::string> choices) {
+    ParamSpec p;
+    p.name = std::move(name), p.type = ParamType::kCategorical, p.choices = std::move(choices);
+    return p;
+  }
+
   bool numeric() const { return type != ParamType::kCategorical; }
   // True when values lie on a grid the sampler must respect in internal space
   // (step floats, non-log ints). Log ints are continuous in log space, then rounded.

@@ -30,7 +30,7 @@ void TpeSampler::Init(const Space& space) {
   cat_bad_.resize(space.size());
   for (size_t i = 0; i < space.size(); ++i) {
     domains_.push_back(NumericDomain::Of(space[i]));
-    if (space[i].numeric()) numeric_bad_[i] = std::make_unique<AboveModel>(domains_[i]);
+    if (space[i].numeric()) numeric_bad_[i] = std::make_unique<AboveModel>(domains_[i], options_.bandwidth_weighted);
     if (options_.multivariate && !space[i].when) joint_.push_back(i);
   }
 }
@@ -127,7 +127,7 @@ double TpeSampler::SampleOne(const Space& space, size_t i, Rng& rng) {
   const size_t nc = options_.n_ei_candidates;
   std::vector<double> cand(nc), score(nc);
   if (numeric_bad_[i]) {
-    const NumericMixture l = NumericMixture::Build(good, domains_[i]);
+    const NumericMixture l = NumericMixture::Build(good, domains_[i], options_.bandwidth_weighted);
     for (size_t c = 0; c < nc; ++c) cand[c] = l.Sample(rng);
     numeric_bad_[i]->LogPdf(cand, running, score);
     for (size_t c = 0; c < nc; ++c) score[c] = l.LogPdf(cand[c]) - score[c];
@@ -177,8 +177,8 @@ void TpeSampler::SampleJoint(const Space& space, Rng& rng, Params& out) {
     bad.insert(bad.end(), row.begin(), row.end());
   }
   take_liars_before(std::numeric_limits<int64_t>::max());
-  const ProductMixture l = ProductMixture::Build(dims, good);
-  const ProductMixture g = ProductMixture::Build(dims, bad);
+  const ProductMixture l = ProductMixture::Build(dims, good, options_.bandwidth_weighted);
+  const ProductMixture g = ProductMixture::Build(dims, bad, options_.bandwidth_weighted);
   std::vector<double> best(d), x(d);
   double best_score = -std::numeric_limits<double>::infinity();
   for (size_t c = 0; c < options_.n_ei_candidates; ++c) {

@@ -16,7 +16,7 @@ struct Term {
 
 }  // namespace
 
-AboveModel::AboveModel(const NumericDomain& d) : d_(d) {
+AboveModel::AboveModel(const NumericDomain& d, bool bandwidth_weighted) : d_(d), bandwidth_weighted_(bandwidth_weighted) {
   if (d.step > 0) {
     const double values = std::round(d.range() / d.step);
     if (values <= kMaxValues) {
@@ -40,7 +40,8 @@ AboveModel::AboveModel(const NumericDomain& d) : d_(d) {
 double AboveModel::LogNorm(double mu, double sigma) const {
   const double logz = math::LogNdtrDiff((d_.lo - mu) / sigma, (d_.hi - mu) / sigma);
   if (by_value_) return -logz;
-  return (d_.step > 0 ? std::log(d_.step) : 0.0) - logz - std::log(sigma) - math::kLogSqrt2Pi;
+  const double logsigma = bandwidth_weighted_ && d_.step <= 0 ? 0.0 : std::log(sigma);
+  return (d_.step > 0 ? std::log(d_.step) : 0.0) - logz - logsigma - math::kLogSqrt2Pi;
 }
 
 // Normalised kernel value at x: a mass for values of a discrete param,
@@ -158,7 +159,7 @@ void AboveModel::LogPdf(std::span<const double> xs, std::span<const std::pair<in
     std::vector<double> obs;
     obs.reserve(all.size());
     for (const auto& [n, v] : all) obs.push_back(v);
-    const NumericMixture m = NumericMixture::Build(obs, d_);
+    const NumericMixture m = NumericMixture::Build(obs, d_, bandwidth_weighted_);
     for (size_t i = 0; i < xs.size(); ++i) out[i] = m.LogPdf(xs[i]);
     return;
   }

@@ -36,7 +36,7 @@ class AboveModel {
   static constexpr size_t kGridPoints = 1024;
   static constexpr size_t kMaxValues = 4096;
 
-  explicit AboveModel(const NumericDomain& d);
+  explicit AboveModel(const NumericDomain& d, bool bandwidth_weighted = false);
 
   void Insert(int64_t number, double x);
   void Remove(int64_t number, double x);
@@ -67,6 +67,7 @@ class AboveModel {
   std::pair<size_t, size_t> Window(const Entry& e) const;
 
   NumericDomain d_;
+  bool bandwidth_weighted_;
   std::vector<std::pair<int64_t, double>> by_number_;  // sorted by number
   bool grid_ready_ = false;
   std::set<Entry> entries_;  // sorted by (mu, number), includes the prior's centre

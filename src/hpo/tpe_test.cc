@@ -13,7 +13,7 @@ namespace {
 
 Space Box(int d, double lo, double hi) {
   std::vector<ParamSpec> ps;
-  for (int i = 0; i < d; ++i) ps.push_back({"x" + std::to_string(i), ParamType::kFloat, lo, hi});
+  for (int i = 0; i < d; ++i) ps.push_back(ParamSpec::Float("x" + std::to_string(i), lo, hi));
   return *Space::Make(ps);
 }
 
@@ -134,8 +134,8 @@ TEST(TpeTest, ConstantLiarSpreadsParallelAsks) {
 
 TEST(TpeTest, AskStaysCheapAtFiveThousandTrials) {
   std::vector<ParamSpec> ps;
-  for (int i = 0; i < 5; ++i) ps.push_back({"x" + std::to_string(i), ParamType::kFloat, -5, 5});
-  ps.push_back({"c", ParamType::kCategorical, 0, 1, false, 0, {"a", "b", "c"}});
+  for (int i = 0; i < 5; ++i) ps.push_back(ParamSpec::Float("x" + std::to_string(i), -5, 5));
+  ps.push_back(ParamSpec::Categorical("c", {"a", "b", "c"}));
   Study study(*Space::Make(ps), std::make_unique<TpeSampler>(), nullptr, Direction::kMinimize, 1);
   Rng rng(2);
   for (int k = 0; k < 5000; ++k) ASSERT_TRUE(study.Add(SampleUniform(study.space(), rng), rng.Uniform()).ok());
@@ -147,6 +147,37 @@ TEST(TpeTest, AskStaysCheapAtFiveThousandTrials) {
   }
   const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / 50;
   EXPECT_LT(us, 1000.0) << "ask+tell took " << us << " us";
+}
+
+}  // namespace
+}  // namespace drover::hpo
+
+namespace drover::hpo {
+namespace {
+
+TEST(TpeTest, MixedSpaceStaysValidPastTheTableThreshold) {
+  auto space = Space::Parse(R"({
+    "lr": {"type":"float","low":1e-5,"high":1,"log":true},
+    "units": {"type":"int","low":8,"high":512,"log":true},
+    "layers": {"type":"int","low":1,"high":6},
+    "batch": {"type":"int","low":0,"high":100000,"step":10},
+    "drop": {"type":"float","low":0,"high":0.5,"step":0.05},
+    "opt": {"type":"categorical","choices":["adam","sgd","rmsprop"]},
+    "momentum": {"type":"float","low":0.5,"high":0.99,"when":{"opt":["sgd","rmsprop"]}}})");
+  ASSERT_TRUE(space.ok()) << space.status().message();
+  for (bool multivariate : {false, true}) {
+    Study study(*space, std::make_unique<TpeSampler>(TpeOptions{.multivariate = multivariate}), nullptr,
+                Direction::kMaximize, 4);
+    for (int k = 0; k < 260; ++k) {
+      auto t = study.Ask();
+      ASSERT_TRUE(t.ok()) << t.status().message();  // Ask validates the params against the space
+      const double lr = std::get<double>(t->params.at("lr"));
+      const double v = -std::pow(std::log10(lr) + 2.5, 2) - std::abs(std::get<int64_t>(t->params.at("layers")) - 3) -
+                       std::get<int64_t>(t->params.at("batch")) / 50000.0;
+      ASSERT_TRUE(study.Tell(t->number, v).ok());
+    }
+    EXPECT_GT(*study.Best()->value, -0.3) << multivariate;
+  }
 }
 
 }  // namespace
