@@ -116,7 +116,9 @@ std::string StoreRoot(const GlobalOptions& g) {
 }
 
 int Run(const GlobalOptions& g, const RunArgs& a) {
-  auto wf = LoadWorkflow(a.workflow, a.sets);
+  // "./x/../drover.yaml" -> "drover.yaml": keeps messages short and paths clean.
+  std::string path = std::filesystem::path(a.workflow).lexically_normal().string();
+  auto wf = LoadWorkflow(path, a.sets);
   if (!wf.ok()) return Fail(wf.status());
   auto opts = Options(a);
   if (!opts.ok()) return Fail(opts.status());
