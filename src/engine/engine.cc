@@ -183,7 +183,11 @@ Status Loop::AdoptRunning() {
     uint32_t j = it->second;
     Completion done;
     AdoptResult r = exec_->Adopt(a.id, Dir(j), a.handle, &done);
-    if (r == AdoptResult::kGone && a.handle.empty()) {
+    // A status.json older than this attempt belongs to the attempt before it: this one
+    // was committed but drover stopped before starting it.
+    bool stale = r == AdoptResult::kFinished && done.has_status &&
+                 done.status.started + 0.001 < a.started;
+    if ((r == AdoptResult::kGone && a.handle.empty()) || stale) {
       AttemptRecord rec = a;  // committed, but drover stopped before starting it
       rec.state = AttemptState::kCancelled;
       rec.reason = "drover stopped before starting this attempt";
@@ -218,8 +222,6 @@ Result<RunSummary> Loop::Run() {
   DROVER_RETURN_IF_ERROR(AdoptRunning());
   for (uint32_t j = 0; j < slot_.size(); ++j)
     if (slot_[j] == Slot::kBlocked && waiting_[j] == 0) MakeReady(j);
-  for (const auto& [dir, number] : archive_) ArchiveStatus(dir, number);
-  archive_.clear();
   std::vector<Completion> done;
   while (true) {
     Interrupts();
@@ -239,8 +241,6 @@ Result<RunSummary> Loop::Run() {
     }
     for (const Completion& c : done) DROVER_RETURN_IF_ERROR(Handle(c));
     DROVER_RETURN_IF_ERROR(store_->Commit());
-    for (const auto& [dir, number] : archive_) ArchiveStatus(dir, number);
-    archive_.clear();
     PromoteRetries(Now());
     printer_->Refresh(Prog());
   }

@@ -12,16 +12,19 @@ namespace drover {
 
 Status PrepareJobDir(const std::string& dir, const std::string& command,
                      const std::vector<std::string>& outputs, int attempt) {
-  DROVER_RETURN_IF_ERROR(MakeDirs(dir + "/checkpoint"));
   if (attempt > 1) {
+    // Keep the previous attempt's record: attempts/<n>.{status.json,stdout,stderr}.
     std::string prev = dir + "/attempts/" + std::to_string(attempt - 1);
     (void)MakeDirs(dir + "/attempts");
+    ::rename((dir + "/status.json").c_str(), (prev + ".status.json").c_str());
     ::rename((dir + "/stdout").c_str(), (prev + ".stdout").c_str());
     ::rename((dir + "/stderr").c_str(), (prev + ".stderr").c_str());
+    ::unlink((dir + "/control").c_str());
+    for (const std::string& o : outputs) ::unlink((dir + "/" + o).c_str());
+  } else {
+    ::unlink((dir + "/status.json").c_str());  // left by a crash before the attempt's row
   }
-  ::unlink((dir + "/status.json").c_str());
-  ::unlink((dir + "/control").c_str());
-  for (const std::string& o : outputs) ::unlink((dir + "/" + o).c_str());
+  DROVER_RETURN_IF_ERROR(MakeDirs(dir + "/checkpoint"));
   // On SIGTERM (walltime, cancel) the script's shell waits for the command it runs
   // and exits with that command's status, so a job that checkpoints and exits 85
   // is seen as exiting 85. Commands started by the script get TERM as usual.
@@ -111,13 +114,6 @@ bool ArtifactsIntact(const std::string& root, const std::vector<ArtifactRecord>&
     }
   }
   return true;
-}
-
-void ArchiveStatus(const std::string& dir, int number) {
-  std::string adir = dir + "/attempts";
-  (void)MakeDirs(adir);
-  ::rename((dir + "/status.json").c_str(),
-           (adir + "/" + std::to_string(number) + ".status.json").c_str());
 }
 
 }  // namespace drover

@@ -5,7 +5,7 @@
 //   metrics.jsonl   metrics appended by the job ({"name","value","step","time"})
 //   checkpoint/     DROVER_CHECKPOINT_DIR, kept across attempts
 //   control         drover writes "prune" or "stop" here
-//   attempts/N.*    status and logs of earlier attempts
+//   attempts/N.*    status and logs of earlier attempts (moved when N+1 starts)
 #pragma once
 
 #include <string>
@@ -16,9 +16,9 @@
 
 namespace drover {
 
-// Creates the directory, checkpoint/ included, writes command.sh and removes what
-// a previous attempt left (status.json, declared outputs; its stdout and stderr go
-// to attempts/<attempt-1>.*). Checkpoints stay.
+// Creates the directory, checkpoint/ included, and writes command.sh. For a later
+// attempt, moves the previous one's status.json, stdout and stderr to
+// attempts/<attempt-1>.* and removes its declared outputs. Checkpoints stay.
 Status PrepareJobDir(const std::string& dir, const std::string& command,
                      const std::vector<std::string>& outputs, int attempt);
 
@@ -34,9 +34,5 @@ Status CollectArtifacts(const std::string& root, const std::string& rel_dir,
 // True when every recorded artifact is still there unchanged (size and mtime, or
 // size and content hash when only the mtime moved).
 bool ArtifactsIntact(const std::string& root, const std::vector<ArtifactRecord>& recorded);
-
-// Moves status.json to attempts/<number>.status.json once the attempt's outcome is
-// committed to the store. A missing file is fine.
-void ArchiveStatus(const std::string& dir, int number);
 
 }  // namespace drover

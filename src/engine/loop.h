@@ -86,7 +86,6 @@ class Loop {
   std::vector<std::pair<double, uint32_t>> retry_;  // (when, job)
   std::priority_queue<ReadyEntry> ready_;
   std::unordered_map<int64_t, Running> running_;  // by attempt id
-  std::vector<std::pair<std::string, int>> archive_;  // (job dir, attempt number)
   std::vector<Completion> pending_failures_;          // attempts that could not start
   std::vector<bool> gpu_busy_;
   double cpus_used_ = 0;

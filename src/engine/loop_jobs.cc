@@ -160,7 +160,6 @@ Status Loop::Handle(const Completion& c) {
     r.rec.sys_s = s.sys_s;
     r.rec.max_rss_kb = s.max_rss_kb;
     r.rec.host = s.host;
-    archive_.push_back({Dir(j), r.rec.number});
   } else {
     r.rec.ended = Now();
   }

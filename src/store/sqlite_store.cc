@@ -26,6 +26,10 @@ class SqliteStore : public Store {
     DROVER_RETURN_IF_ERROR(MakeDirs(root_ + "/.drover"));
     DROVER_RETURN_IF_ERROR(db_.Open(root_ + "/.drover/drover.db"));
     DROVER_RETURN_IF_ERROR(db_.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                                    // Planning touches index pages all over the file
+                                    // (keys are random hashes): a small cache makes
+                                    // SQLite write the same pages again and again.
+                                    "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;"
                                     "PRAGMA foreign_keys=ON;"));
     return Migrate();
   }
@@ -143,27 +147,42 @@ Status SqliteStore::FinishRun(int64_t run_id, const std::string& state,
 
 Status SqliteStore::SyncJobs(int64_t run_id, const std::vector<JobRecord>& jobs,
                              std::vector<KnownJob>* known) {
-  sql::Stmt up(db_,
-               "INSERT INTO jobs(key, workflow_id, step, name, params, command, dir, state, "
-               "run_id) VALUES(?,?,?,?,?,?,?,'pending',?) "
-               "ON CONFLICT(key) DO UPDATE SET run_id=excluded.run_id, "
-               "workflow_id=excluded.workflow_id, name=excluded.name, "
-               "command=excluded.command RETURNING id, state, run_id");
-  DROVER_RETURN_IF_ERROR(up.status());
+  // Known jobs are found by key (read only); new ones are inserted; the run's
+  // membership of the known ones is then set with one UPDATE over a temp table,
+  // so a rerun of 100,000 reused jobs writes little.
+  sql::Stmt& find = Cached("SELECT id, state, run_id FROM jobs WHERE key=?");
+  sql::Stmt& ins = Cached(
+      "INSERT INTO jobs(key, workflow_id, step, name, params, command, dir, state, run_id) "
+      "VALUES(?,?,?,?,?,?,?,'pending',?)");
+  DROVER_RETURN_IF_ERROR(db_.Exec("CREATE TEMP TABLE IF NOT EXISTS sync_ids(id INTEGER "
+                                  "PRIMARY KEY); DELETE FROM temp.sync_ids;"));
+  sql::Stmt& mark = Cached("INSERT OR IGNORE INTO temp.sync_ids(id) VALUES(?)");
   known->clear();
   known->reserve(jobs.size());
   for (const JobRecord& j : jobs) {
-    up.Bind(1, j.key).Bind(2, current_workflow_).Bind(3, j.step).Bind(4, j.name);
-    up.Bind(5, j.params_json).Bind(6, j.command).Bind(7, j.dir).Bind(8, run_id);
-    Status st;
-    if (!up.Step(&st)) return st.ok() ? Status::Internal("no job id returned") : st;
     KnownJob k;
-    k.id = up.Int(0);
-    k.state = ParseJobState(up.Text(1)).value_or(JobState::kPending);
-    up.Reset();
+    Status st;
+    find.Bind(1, j.key);
+    if (find.Step(&st)) {
+      k.id = find.Int(0);
+      k.state = ParseJobState(find.Text(1)).value_or(JobState::kPending);
+      bool same_run = find.Int(2) == run_id;
+      find.Reset();
+      if (!same_run) DROVER_RETURN_IF_ERROR(mark.Bind(1, k.id).Run());
+    } else {
+      DROVER_RETURN_IF_ERROR(st);
+      find.Reset();
+      ins.Bind(1, j.key).Bind(2, current_workflow_).Bind(3, j.step).Bind(4, j.name);
+      ins.Bind(5, j.params_json).Bind(6, j.command).Bind(7, j.dir).Bind(8, run_id);
+      DROVER_RETURN_IF_ERROR(ins.Run());
+      k.id = sqlite3_last_insert_rowid(db_.get());
+      k.is_new = true;
+    }
     known->push_back(k);
   }
-  return Status::Ok();
+  sql::Stmt up(db_, "UPDATE jobs SET run_id=?, workflow_id=? WHERE id IN "
+                    "(SELECT id FROM temp.sync_ids)");
+  return up.Bind(1, run_id).Bind(2, current_workflow_).Run();
 }
 
 Status SqliteStore::LookupJobs(const std::vector<JobRecord>& jobs,
