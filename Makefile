@@ -22,8 +22,8 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j 2 --timeout 900
 
 bench: build
-	bench/dispatch/run.sh
-	bench/plan/run.sh
+	DROVER=$(CURDIR)/$(BUILD)/drover bench/dispatch/run.sh
+	DROVER=$(CURDIR)/$(BUILD)/drover bench/plan/run.sh
 
 clean:
 	rm -rf $(BUILD)
