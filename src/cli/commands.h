@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "util/status.h"
+
 namespace drover::cli {
 
 struct GlobalOptions {
@@ -37,6 +39,9 @@ int Jobs(const GlobalOptions& g, const std::string& step, const std::string& sta
 int Show(const GlobalOptions& g, const std::string& job);
 int Logs(const GlobalOptions& g, const std::string& job, bool stderr_only, bool stdout_only);
 int TableCmd(const GlobalOptions& g, const TableArgs& a);
+
+// Prints "drover: <message>" to stderr; returns 2 for bad input, 1 otherwise.
+int Fail(const Status& st);
 
 // Finds the store root for commands that read it.
 std::string StoreRoot(const GlobalOptions& g);

@@ -12,11 +12,6 @@
 namespace drover::cli {
 namespace {
 
-int Fail(const Status& st) {
-  std::fprintf(stderr, "drover: %s\n", st.message().c_str());
-  return st.code() == Code::kInvalid || st.code() == Code::kNotFound ? 2 : 1;
-}
-
 // Opens the store and finds the latest run (of `workflow` if given).
 Status Latest(const GlobalOptions& g, const std::string& workflow,
               std::unique_ptr<Store>* store, RunRecord* run) {
@@ -33,6 +28,17 @@ Status Latest(const GlobalOptions& g, const std::string& workflow,
                                              : "no run of workflow '" + workflow + "'");
   *store = std::move(*s);
   *run = **r;
+  return Status::Ok();
+}
+
+// The store, and the job `ref` names in (or before) the latest run.
+Status LatestJob(const GlobalOptions& g, const std::string& ref, std::unique_ptr<Store>* store,
+                 JobRow* job) {
+  RunRecord run;
+  DROVER_RETURN_IF_ERROR(Latest(g, "", store, &run));
+  auto found = (*store)->FindJob(run.id, ref);
+  if (!found.ok()) return found.status();
+  *job = std::move(*found);
   return Status::Ok();
 }
 
@@ -103,11 +109,10 @@ int Jobs(const GlobalOptions& g, const std::string& step, const std::string& sta
 
 int Show(const GlobalOptions& g, const std::string& ref) {
   std::unique_ptr<Store> store;
-  RunRecord run;
-  Status st = Latest(g, "", &store, &run);
+  JobRow row;
+  Status st = LatestJob(g, ref, &store, &row);
   if (!st.ok()) return Fail(st);
-  auto job = store->FindJob(run.id, ref);
-  if (!job.ok()) return Fail(job.status());
+  const JobRow* job = &row;
   std::printf("job      %s\nkey      %s\nstate    %s\nparams   %s\ndir      %s/%s\ncommand  %s\n",
               job->rec.name.c_str(), job->rec.key.c_str(), JobStateName(job->state),
               job->rec.params_json.c_str(), store->root().c_str(), job->rec.dir.c_str(),
@@ -135,11 +140,10 @@ int Show(const GlobalOptions& g, const std::string& ref) {
 
 int Logs(const GlobalOptions& g, const std::string& ref, bool only_err, bool only_out) {
   std::unique_ptr<Store> store;
-  RunRecord run;
-  Status st = Latest(g, "", &store, &run);
+  JobRow row;
+  Status st = LatestJob(g, ref, &store, &row);
   if (!st.ok()) return Fail(st);
-  auto job = store->FindJob(run.id, ref);
-  if (!job.ok()) return Fail(job.status());
+  const JobRow* job = &row;
   std::string dir = store->root() + "/" + job->rec.dir;
   for (const char* f : {"stdout", "stderr"}) {
     if ((only_err && f[3] == 'o') || (only_out && f[3] == 'e')) continue;

@@ -18,11 +18,6 @@
 namespace drover::cli {
 namespace {
 
-int Fail(const Status& st) {
-  std::fprintf(stderr, "drover: %s\n", st.message().c_str());
-  return st.code() == Code::kInvalid || st.code() == Code::kNotFound ? 2 : 1;
-}
-
 Status ParseGpus(const std::string& text, std::vector<std::string>* ids) {
   if (text.empty()) return Status::Ok();
   if (text.find_first_not_of("0123456789") == std::string::npos) {
@@ -104,6 +99,11 @@ std::string Summary(const RunSummary& s) {
 }
 
 }  // namespace
+
+int Fail(const Status& st) {
+  std::fprintf(stderr, "drover: %s\n", st.message().c_str());
+  return st.code() == Code::kInvalid || st.code() == Code::kNotFound ? 2 : 1;
+}
 
 std::string StoreRoot(const GlobalOptions& g) {
   if (!g.store_dir.empty()) return std::filesystem::absolute(g.store_dir).string();

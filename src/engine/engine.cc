@@ -2,7 +2,6 @@
 // adoption of attempts left running by an earlier drover) and its main cycle.
 #include "engine/engine.h"
 
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,16 +10,11 @@
 
 #include "engine/job_files.h"
 #include "engine/loop.h"
+#include "util/clock.h"
 #include "util/signals.h"
 
 namespace drover {
 namespace {
-
-double Now() {
-  struct timeval tv;
-  gettimeofday(&tv, nullptr);
-  return tv.tv_sec + tv.tv_usec / 1e6;
-}
 
 std::vector<JobRecord> Records(const Plan& plan) {
   std::vector<JobRecord> recs(plan.jobs().size());
@@ -211,12 +205,12 @@ Status Loop::AdoptRunning() {
 }
 
 Result<RunSummary> Loop::Run() {
-  t0_ = Now();
+  t0_ = NowSeconds();
   sum_.total = static_cast<int>(plan_.jobs().size());
   DROVER_RETURN_IF_ERROR(CheckResources());
   DROVER_RETURN_IF_ERROR(Sync());
   if (opts_.plan_only) {
-    sum_.seconds = Now() - t0_;
+    sum_.seconds = NowSeconds() - t0_;
     return sum_;
   }
   DROVER_RETURN_IF_ERROR(AdoptRunning());
@@ -228,7 +222,7 @@ Result<RunSummary> Loop::Run() {
     if (!stopping_) DROVER_RETURN_IF_ERROR(StartReady());
     bool more = !stopping_ && (!ready_.empty() || !retry_.empty());
     if (running_.empty() && !more) break;
-    double now = Now();
+    double now = NowSeconds();
     int timeout = 500;
     for (const auto& r : retry_) timeout = std::min(timeout, static_cast<int>((r.first - now) * 1000) + 1);
     done.clear();
@@ -241,12 +235,12 @@ Result<RunSummary> Loop::Run() {
     }
     for (const Completion& c : done) DROVER_RETURN_IF_ERROR(Handle(c));
     DROVER_RETURN_IF_ERROR(store_->Commit());
-    PromoteRetries(Now());
+    PromoteRetries(NowSeconds());
     printer_->Refresh(Prog());
   }
   printer_->Done();
   sum_.interrupted = stopping_ && seen_interrupts_ > 0;
-  sum_.seconds = Now() - t0_;
+  sum_.seconds = NowSeconds() - t0_;
   return sum_;
 }
 
@@ -273,7 +267,7 @@ Progress Loop::Prog() const {
   p.running = static_cast<int>(running_.size());
   p.failed = sum_.failed;
   p.skipped = sum_.skipped;
-  p.elapsed_s = Now() - t0_;
+  p.elapsed_s = NowSeconds() - t0_;
   return p;
 }
 

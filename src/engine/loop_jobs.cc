@@ -1,7 +1,6 @@
 // The loop's work on single jobs: starting attempts within the resource limits,
 // and turning completions into success, retry, requeue, failure or cancellation.
 #include <signal.h>
-#include <sys/time.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,17 +8,12 @@
 
 #include "engine/job_files.h"
 #include "engine/loop.h"
+#include "util/clock.h"
 #include "util/fs.h"
 #include "util/shell.h"
 
 namespace drover {
 namespace {
-
-double Now() {
-  struct timeval tv;
-  gettimeofday(&tv, nullptr);
-  return tv.tv_sec + tv.tv_usec / 1e6;
-}
 
 std::string Reason(const JobStatus& s, const Step& step) {
   if (s.walltime_exceeded)
@@ -105,7 +99,7 @@ Status Loop::StartReady() {
     r.rec.job_id = job_id_[e.job];
     r.rec.number = *latest ? (*latest)->number + 1 : 1;
     r.rec.executor = exec_->name();
-    r.rec.started = Now();
+    r.rec.started = NowSeconds();
     auto id = store_->InsertAttempt(r.rec);
     if (!id.ok()) return id.status();
     r.rec.id = *id;
@@ -161,7 +155,7 @@ Status Loop::Handle(const Completion& c) {
     r.rec.max_rss_kb = s.max_rss_kb;
     r.rec.host = s.host;
   } else {
-    r.rec.ended = Now();
+    r.rec.ended = NowSeconds();
   }
   std::vector<std::string> problems;
   auto metrics = ReadMetrics(Dir(j) + "/metrics.jsonl", &problems);
@@ -247,7 +241,7 @@ Status Loop::Fail(Running& r, AttemptState state, const std::string& reason) {
   if (failures_[j] <= step.retry.retries && !stopping_) {
     double wait = step.retry.backoff_s * std::pow(step.retry.factor, failures_[j] - 1);
     slot_[j] = Slot::kRetryWait;
-    retry_.push_back({Now() + wait, j});
+    retry_.push_back({NowSeconds() + wait, j});
     DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[j], JobState::kPending));
     printer_->Note(fmt::format("{} in {:.1f}s (attempt {}: {})", plan_.Name(j), wait, number,
                                reason),

@@ -1,7 +1,8 @@
 #include "engine/printer.h"
 
+#include "util/clock.h"
+
 #include <sys/ioctl.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -10,12 +11,6 @@
 
 namespace drover {
 namespace {
-
-double Now() {
-  struct timeval tv;
-  gettimeofday(&tv, nullptr);
-  return tv.tv_sec + tv.tv_usec / 1e6;
-}
 
 int TerminalWidth(FILE* f) {
   struct winsize ws;
@@ -114,7 +109,7 @@ void Printer::Failed(const std::string& name, const std::string& reason,
 
 void Printer::Refresh(const Progress& p) {
   if (!smart_) return;
-  double now = Now();
+  double now = NowSeconds();
   if (line_open_ && now - last_refresh_ < 0.05) return;
   last_refresh_ = now;
   std::string s = StatusText(p);

@@ -1,5 +1,4 @@
 // The SQLite implementation of Store. Hot-path statements are prepared once.
-#include <sys/time.h>
 
 #include <memory>
 #include <unordered_map>
@@ -7,16 +6,11 @@
 #include "store/schema.h"
 #include "store/sqlite.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/fs.h"
 
 namespace drover {
 namespace {
-
-double Now() {
-  struct timeval tv;
-  gettimeofday(&tv, nullptr);
-  return tv.tv_sec + tv.tv_usec / 1e6;
-}
 
 class SqliteStore : public Store {
  public:
@@ -112,7 +106,7 @@ Result<int64_t> SqliteStore::WorkflowId(const std::string& name, const std::stri
   sql::Stmt ins(db_,
                 "INSERT INTO workflows(name, path, created) VALUES(?,?,?) "
                 "ON CONFLICT(name) DO UPDATE SET path=excluded.path RETURNING id");
-  ins.Bind(1, name).Bind(2, path).Bind(3, Now());
+  ins.Bind(1, name).Bind(2, path).Bind(3, NowSeconds());
   Status st;
   if (!ins.Step(&st)) return st.ok() ? Status::Internal("no workflow id") : st;
   return ins.Int(0);
@@ -128,7 +122,7 @@ Result<int64_t> SqliteStore::StartRun(const std::string& workflow, const std::st
   }
   current_workflow_ = *wf;
   sql::Stmt ins(db_, "INSERT INTO runs(workflow_id, started, state, argv) VALUES(?,?,?,?)");
-  ins.Bind(1, *wf).Bind(2, Now()).Bind(3, "running").Bind(4, argv_json);
+  ins.Bind(1, *wf).Bind(2, NowSeconds()).Bind(3, "running").Bind(4, argv_json);
   Status st = ins.Run();
   if (!st.ok()) {
     Rollback();
@@ -142,7 +136,7 @@ Result<int64_t> SqliteStore::StartRun(const std::string& workflow, const std::st
 Status SqliteStore::FinishRun(int64_t run_id, const std::string& state,
                               const std::string& summary_json) {
   sql::Stmt up(db_, "UPDATE runs SET ended=?, state=?, summary=? WHERE id=?");
-  return up.Bind(1, Now()).Bind(2, state).Bind(3, summary_json).Bind(4, run_id).Run();
+  return up.Bind(1, NowSeconds()).Bind(2, state).Bind(3, summary_json).Bind(4, run_id).Run();
 }
 
 Status SqliteStore::SyncJobs(int64_t run_id, const std::vector<JobRecord>& jobs,
@@ -257,10 +251,17 @@ Status SqliteStore::UpdateAttempt(const AttemptRecord& a) {
 }
 
 Result<std::optional<AttemptRecord>> SqliteStore::LatestAttempt(int64_t job_id) {
-  auto all = Attempts(job_id);
-  if (!all.ok()) return all.status();
-  if (all->empty()) return std::optional<AttemptRecord>();
-  return std::optional<AttemptRecord>(all->back());
+  // On the dispatch path: one prepared, indexed lookup (UNIQUE(job_id, number)).
+  static const std::string q = std::string("SELECT ") + kAttemptCols +
+                               " FROM attempts WHERE job_id=? ORDER BY number DESC LIMIT 1";
+  sql::Stmt& s = Cached(q.c_str());
+  s.Bind(1, job_id);
+  Status st;
+  std::optional<AttemptRecord> out;
+  if (s.Step(&st)) out = ReadAttempt(s);
+  s.Reset();
+  DROVER_RETURN_IF_ERROR(st);
+  return out;
 }
 
 Result<std::vector<AttemptRecord>> SqliteStore::Attempts(int64_t job_id) {
@@ -360,7 +361,7 @@ Status SqliteStore::AddEvent(int64_t run_id, int64_t job_id, const std::string& 
                              const std::string& detail) {
   sql::Stmt& ins = Cached("INSERT INTO events(time, run_id, job_id, kind, detail) "
                           "VALUES(?,?,?,?,?)");
-  ins.Bind(1, Now()).Bind(2, run_id).Bind(3, job_id).Bind(4, kind).Bind(5, detail);
+  ins.Bind(1, NowSeconds()).Bind(2, run_id).Bind(3, job_id).Bind(4, kind).Bind(5, detail);
   return ins.Run();
 }
 
