@@ -14,6 +14,7 @@
 #include "spec/parser.h"
 #include "util/fs.h"
 #include "util/signals.h"
+#include "util/trace.h"
 
 namespace drover::cli {
 namespace {
@@ -118,12 +119,18 @@ std::string StoreRoot(const GlobalOptions& g) {
 int Run(const GlobalOptions& g, const RunArgs& a) {
   // "./x/../drover.yaml" -> "drover.yaml": keeps messages short and paths clean.
   std::string path = std::filesystem::path(a.workflow).lexically_normal().string();
-  auto wf = LoadWorkflow(path, a.sets);
+  Result<Workflow> wf = [&] {
+    TracePhase t("load workflow");
+    return LoadWorkflow(path, a.sets);
+  }();
   if (!wf.ok()) return Fail(wf.status());
   auto opts = Options(a);
   if (!opts.ok()) return Fail(opts.status());
   std::string root = StoreRoot(g);
-  auto plan = BuildPlan(*wf, {root});
+  Result<Plan> plan = [&] {
+    TracePhase t("build plan");
+    return BuildPlan(*wf, {root});
+  }();
   if (!plan.ok()) return Fail(plan.status());
   auto store = OpenSqliteStore(root);
   if (!store.ok()) return Fail(store.status());

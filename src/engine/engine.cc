@@ -12,6 +12,7 @@
 #include "engine/loop.h"
 #include "util/clock.h"
 #include "util/signals.h"
+#include "util/trace.h"
 
 namespace drover {
 namespace {
@@ -123,9 +124,21 @@ Status Loop::Sync() {
   size_t n = plan_.jobs().size();
   std::vector<KnownJob> known;
   DROVER_RETURN_IF_ERROR(store_->Begin());
-  Status st = store_->SyncJobs(run_id_, Records(plan_), &known);
+  Status st;
+  {
+    std::vector<JobRecord> recs;
+    {
+      TracePhase t("job records");
+      recs = Records(plan_);
+    }
+    TracePhase t("sync jobs with the store");
+    st = store_->SyncJobs(run_id_, recs, &known);
+  }
   std::vector<bool> reuse;
-  if (st.ok()) st = DecideReuse(plan_, store_, known, opts_, &reuse);
+  if (st.ok()) {
+    TracePhase t("reuse decisions");
+    st = DecideReuse(plan_, store_, known, opts_, &reuse);
+  }
   if (!st.ok()) {
     store_->Rollback();
     return st;
@@ -161,7 +174,9 @@ Status Loop::Sync() {
   }
   if (sum_.reused)
     st = store_->AddEvent(run_id_, 0, "reused", std::to_string(sum_.reused) + " jobs");
-  return st.ok() ? store_->Commit() : st;
+  if (!st.ok()) return st;
+  TracePhase t("commit");
+  return store_->Commit();
 }
 
 Status Loop::AdoptRunning() {

@@ -281,13 +281,35 @@ std::string Plan::Name(uint32_t job) const {
   return out;
 }
 
+// Appends `v` as a JSON string when it needs no escaping (printable ASCII without
+// quotes or backslashes, the common case of axis values); false otherwise.
+static bool AppendPlainJsonString(const std::string& v, std::string* out) {
+  for (unsigned char c : v)
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+  *out += '"';
+  *out += v;
+  *out += '"';
+  return true;
+}
+
 std::string Plan::ParamsJson(uint32_t job) const {
   const PlannedJob& j = jobs_[job];
   const PlanStep& ps = steps_[j.step];
-  nlohmann::ordered_json o = nlohmann::ordered_json::object();
-  for (size_t a = 0; a < ps.axes.size(); ++a)
-    o[wf_->axes[ps.axes[a]].name] = wf_->axes[ps.axes[a]].values[j.values[a]];
-  return o.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out = "{";
+  for (size_t a = 0; a < ps.axes.size(); ++a) {
+    const Axis& axis = wf_->axes[ps.axes[a]];
+    if (a) out += ',';
+    if (!AppendPlainJsonString(axis.name, &out) ||
+        (out += ':', !AppendPlainJsonString(axis.values[j.values[a]], &out))) {
+      // Something to escape (quotes, control characters, non-ASCII): let the JSON
+      // library do it, invalid UTF-8 replaced.
+      nlohmann::ordered_json o = nlohmann::ordered_json::object();
+      for (size_t b = 0; b < ps.axes.size(); ++b)
+        o[wf_->axes[ps.axes[b]].name] = wf_->axes[ps.axes[b]].values[j.values[b]];
+      return o.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+  }
+  return out + "}";
 }
 
 std::string Plan::RelDir(const std::string& key) {

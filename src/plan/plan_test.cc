@@ -67,6 +67,20 @@ TEST_F(PlanTest, ExpandsAndJoinsOnSharedAxes) {
   EXPECT_GT(p->jobs()[0].depth, p->jobs()[en.first].depth);
 }
 
+TEST_F(PlanTest, ParamsJsonEscapesWhatNeedsIt) {
+  auto p = Make(kPipeline, {"task=plain,say \"hi\",tab\there,caf\xc3\xa9,back\\slash,bad\xff"});
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  std::vector<std::string> got;
+  for (uint32_t j = 0; j < p->steps()[0].count; j += 3) got.push_back(p->ParamsJson(j));
+  ASSERT_EQ(got.size(), 6u);
+  EXPECT_EQ(got[0], R"({"task":"plain","seed":"0"})");
+  EXPECT_EQ(got[1], R"({"task":"say \"hi\"","seed":"0"})");
+  EXPECT_EQ(got[2], R"({"task":"tab\there","seed":"0"})");
+  EXPECT_EQ(got[3], "{\"task\":\"caf\xc3\xa9\",\"seed\":\"0\"}");
+  EXPECT_EQ(got[4], R"({"task":"back\\slash","seed":"0"})");
+  EXPECT_EQ(got[5], "{\"task\":\"bad\xef\xbf\xbd\",\"seed\":\"0\"}");  // U+FFFD
+}
+
 TEST_F(PlanTest, CommandsAreQuotedAndCodePathsAbsolute) {
   auto p = Make(kPipeline, {"task=$(touch pwned),a b"});
   ASSERT_TRUE(p.ok()) << p.status().message();

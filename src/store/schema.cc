@@ -79,7 +79,40 @@ CREATE TABLE events (
 );
 CREATE INDEX events_job ON events(job_id);
 )sql",
+    // 2: jobs' key index as a named index (no longer an inline UNIQUE), so that a large
+    // batch of new jobs can be inserted without it and the index built once after.
+    R"sql(
+CREATE TABLE jobs_v2 (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL,
+  workflow_id INTEGER NOT NULL REFERENCES workflows(id),
+  step TEXT NOT NULL,
+  name TEXT NOT NULL,
+  params TEXT NOT NULL,
+  command TEXT NOT NULL,
+  dir TEXT NOT NULL,
+  state TEXT NOT NULL,
+  run_id INTEGER NOT NULL
+);
+INSERT INTO jobs_v2 SELECT id, key, workflow_id, step, name, params, command, dir, state, run_id
+  FROM jobs;
+DROP TABLE jobs;
+ALTER TABLE jobs_v2 RENAME TO jobs;
+CREATE UNIQUE INDEX jobs_key ON jobs(key);
+CREATE INDEX jobs_run ON jobs(run_id, step);
+CREATE INDEX jobs_name ON jobs(name);
+)sql",
 };
+
+const std::vector<JobIndex>& JobIndexes() {
+  // Exactly the indexes that the migrations leave on `jobs`.
+  static const std::vector<JobIndex> kIndexes = {
+      {"jobs_key", "CREATE UNIQUE INDEX jobs_key ON jobs(key)"},
+      {"jobs_run", "CREATE INDEX jobs_run ON jobs(run_id, step)"},
+      {"jobs_name", "CREATE INDEX jobs_name ON jobs(name)"},
+  };
+  return kIndexes;
+}
 
 int StoreSchemaVersion() { return static_cast<int>(sizeof kMigrations / sizeof *kMigrations); }
 

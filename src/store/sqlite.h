@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "util/status.h"
 
@@ -41,6 +42,8 @@ class Stmt {
   Stmt& Bind(int i, double v);
   Stmt& Bind(int i, const std::string& v);
   Stmt& Bind(int i, const char* v) { return Bind(i, std::string(v)); }
+  // Binds without copying: `v` must stay unchanged until the statement is reset.
+  Stmt& BindView(int i, std::string_view v);
   Stmt& BindNull(int i);
   Stmt& Bind(int i, const std::optional<int64_t>& v) {
     return v ? Bind(i, *v) : BindNull(i);

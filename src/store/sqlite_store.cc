@@ -23,9 +23,8 @@ class SqliteStore : public Store {
                                     // Planning touches index pages all over the file
                                     // (keys are random hashes): a small cache makes
                                     // SQLite write the same pages again and again.
-                                    "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;"
-                                    "PRAGMA foreign_keys=ON;"));
-    return Migrate();
+                                    "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;"));
+    return Migrate();  // and turns foreign keys on
   }
 
   Status Begin() override { return db_.Exec("BEGIN IMMEDIATE"); }
@@ -81,25 +80,47 @@ class SqliteStore : public Store {
 };
 
 Status SqliteStore::Migrate() {
-  sql::Stmt v(db_, "PRAGMA user_version");
-  Status st;
-  int version = v.Step(&st) ? static_cast<int>(v.Int(0)) : 0;
-  DROVER_RETURN_IF_ERROR(st);
-  if (version > StoreSchemaVersion())
+  auto version = [&]() -> Result<int> {
+    sql::Stmt v(db_, "PRAGMA user_version");
+    Status st;
+    int n = v.Step(&st) ? static_cast<int>(v.Int(0)) : 0;
+    DROVER_RETURN_IF_ERROR(st);
+    return n;
+  };
+  auto newer = [&](int n) {
     return Status::Invalid("the store " + root_ + "/.drover/drover.db has schema version " +
-                           std::to_string(version) + ", newer than this drover (" +
+                           std::to_string(n) + ", newer than this drover (" +
                            std::to_string(StoreSchemaVersion()) + "): upgrade drover");
-  for (int n = version + 1; n <= StoreSchemaVersion(); ++n) {
-    DROVER_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
-    Status m = db_.Exec(Migration(n));
-    if (m.ok()) m = db_.Exec("PRAGMA user_version=" + std::to_string(n));
-    if (!m.ok()) {
-      Rollback();
-      return m.With("migrating the store to version " + std::to_string(n));
+  };
+  auto now = version();
+  if (!now.ok()) return now.status();
+  if (*now > StoreSchemaVersion()) return newer(*now);
+  if (*now < StoreSchemaVersion()) {
+    // Migrations may rebuild tables, which foreign keys forbid; they are checked
+    // before each migration commits instead. (The pragma is a no-op in a transaction.)
+    DROVER_RETURN_IF_ERROR(db_.Exec("PRAGMA foreign_keys=OFF"));
+    for (int n = *now + 1; n <= StoreSchemaVersion(); ++n) {
+      DROVER_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
+      auto at = version();  // another drover may have migrated meanwhile
+      Status m = at.status();
+      if (m.ok() && *at < n) {
+        m = db_.Exec(Migration(n));
+        if (m.ok()) {
+          sql::Stmt check(db_, "PRAGMA foreign_key_check");
+          Status cs;
+          if (check.Step(&cs)) m = Status::Corrupt("a foreign key check failed");
+          else if (!cs.ok()) m = cs;
+        }
+        if (m.ok()) m = db_.Exec("PRAGMA user_version=" + std::to_string(n));
+      }
+      if (!m.ok()) {
+        Rollback();
+        return m.With("migrating the store to version " + std::to_string(n));
+      }
+      DROVER_RETURN_IF_ERROR(db_.Exec("COMMIT"));
     }
-    DROVER_RETURN_IF_ERROR(db_.Exec("COMMIT"));
   }
-  return Status::Ok();
+  return db_.Exec("PRAGMA foreign_keys=ON");
 }
 
 Result<int64_t> SqliteStore::WorkflowId(const std::string& name, const std::string& path) {
@@ -141,42 +162,75 @@ Status SqliteStore::FinishRun(int64_t run_id, const std::string& state,
 
 Status SqliteStore::SyncJobs(int64_t run_id, const std::vector<JobRecord>& jobs,
                              std::vector<KnownJob>* known) {
-  // Known jobs are found by key (read only); new ones are inserted; the run's
-  // membership of the known ones is then set with one UPDATE over a temp table,
-  // so a rerun of 100,000 reused jobs writes little.
-  sql::Stmt& find = Cached("SELECT id, state, run_id FROM jobs WHERE key=?");
+  // Known jobs are found by key (read only; skipped when the store has no jobs); the
+  // rest are inserted. A batch of new jobs at least as large as the table is inserted
+  // without the jobs indexes, which are then built once: several times cheaper than
+  // growing the key index by random inserts. The run's membership of the known jobs
+  // is set with one UPDATE over a temp table, so a rerun of 100,000 reused jobs
+  // writes little.
+  known->assign(jobs.size(), KnownJob{});
+  Status st;
+  sql::Stmt& top = Cached("SELECT max(id) FROM jobs");
+  int64_t existing = top.Step(&st) ? top.Int(0) : 0;
+  DROVER_RETURN_IF_ERROR(st);
+  top.Reset();
+
+  std::vector<uint32_t> fresh;
+  if (existing == 0) {
+    fresh.resize(jobs.size());
+    for (uint32_t j = 0; j < jobs.size(); ++j) fresh[j] = j;
+  } else {
+    sql::Stmt& find = Cached("SELECT id, state, run_id FROM jobs WHERE key=?");
+    DROVER_RETURN_IF_ERROR(db_.Exec("CREATE TEMP TABLE IF NOT EXISTS sync_ids(id INTEGER "
+                                    "PRIMARY KEY); DELETE FROM temp.sync_ids;"));
+    sql::Stmt& mark = Cached("INSERT OR IGNORE INTO temp.sync_ids(id) VALUES(?)");
+    bool marked = false;
+    for (uint32_t j = 0; j < jobs.size(); ++j) {
+      find.Bind(1, jobs[j].key);
+      if (find.Step(&st)) {
+        KnownJob& k = (*known)[j];
+        k.id = find.Int(0);
+        k.state = ParseJobState(find.Text(1)).value_or(JobState::kPending);
+        bool same_run = find.Int(2) == run_id;
+        find.Reset();
+        if (!same_run) DROVER_RETURN_IF_ERROR(mark.Bind(1, k.id).Run());
+        marked |= !same_run;
+      } else {
+        DROVER_RETURN_IF_ERROR(st);
+        find.Reset();
+        fresh.push_back(j);
+      }
+    }
+    if (marked) {
+      sql::Stmt up(db_, "UPDATE jobs SET run_id=?, workflow_id=? WHERE id IN "
+                        "(SELECT id FROM temp.sync_ids)");
+      DROVER_RETURN_IF_ERROR(up.Bind(1, run_id).Bind(2, current_workflow_).Run());
+    }
+  }
+  if (fresh.empty()) return Status::Ok();
+
+  bool bulk = fresh.size() >= 20000 && static_cast<int64_t>(fresh.size()) >= existing;
+  if (bulk)
+    for (const JobIndex& ix : JobIndexes())
+      DROVER_RETURN_IF_ERROR(db_.Exec(std::string("DROP INDEX ") + ix.name));
   sql::Stmt& ins = Cached(
       "INSERT INTO jobs(key, workflow_id, step, name, params, command, dir, state, run_id) "
       "VALUES(?,?,?,?,?,?,?,'pending',?)");
-  DROVER_RETURN_IF_ERROR(db_.Exec("CREATE TEMP TABLE IF NOT EXISTS sync_ids(id INTEGER "
-                                  "PRIMARY KEY); DELETE FROM temp.sync_ids;"));
-  sql::Stmt& mark = Cached("INSERT OR IGNORE INTO temp.sync_ids(id) VALUES(?)");
-  known->clear();
-  known->reserve(jobs.size());
-  for (const JobRecord& j : jobs) {
-    KnownJob k;
-    Status st;
-    find.Bind(1, j.key);
-    if (find.Step(&st)) {
-      k.id = find.Int(0);
-      k.state = ParseJobState(find.Text(1)).value_or(JobState::kPending);
-      bool same_run = find.Int(2) == run_id;
-      find.Reset();
-      if (!same_run) DROVER_RETURN_IF_ERROR(mark.Bind(1, k.id).Run());
-    } else {
-      DROVER_RETURN_IF_ERROR(st);
-      find.Reset();
-      ins.Bind(1, j.key).Bind(2, current_workflow_).Bind(3, j.step).Bind(4, j.name);
-      ins.Bind(5, j.params_json).Bind(6, j.command).Bind(7, j.dir).Bind(8, run_id);
-      DROVER_RETURN_IF_ERROR(ins.Run());
-      k.id = sqlite3_last_insert_rowid(db_.get());
-      k.is_new = true;
-    }
-    known->push_back(k);
+  for (uint32_t j : fresh) {
+    const JobRecord& r = jobs[j];
+    ins.BindView(1, r.key).Bind(2, current_workflow_).BindView(3, r.step).BindView(4, r.name);
+    ins.BindView(5, r.params_json).BindView(6, r.command).BindView(7, r.dir).Bind(8, run_id);
+    Status is = ins.Run();
+    if (!is.ok()) return is.With("recording the planned job " + r.name);
+    (*known)[j].id = sqlite3_last_insert_rowid(db_.get());
+    (*known)[j].is_new = true;
   }
-  sql::Stmt up(db_, "UPDATE jobs SET run_id=?, workflow_id=? WHERE id IN "
-                    "(SELECT id FROM temp.sync_ids)");
-  return up.Bind(1, run_id).Bind(2, current_workflow_).Run();
+  if (bulk)
+    for (const JobIndex& ix : JobIndexes()) {
+      Status cs = db_.Exec(ix.create_sql);
+      if (!cs.ok()) return cs.With("indexing the planned jobs (two jobs with one key?)");
+    }
+  return Status::Ok();
 }
 
 Status SqliteStore::LookupJobs(const std::vector<JobRecord>& jobs,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "store/schema.h"
 #include "util/fs.h"
 
 namespace drover {
@@ -102,6 +103,109 @@ TEST_F(StoreTest, RollbackLeavesNothing) {
   store_->Rollback();
   auto jobs = store_->JobsOfRun(*run, "", std::nullopt);
   EXPECT_TRUE(jobs->empty());
+}
+
+// The names of the indexes on `jobs`, read from the database file itself.
+std::vector<std::string> JobIndexNames(const std::string& root) {
+  sqlite3* db;
+  std::vector<std::string> names;
+  if (sqlite3_open((root + "/.drover/drover.db").c_str(), &db) != SQLITE_OK) return names;
+  sqlite3_exec(
+      db, "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='jobs' ORDER BY name",
+      [](void* out, int, char** v, char**) {
+        static_cast<std::vector<std::string>*>(out)->push_back(v[0]);
+        return 0;
+      },
+      &names, nullptr);
+  sqlite3_close(db);
+  return names;
+}
+
+TEST_F(StoreTest, LargeBatchesAreIndexedAndFoundAgain) {
+  // 30,000 new jobs take the bulk path (indexes dropped, then built once).
+  auto run = store_->StartRun("wf", "/x", "[]");
+  std::vector<JobRecord> jobs;
+  for (int i = 0; i < 30000; ++i) jobs.push_back(Job("k" + std::to_string(i)));
+  std::vector<KnownJob> first, again;
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->SyncJobs(*run, jobs, &first).ok());
+  ASSERT_TRUE(store_->SetJobState(first[7].id, JobState::kSucceeded).ok());
+  ASSERT_TRUE(store_->Commit().ok());
+  EXPECT_EQ(JobIndexNames(root_), (std::vector<std::string>{"jobs_key", "jobs_name", "jobs_run"}));
+
+  // Again, with 40,000 more (bulk again, over a store that holds jobs).
+  for (int i = 30000; i < 70000; ++i) jobs.push_back(Job("k" + std::to_string(i)));
+  auto run2 = store_->StartRun("wf", "/x", "[]");
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->SyncJobs(*run2, jobs, &again).ok());
+  ASSERT_TRUE(store_->Commit().ok());
+  ASSERT_EQ(again.size(), 70000u);
+  for (size_t i = 0; i < first.size(); ++i) {
+    ASSERT_EQ(again[i].id, first[i].id) << i;
+    ASSERT_FALSE(again[i].is_new);
+  }
+  EXPECT_EQ(again[7].state, JobState::kSucceeded);
+  EXPECT_TRUE(again[69999].is_new);
+  auto members = store_->JobsOfRun(*run2, "train", std::nullopt);
+  ASSERT_TRUE(members.ok());
+  EXPECT_EQ(members->size(), 70000u);
+  auto found = store_->FindJob(*run2, "train/seed=k69998");
+  ASSERT_TRUE(found.ok()) << found.status().message();
+  EXPECT_EQ(found->id, again[69998].id);
+  EXPECT_EQ(JobIndexNames(root_), (std::vector<std::string>{"jobs_key", "jobs_name", "jobs_run"}));
+}
+
+TEST_F(StoreTest, DuplicateKeysInABatchAreRefusedAndLeaveNothing) {
+  auto run = store_->StartRun("wf", "/x", "[]");
+  std::vector<JobRecord> jobs;
+  for (int i = 0; i < 25000; ++i) jobs.push_back(Job("d" + std::to_string(i)));
+  jobs.push_back(Job("d5"));
+  std::vector<KnownJob> known;
+  ASSERT_TRUE(store_->Begin().ok());
+  Status st = store_->SyncJobs(*run, jobs, &known);
+  EXPECT_FALSE(st.ok());
+  store_->Rollback();
+  auto members = store_->JobsOfRun(*run, "", std::nullopt);
+  ASSERT_TRUE(members.ok());
+  EXPECT_TRUE(members->empty());
+  EXPECT_EQ(JobIndexNames(root_), (std::vector<std::string>{"jobs_key", "jobs_name", "jobs_run"}));
+}
+
+TEST_F(StoreTest, MigratesAVersion1Store) {
+  store_.reset();
+  ASSERT_TRUE(RemoveAll(root_).ok());
+  ASSERT_TRUE(MakeDirs(root_ + "/.drover").ok());
+  sqlite3* db;
+  ASSERT_EQ(sqlite3_open((root_ + "/.drover/drover.db").c_str(), &db), SQLITE_OK);
+  std::string v1 = std::string(Migration(1)) +
+                   "PRAGMA user_version=1;"
+                   "INSERT INTO workflows VALUES(1, 'wf', '/x', 0);"
+                   "INSERT INTO runs VALUES(1, 1, 0, 1, 'succeeded', '[]', '{}');"
+                   "INSERT INTO jobs VALUES(5, 'oldkey', 1, 'train', 'train/seed=0', '{}', "
+                   "'true', '.drover/jobs/ol/oldkey', 'succeeded', 1);"
+                   "INSERT INTO attempts(id, job_id, number, executor, handle, state) "
+                   "VALUES(9, 5, 1, 'local', '123', 'succeeded');";
+  ASSERT_EQ(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+
+  auto s = OpenSqliteStore(root_);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  store_ = std::move(*s);
+  std::vector<KnownJob> known;
+  ASSERT_TRUE(store_->LookupJobs({Job("oldkey")}, &known).ok());
+  EXPECT_EQ(known[0].id, 5);
+  EXPECT_EQ(known[0].state, JobState::kSucceeded);
+  auto att = store_->LatestAttempt(5);
+  ASSERT_TRUE(att.ok() && att->has_value());
+  EXPECT_EQ((*att)->id, 9);
+  EXPECT_EQ(JobIndexNames(root_), (std::vector<std::string>{"jobs_key", "jobs_name", "jobs_run"}));
+  // The key is still unique.
+  auto run = store_->StartRun("wf", "/x", "[]");
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->SyncJobs(*run, {Job("oldkey"), Job("new")}, &known).ok());
+  ASSERT_TRUE(store_->Commit().ok());
+  EXPECT_EQ(known[0].id, 5);
+  EXPECT_TRUE(known[1].is_new);
 }
 
 TEST_F(StoreTest, NewerSchemaIsRefused) {
