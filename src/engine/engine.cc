@@ -231,10 +231,35 @@ Result<RunSummary> Loop::Run() {
   DROVER_RETURN_IF_ERROR(AdoptRunning());
   for (uint32_t j = 0; j < slot_.size(); ++j)
     if (slot_[j] == Slot::kBlocked && waiting_[j] == 0) MakeReady(j);
+  // One transaction per iteration: the completions seen, then the attempts to start
+  // (their rows are committed before their processes exist), then the launches.
   std::vector<Completion> done;
+  std::vector<int64_t> started;
   while (true) {
     Interrupts();
-    if (!stopping_) DROVER_RETURN_IF_ERROR(StartReady());
+    bool dirty = std::any_of(running_.begin(), running_.end(),
+                             [](const auto& r) { return r.second.handle_dirty; });
+    PromoteRetries(NowSeconds());
+    if (!done.empty() || dirty || CanStart()) {
+      DROVER_RETURN_IF_ERROR(store_->Begin());
+      Status st;
+      for (auto& [id, r] : running_) {
+        if (r.handle_dirty && st.ok()) st = store_->UpdateAttempt(r.rec);
+        r.handle_dirty = false;
+      }
+      for (const Completion& c : done)
+        if (st.ok()) st = Handle(c);
+      PromoteRetries(NowSeconds());  // a failure with no backoff is ready at once
+      started.clear();
+      if (st.ok() && !stopping_) st = StartReady(&started);
+      if (st.ok()) st = store_->Commit();
+      if (!st.ok()) {
+        store_->Rollback();
+        return st;
+      }
+      for (int64_t id : started) Launch(id);
+    }
+    printer_->Refresh(Prog());
     bool more = !stopping_ && (!ready_.empty() || !retry_.empty());
     if (running_.empty() && !more) break;
     double now = NowSeconds();
@@ -243,15 +268,6 @@ Result<RunSummary> Loop::Run() {
     done.clear();
     done.swap(pending_failures_);
     if (done.empty()) exec_->Wait(std::max(timeout, 0), &done);
-    DROVER_RETURN_IF_ERROR(store_->Begin());
-    for (auto& [id, r] : running_) {
-      if (r.handle_dirty) DROVER_RETURN_IF_ERROR(store_->UpdateAttempt(r.rec));
-      r.handle_dirty = false;
-    }
-    for (const Completion& c : done) DROVER_RETURN_IF_ERROR(Handle(c));
-    DROVER_RETURN_IF_ERROR(store_->Commit());
-    PromoteRetries(NowSeconds());
-    printer_->Refresh(Prog());
   }
   printer_->Done();
   sum_.interrupted = stopping_ && seen_interrupts_ > 0;

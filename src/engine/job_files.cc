@@ -1,6 +1,9 @@
 #include "engine/job_files.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -21,10 +24,14 @@ Status PrepareJobDir(const std::string& dir, const std::string& command,
     ::rename((dir + "/stderr").c_str(), (prev + ".stderr").c_str());
     ::unlink((dir + "/control").c_str());
     for (const std::string& o : outputs) ::unlink((dir + "/" + o).c_str());
-  } else {
-    ::unlink((dir + "/status.json").c_str());  // left by a crash before the attempt's row
+  } else if (::mkdir(dir.c_str(), 0755) != 0) {
+    // Not a new folder: a status.json here was left by a crash before the attempt's
+    // row was written. (A new folder, the common case, costs one mkdir and no more.)
+    if (errno == EEXIST) ::unlink((dir + "/status.json").c_str());
+    else DROVER_RETURN_IF_ERROR(MakeDirs(dir));
   }
-  DROVER_RETURN_IF_ERROR(MakeDirs(dir + "/checkpoint"));
+  if (::mkdir((dir + "/checkpoint").c_str(), 0755) != 0 && errno != EEXIST)
+    DROVER_RETURN_IF_ERROR(MakeDirs(dir + "/checkpoint"));
   // On SIGTERM (walltime, cancel) the script's shell waits for the command it runs
   // and exits with that command's status, so a job that checkpoints and exits 85
   // is seen as exiting 85. Commands started by the script get TERM as usual.

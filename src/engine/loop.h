@@ -51,7 +51,10 @@ class Loop {
   Status CheckResources() const;
   Status Sync();
   Status AdoptRunning();
-  Status StartReady();
+  // Records attempts for ready jobs that fit (inside the caller's transaction, which
+  // must commit before they are launched) and appends their ids to *started.
+  Status StartReady(std::vector<int64_t>* started);
+  bool CanStart() const;
   bool Fits(uint32_t j) const;
   void Allocate(Running* r);
   void Release(const Running& r);

@@ -78,10 +78,12 @@ std::vector<std::string> Loop::JobEnv(uint32_t j, const Running& r) const {
   return env;
 }
 
-Status Loop::StartReady() {
-  std::vector<int64_t> started;
+bool Loop::CanStart() const {
+  return !stopping_ && !ready_.empty() && static_cast<int>(running_.size()) < opts_.max_jobs;
+}
+
+Status Loop::StartReady(std::vector<int64_t>* started) {
   std::vector<ReadyEntry> deferred;
-  bool began = false;
   while (!ready_.empty() && static_cast<int>(running_.size()) < opts_.max_jobs &&
          deferred.size() < 64) {
     ReadyEntry e = ready_.top();
@@ -91,8 +93,6 @@ Status Loop::StartReady() {
       deferred.push_back(e);
       continue;
     }
-    if (!began) DROVER_RETURN_IF_ERROR(store_->Begin());
-    began = true;
     auto latest = store_->LatestAttempt(job_id_[e.job]);
     if (!latest.ok()) return latest.status();
     Running r{e.job, {}, {}, true};
@@ -107,12 +107,9 @@ Status Loop::StartReady() {
     Allocate(&r);
     slot_[e.job] = Slot::kRunning;
     running_.emplace(*id, std::move(r));
-    started.push_back(*id);
+    started->push_back(*id);
   }
   for (const ReadyEntry& e : deferred) ready_.push(e);
-  if (!began) return Status::Ok();
-  DROVER_RETURN_IF_ERROR(store_->Commit());  // attempt rows exist before processes do
-  for (int64_t id : started) Launch(id);
   return Status::Ok();
 }
 
