@@ -370,6 +370,12 @@ int WrapperMain(int argc, char** argv, char** envp) {
     return 74;
   }
   if (!TakeLock()) return jw::kExitLockHeld;
+  // The job's checkpoint folder, kept across attempts (made here rather than by drover:
+  // the wrapper runs beside drover's loop, off its critical path).
+  if (long err = Sys(SYS_mkdirat, AT_FDCWD, A("checkpoint"), 0755); err < 0 && err != -EEXIST) {
+    Complain("cannot create ", "checkpoint", err);
+    return 74;
+  }
 
   timespec started{};
   Sys(SYS_clock_gettime, CLOCK_REALTIME, A(&started));

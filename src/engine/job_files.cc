@@ -30,8 +30,6 @@ Status PrepareJobDir(const std::string& dir, const std::string& command,
     if (errno == EEXIST) ::unlink((dir + "/status.json").c_str());
     else DROVER_RETURN_IF_ERROR(MakeDirs(dir));
   }
-  if (::mkdir((dir + "/checkpoint").c_str(), 0755) != 0 && errno != EEXIST)
-    DROVER_RETURN_IF_ERROR(MakeDirs(dir + "/checkpoint"));
   // On SIGTERM (walltime, cancel) the script's shell waits for the command it runs
   // and exits with that command's status, so a job that checkpoints and exits 85
   // is seen as exiting 85. Commands started by the script get TERM as usual.

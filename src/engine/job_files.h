@@ -16,8 +16,8 @@
 
 namespace drover {
 
-// Creates the directory, checkpoint/ included, and writes command.sh. For a later
-// attempt, moves the previous one's status.json, stdout and stderr to
+// Creates the directory and writes command.sh (checkpoint/ is made by the job
+// wrapper, tools/drover_job.cc). For a later attempt, moves the previous one's status.json, stdout and stderr to
 // attempts/<attempt-1>.* and removes its declared outputs. Checkpoints stay.
 Status PrepareJobDir(const std::string& dir, const std::string& command,
                      const std::vector<std::string>& outputs, int attempt);

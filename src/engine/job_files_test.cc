@@ -60,6 +60,7 @@ TEST(Artifacts, IntactUntilChanged) {
 TEST(PrepareJobDir, KeepsCheckpointRemovesStaleFiles) {
   std::string d = TempDir("prep") + "/job";
   ASSERT_TRUE(PrepareJobDir(d, "echo hi", {"out"}, 1).ok());
+  ASSERT_TRUE(MakeDirs(d + "/checkpoint").ok());  // as the job wrapper does
   ASSERT_TRUE(WriteFile(d + "/checkpoint/state", "epoch 3").ok());
   ASSERT_TRUE(WriteFile(d + "/status.json", "{}").ok());
   ASSERT_TRUE(WriteFile(d + "/out", "partial").ok());
