@@ -242,7 +242,23 @@ struct Job {
   bool killed = false;      // SIGKILL sent to the group
   bool walltime_exceeded = false;
   bool cancelled = false;
+  long attempt = 0;         // DROVER_ATTEMPT from the environment; 0: not set
 };
+
+// The value of DROVER_ATTEMPT in envp as a positive number, or 0.
+long AttemptFromEnv(char** envp) {
+  static const char kName[] = "DROVER_ATTEMPT=";
+  for (char** e = envp; *e; ++e) {
+    const char* v = *e;
+    const char* n = kName;
+    while (*n && *v == *n) ++v, ++n;
+    if (*n) continue;
+    long out = 0;
+    for (; *v >= '0' && *v <= '9' && out < 1000000000; ++v) out = out * 10 + (*v - '0');
+    return *v == '\0' ? out : 0;
+  }
+  return 0;
+}
 
 void Stop(Job* j) {
   if (j->stopping) return;
@@ -326,7 +342,9 @@ int Finish(const Job& j, int wstatus, const rusage& ru, const timespec& started)
   t.Add(",\"").Add(key::kUserS).Add("\":").Fixed(ru.ru_utime.tv_sec, ru.ru_utime.tv_usec);
   t.Add(",\"").Add(key::kSysS).Add("\":").Fixed(ru.ru_stime.tv_sec, ru.ru_stime.tv_usec);
   t.Add(",\"").Add(key::kMaxRssKb).Add("\":").Int(ru.ru_maxrss);
-  t.Add(",\"").Add(key::kHost).Add("\":").Quoted(uts.nodename).Add("}\n");
+  t.Add(",\"").Add(key::kHost).Add("\":").Quoted(uts.nodename);
+  if (j.attempt > 0) t.Add(",\"").Add(key::kAttempt).Add("\":").Int(j.attempt);
+  t.Add("}\n");
   if (long err = WriteStatus(t); err < 0) {
     Complain("cannot write ", jw::kStatusFile, err);
     return 74;  // EX_IOERR
@@ -360,6 +378,7 @@ int WrapperMain(int argc, char** argv, char** envp) {
   Sys(SYS_rt_sigprocmask, SIG_BLOCK, A(&handled), 0, sizeof handled);  // miss nothing
 
   Job job;
+  job.attempt = AttemptFromEnv(envp);
   int64_t walltime = 0;
   if (argc != 4 || !ParseSeconds(argv[2], &walltime) || !ParseSeconds(argv[3], &job.grace)) {
     Complain("usage: drover-job JOBDIR WALLTIME_S GRACE_S", "", 0);

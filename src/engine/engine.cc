@@ -192,10 +192,12 @@ Status Loop::AdoptRunning() {
     uint32_t j = it->second;
     Completion done;
     AdoptResult r = exec_->Adopt(a.id, Dir(j), a.handle, &done);
-    // A status.json older than this attempt belongs to the attempt before it: this one
-    // was committed but drover stopped before starting it.
+    // A status.json of an earlier attempt (by its attempt number; by its start time
+    // when written without one) means that this attempt was committed but drover
+    // stopped before starting it.
     bool stale = r == AdoptResult::kFinished && done.has_status &&
-                 done.status.started + 0.001 < a.started;
+                 (done.status.attempt > 0 ? done.status.attempt != a.number
+                                          : done.status.started + 0.001 < a.started);
     if ((r == AdoptResult::kGone && a.handle.empty()) || stale) {
       AttemptRecord rec = a;  // committed, but drover stopped before starting it
       rec.state = AttemptState::kCancelled;

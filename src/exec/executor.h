@@ -43,6 +43,7 @@ struct JobStatus {
   double sys_s = 0;
   int64_t max_rss_kb = 0;
   std::string host;
+  int attempt = 0;                // DROVER_ATTEMPT of the run it records; 0: not known
 };
 
 // The wrapper's protocol, shared by tools/drover_job.cc and the executors.
@@ -77,6 +78,7 @@ inline constexpr char kUserS[] = "user_s";              // seconds
 inline constexpr char kSysS[] = "sys_s";
 inline constexpr char kMaxRssKb[] = "max_rss_kb";       // int
 inline constexpr char kHost[] = "host";                 // string
+inline constexpr char kAttempt[] = "attempt";           // int: DROVER_ATTEMPT, when set
 }  // namespace status_key
 
 // Parses status.json. Missing file: NotFound. Truncated or malformed: Corrupt, with

@@ -174,6 +174,20 @@ TEST_F(LocalExecutorTest, EnvironmentIsPassedAndOverrides) {
   unsetenv("DROVER_Y");
 }
 
+TEST_F(LocalExecutorTest, StatusCarriesTheAttemptAndCheckpointFolderExists) {
+  LaunchRequest req = Request(1, Job("job", "test -d \"$PWD/checkpoint\" && echo ckpt"));
+  req.env = {"DROVER_ATTEMPT=3"};
+  Submit(req);
+  std::vector<Completion> out = WaitFor(1);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_TRUE(out[0].has_status) << out[0].error;
+  EXPECT_EQ(out[0].status.attempt, 3);
+  EXPECT_EQ(ReadFile(root_ + "/job/stdout"), "ckpt\n");
+  Completion plain = RunOne("true");  // no DROVER_ATTEMPT: not recorded
+  ASSERT_TRUE(plain.has_status) << plain.error;
+  EXPECT_EQ(plain.status.attempt, 0);
+}
+
 TEST_F(LocalExecutorTest, StdinIsDevNull) {
   Completion c = RunOne("cat; echo done");
   ASSERT_TRUE(c.has_status) << c.error;

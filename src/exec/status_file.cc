@@ -81,6 +81,7 @@ const char* Decode(const json& j, JobStatus* s) {
   if (!Field(j, key::kSysS, &json::is_number, &s->sys_s)) return key::kSysS;
   if (!IntField(j, key::kMaxRssKb, &s->max_rss_kb)) return key::kMaxRssKb;
   if (!Field(j, key::kHost, &json::is_string, &s->host)) return key::kHost;
+  if (!IntField(j, key::kAttempt, &s->attempt)) return key::kAttempt;
   return nullptr;
 }
 
@@ -159,6 +160,10 @@ std::string FormatStatus(const JobStatus& s) {
   Appendf(&out, "%lld", static_cast<long long>(s.max_rss_kb));
   AppendKey(&out, key::kHost);
   AppendString(&out, s.host);
+  if (s.attempt > 0) {
+    AppendKey(&out, key::kAttempt);
+    Appendf(&out, "%d", s.attempt);
+  }
   out.append("}\n");
   return out;
 }

@@ -67,6 +67,12 @@ TEST_F(StatusFileTest, RoundTrip) {
   EXPECT_DOUBLE_EQ(out->sys_s, in.sys_s);
   EXPECT_EQ(out->max_rss_kb, in.max_rss_kb);
   EXPECT_EQ(out->host, in.host);
+  EXPECT_EQ(out->attempt, 0);
+  in.attempt = 4;
+  Write(FormatStatus(in));
+  out = ReadStatusFile(path_);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(out->attempt, 4);
 }
 
 TEST_F(StatusFileTest, KilledBySignalRoundTrips) {
