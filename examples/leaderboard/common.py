@@ -7,10 +7,19 @@ defined in exactly one place and is identical for every job.
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from typing import Dict, Tuple
 
 import numpy as np
+
+try:  # the engine puts <repo>/python on PYTHONPATH; by hand, use this checkout's client
+    import drover
+except ImportError:
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                    os.pardir, os.pardir, "python"))
+    import drover  # noqa: F401  (the scripts use it as common.drover)
 
 TASKS = ("digits", "breast_cancer", "wine")
 MODELS = ("logreg", "mlp", "forest")

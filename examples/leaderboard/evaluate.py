@@ -10,16 +10,9 @@ label order) with np.save and logs `accuracy` and `f1_macro`.
 import argparse
 import os
 import pickle
-import sys
 
-try:  # the engine puts <repo>/python on PYTHONPATH; by hand, use this checkout's client
-    import drover
-except ImportError:
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                    os.pardir, os.pardir, "python"))
-    import drover
-
-import common  # noqa: E402  (this folder is on sys.path: it holds the script)
+import common  # this folder is on sys.path: it holds the script
+from common import drover
 import numpy as np  # noqa: E402
 
 

@@ -10,17 +10,10 @@ and pickles the fitted model together with the task it was trained on.
 import argparse
 import os
 import pickle
-import sys
 import time
 
-try:  # the engine puts <repo>/python on PYTHONPATH; by hand, use this checkout's client
-    import drover
-except ImportError:
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                    os.pardir, os.pardir, "python"))
-    import drover
-
-import common  # noqa: E402  (this folder is on sys.path: it holds the script)
+import common  # this folder is on sys.path: it holds the script
+from common import drover
 
 
 def main() -> None:
