@@ -1,12 +1,14 @@
 // hpo_bench: the C++ side of bench/hpo (run.sh drives it; not a test).
-//   hpo_bench quality SAMPLER FUNCTION SEEDS TRIALS   one JSON line per seed: best value
+//   hpo_bench quality SAMPLER FUNCTION SEEDS TRIALS [FIRST_SEED]   one JSON line per seed: best value
 //   hpo_bench cost SIZES WINDOW [SAMPLERS]            mean us per ask+tell at each history size
 //   hpo_bench check                                   function values at fixed points
+//   hpo_bench suggest SAMPLER FUNCTION N < HISTORY     N independent next suggestions
 // SAMPLER: tpe, tpe-mv, random, qmc, cmaes.
 #include <chrono>
 #include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -23,7 +25,37 @@ using drover::bench::TestFunction;
 
 namespace {
 
+// "tpe:key=value,..." or "tpe-mv:key=value,...": TPE with options changed,
+// for trying settings (keys: cand, startup, bw, prior, endpoints, clip, ramp, sigma0).
+std::unique_ptr<Sampler> TpeVariant(const std::string& name) {
+  TpeOptions o;
+  const size_t colon = name.find(':');
+  o.multivariate = name.substr(0, colon) == "tpe-mv";
+  std::stringstream ss(colon == std::string::npos ? "" : name.substr(colon + 1));
+  for (std::string kv; std::getline(ss, kv, ',');) {
+    const size_t eq = kv.find('=');
+    const std::string k = kv.substr(0, eq);
+    const double v = eq == std::string::npos ? 1.0 : std::stod(kv.substr(eq + 1));
+    if (k == "cand") o.n_ei_candidates = static_cast<size_t>(v);
+    else if (k == "startup") o.n_startup_trials = static_cast<size_t>(v);
+    else if (k == "bw") o.bandwidth_weighted = v != 0;
+    else if (k == "prior") o.prior_weight = v;
+    else if (k == "endpoints") o.consider_endpoints = v != 0;
+    else if (k == "clip") o.magic_clip = v != 0;
+    else if (k == "minbw") o.min_bandwidth = v;
+    else if (k == "ramp") o.weight_ramp = v != 0;
+    else if (k == "sigma0") o.sigma0 = v;
+    else if (k == "gamma") o.gamma = v;
+    else {
+      std::fprintf(stderr, "unknown TPE option %s\n", k.c_str());
+      std::exit(2);
+    }
+  }
+  return std::make_unique<TpeSampler>(o);
+}
+
 std::unique_ptr<Sampler> MakeSampler(const std::string& name) {
+  if (name.find(':') != std::string::npos) return TpeVariant(name);
   if (name == "tpe") return std::make_unique<TpeSampler>();
   if (name == "tpe-mv") return std::make_unique<TpeSampler>(TpeOptions{.multivariate = true});
   // The textbook kernel densities (TpeOptions::bandwidth_weighted = false), for comparison.
@@ -62,9 +94,9 @@ const TestFunction& Find(const std::string& name) {
   std::exit(2);
 }
 
-int Quality(const std::string& sampler, const std::string& fname, int seeds, int trials) {
+int Quality(const std::string& sampler, const std::string& fname, int seeds, int trials, int first_seed) {
   const TestFunction& f = Find(fname);
-  for (int seed = 0; seed < seeds; ++seed) {
+  for (int seed = first_seed; seed < first_seed + seeds; ++seed) {
     Study study(SpaceOf(f), MakeSampler(sampler), nullptr, Direction::kMinimize, seed);
     for (int k = 0; k < trials; ++k) {
       auto t = study.Ask();
@@ -109,6 +141,33 @@ int Cost(const std::string& sizes, int window, const std::string& samplers) {
   return 0;
 }
 
+// Suggestions from a fixed history: reads "x0 x1 ... value" lines from stdin
+// (the history, told in order), then prints `n` suggestions, one per line,
+// each from a fresh study (seed 0, 1, ...) so that they are independent
+// draws of the sampler's next point. Compared with Optuna's by
+// optuna_bench.py suggest (same history): the two distributions must agree.
+int Suggest(const std::string& sampler, const std::string& fname, int n) {
+  const TestFunction& f = Find(fname);
+  std::vector<std::vector<double>> rows;
+  for (double v; std::cin >> v;) {
+    if (rows.empty() || rows.back().size() == static_cast<size_t>(f.dim) + 1) rows.emplace_back();
+    rows.back().push_back(v);
+  }
+  for (int seed = 0; seed < n; ++seed) {
+    Study study(SpaceOf(f), MakeSampler(sampler), nullptr, Direction::kMinimize, seed);
+    for (const auto& r : rows) {
+      Params p;
+      for (int i = 0; i < f.dim; ++i) p["x" + std::to_string(i)] = r[i];
+      if (!study.Add(p, r.back()).ok()) return 1;
+    }
+    auto t = study.Ask();
+    if (!t.ok()) return 1;
+    for (int i = 0; i < f.dim; ++i) std::printf("%s%.10g", i ? " " : "", std::get<double>(t->params.at("x" + std::to_string(i))));
+    std::printf("\n");
+  }
+  return 0;
+}
+
 int Check() {
   for (const auto& f : bench::AllFunctions()) {
     std::vector<double> x;
@@ -126,9 +185,11 @@ int Check() {
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
-  if (mode == "quality" && argc == 6) return Quality(argv[2], argv[3], std::atoi(argv[4]), std::atoi(argv[5]));
+  if (mode == "quality" && (argc == 6 || argc == 7))
+    return Quality(argv[2], argv[3], std::atoi(argv[4]), std::atoi(argv[5]), argc == 7 ? std::atoi(argv[6]) : 0);
   if (mode == "cost" && (argc == 4 || argc == 5)) return Cost(argv[2], std::atoi(argv[3]), argc == 5 ? argv[4] : "tpe,tpe-mv");
   if (mode == "check") return Check();
-  std::fprintf(stderr, "usage: hpo_bench quality SAMPLER FUNCTION SEEDS TRIALS | cost SIZES WINDOW [SAMPLERS] | check\n");
+  if (mode == "suggest" && argc == 5) return Suggest(argv[2], argv[3], std::atoi(argv[4]));
+  std::fprintf(stderr, "usage: hpo_bench quality SAMPLER FUNCTION SEEDS TRIALS [FIRST_SEED] | cost SIZES WINDOW [SAMPLERS] | check\n");
   return 2;
 }

@@ -4,6 +4,7 @@
   optuna_bench.py quality SAMPLER FUNCTION SEEDS TRIALS   one JSON line per seed
   optuna_bench.py cost SIZES WINDOW SQLITE_WINDOW          mean us per ask+tell
   optuna_bench.py check                                    function values at fixed points
+  optuna_bench.py suggest SAMPLER FUNCTION N < HISTORY     N independent next suggestions
 
 SAMPLER: tpe (Optuna's defaults) or tpe-mv (multivariate=True).
 The functions mirror bench/hpo/functions.h.
@@ -145,6 +146,21 @@ def cost(sizes, window, sqlite_window):
                 os.unlink(tmp)
 
 
+def suggest(kind, name, n):
+    """n independent next suggestions after the history read from stdin
+    ("x0 x1 ... value" lines), each from a fresh sampler seeded 0, 1, ..."""
+    dim, _, f = FUNCTIONS[name]
+    dists = distributions(name)
+    rows = [list(map(float, l.split())) for l in sys.stdin if l.strip()]
+    frozen = [optuna.trial.create_trial(params={f"x{i}": r[i] for i in range(dim)}, distributions=dists, value=r[dim])
+              for r in rows]
+    for seed in range(n):
+        study = optuna.create_study(sampler=make_sampler(kind, seed))
+        study.add_trials(frozen)
+        t = study.ask(dists)
+        print(" ".join(repr(t.params[f"x{i}"]) for i in range(dim)), flush=True)
+
+
 def check():
     for name, (dim, _, f) in FUNCTIONS.items():
         x = []
@@ -160,6 +176,8 @@ if __name__ == "__main__":
         quality(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
     elif mode == "cost":
         cost([int(s) for s in sys.argv[2].split(",")], int(sys.argv[3]), int(sys.argv[4]))
+    elif mode == "suggest":
+        suggest(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif mode == "check":
         check()
     else:

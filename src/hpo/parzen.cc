@@ -1,6 +1,7 @@
 #include "hpo/parzen.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -9,18 +10,25 @@
 
 namespace drover::hpo {
 
-size_t TpeGamma(size_t n) { return std::min<size_t>((n + 9) / 10, 25); }
+size_t TpeGamma(size_t n, double fraction) {
+  return std::min<size_t>(static_cast<size_t>(std::ceil(fraction * static_cast<double>(n))), 25);
+}
 
-std::vector<double> TpeWeights(size_t k) {
+std::vector<double> TpeWeights(size_t k, bool ramp) {
   std::vector<double> w(k, 1.0);
-  if (k < 25) return w;
+  if (k < 25 || !ramp) return w;
   const size_t m = k - 25;
   for (size_t r = 0; r < m; ++r)
     w[r] = m == 1 ? 1.0 / k : 1.0 / k + (1.0 - 1.0 / k) * static_cast<double>(r) / (m - 1);
   return w;
 }
 
-std::vector<double> TpeSigmas(std::span<const double> mus, double lo, double hi) {
+double TpeMinSigma(size_t k, double range, const KdeOptions& o) {
+  if (!o.magic_clip) return std::max(o.min_bandwidth * range, 1e-12 * range);
+  return range / std::min(100.0, static_cast<double>(k) + 2.0);
+}
+
+std::vector<double> TpeSigmas(std::span<const double> mus, double lo, double hi, const KdeOptions& o) {
   const size_t k = mus.size();
   std::vector<double> all(mus.begin(), mus.end());
   all.push_back(0.5 * (lo + hi));
@@ -29,7 +37,7 @@ std::vector<double> TpeSigmas(std::span<const double> mus, double lo, double hi)
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return all[a] < all[b]; });
   const size_t n = all.size();
   const double range = hi - lo;
-  const double minsigma = range / std::min(100.0, static_cast<double>(k) + 2.0);
+  const double minsigma = TpeMinSigma(k, range, o);
   std::vector<double> out(k);
   for (size_t r = 0; r < n; ++r) {
     const size_t i = order[r];
@@ -38,8 +46,8 @@ std::vector<double> TpeSigmas(std::span<const double> mus, double lo, double hi)
     const double left = x - (r == 0 ? lo : all[order[r - 1]]);
     const double right = (r + 1 == n ? hi : all[order[r + 1]]) - x;
     double s = std::max(left, right);
-    if (n >= 2 && r == 0) s = right;
-    if (n >= 2 && r + 1 == n) s = left;
+    if (!o.consider_endpoints && n >= 2 && r == 0) s = right;
+    if (!o.consider_endpoints && n >= 2 && r + 1 == n) s = left;
     out[i] = std::clamp(s, minsigma, range);
   }
   return out;
@@ -51,15 +59,15 @@ double NumericDomain::Round(double x) const {
   return std::clamp(low + std::round((x - low) / step) * step, low, high);
 }
 
-NumericMixture NumericMixture::Build(std::span<const double> obs, const NumericDomain& d, bool bandwidth_weighted) {
+NumericMixture NumericMixture::Build(std::span<const double> obs, const NumericDomain& d, const KdeOptions& o) {
   NumericMixture m;
   m.d_ = d;
   m.mu_.assign(obs.begin(), obs.end());
-  m.sigma_ = TpeSigmas(obs, d.lo, d.hi);
-  std::vector<double> w = TpeWeights(obs.size());
+  m.sigma_ = TpeSigmas(obs, d.lo, d.hi, o);
+  std::vector<double> w = TpeWeights(obs.size(), o.weight_ramp);
   m.mu_.push_back(0.5 * (d.lo + d.hi));
   m.sigma_.push_back(d.range());
-  w.push_back(1.0);
+  w.push_back(o.prior_weight);
   const double total = std::accumulate(w.begin(), w.end(), 0.0);
   double cum = 0;
   for (size_t i = 0; i < m.mu_.size(); ++i) {
@@ -67,7 +75,7 @@ NumericMixture NumericMixture::Build(std::span<const double> obs, const NumericD
     cum += w[i];
     m.cumw_.push_back(cum);
     const double logz = math::LogNdtrDiff((d.lo - m.mu_[i]) / m.sigma_[i], (d.hi - m.mu_[i]) / m.sigma_[i]);
-    const double logsigma = bandwidth_weighted ? 0.0 : std::log(m.sigma_[i]);
+    const double logsigma = o.bandwidth_weighted ? 0.0 : std::log(m.sigma_[i]);
     m.lognorm_.push_back(d.step > 0 ? -logz : -logz - logsigma - math::kLogSqrt2Pi);
     m.scale_.push_back(std::exp(m.logw_[i] + m.lognorm_[i]));
   }
@@ -102,25 +110,26 @@ double NumericMixture::Sample(Rng& rng) const {
   return d_.Round(math::TruncNormPpf(rng.OpenUniform(), mu_[i], sigma_[i], d_.lo, d_.hi));
 }
 
-CategoricalMixture CategoricalMixture::Build(std::span<const double> obs, size_t choices) {
-  const std::vector<double> w = TpeWeights(obs.size());
+CategoricalMixture CategoricalMixture::Build(std::span<const double> obs, size_t choices, const KdeOptions& o) {
+  const std::vector<double> w = TpeWeights(obs.size(), o.weight_ramp);
   std::vector<double> per(choices, 0.0);
   double total = 0;
   for (size_t i = 0; i < obs.size(); ++i) {
     per[static_cast<size_t>(obs[i])] += w[i];
     total += w[i];
   }
-  return FromSums(total, per, obs.size());
+  return FromSums(total, per, obs.size(), o.prior_weight);
 }
 
-CategoricalMixture CategoricalMixture::FromSums(double total, std::span<const double> per, size_t k) {
+CategoricalMixture CategoricalMixture::FromSums(double total, std::span<const double> per, size_t k,
+                                                double prior_weight) {
   const size_t c = per.size();
   CategoricalMixture m;
-  std::vector<double> p(c, 1.0 / c);  // the prior kernel, weight 1
+  std::vector<double> p(c, 1.0 / c);  // the prior kernel alone
   if (k > 0) {
-    const double pk = 1.0 / (k + 1);  // prior_weight / n_kernels
+    const double pk = prior_weight / (k + 1);  // prior_weight / n_kernels
     const double rownorm = 1.0 + c * pk;
-    for (size_t j = 0; j < c; ++j) p[j] = (total * pk + per[j]) / rownorm + 1.0 / c;
+    for (size_t j = 0; j < c; ++j) p[j] = (total * pk + per[j]) / rownorm + prior_weight / c;
   }
   const double sum = std::accumulate(p.begin(), p.end(), 0.0);
   double cum = 0;
@@ -134,8 +143,16 @@ CategoricalMixture CategoricalMixture::FromSums(double total, std::span<const do
 
 double CategoricalMixture::Sample(Rng& rng) const { return static_cast<double>(DrawIndex(cum_, rng)); }
 
-ProductMixture ProductMixture::Build(std::vector<Dim> dims, std::span<const double> rows, bool bandwidth_weighted) {
+ProductMixture ProductMixture::Build(std::vector<Dim> dims, std::span<const double> rows, const KdeOptions& o) {
   ProductMixture m;
+  m.Assign(std::move(dims), rows, o);
+  return m;
+}
+
+void ProductMixture::Assign(std::vector<Dim> dims, std::span<const double> rows, const KdeOptions& o) {
+  ProductMixture& m = *this;
+  for (auto* v : {&sigma_, &logw_, &cumw_, &catown_, &catother_, &kconst_, &mut_}) v->clear();
+  simple_ = true;
   const size_t d = dims.size();
   m.k_ = d == 0 ? 0 : rows.size() / d;
   const size_t k = m.k_;
@@ -145,7 +162,7 @@ ProductMixture ProductMixture::Build(std::vector<Dim> dims, std::span<const doub
     const Dim& dim = m.dims_[j];
     if (dim.categorical) {
       m.mu_.push_back(0);
-      const double pk = 1.0 / (k + 1), rownorm = 1.0 + dim.choices * pk;
+      const double pk = o.prior_weight / (k + 1), rownorm = 1.0 + dim.choices * pk;
       m.catown_.push_back(std::log((pk + 1.0) / rownorm));
       m.catother_.push_back(std::log(pk / rownorm));
       m.sigma_.push_back(0);
@@ -155,28 +172,66 @@ ProductMixture ProductMixture::Build(std::vector<Dim> dims, std::span<const doub
     m.catother_.push_back(0);
     m.mu_.push_back(0.5 * (dim.domain.lo + dim.domain.hi));
     const double range = dim.domain.range();
-    const double s = 0.2 * std::pow(std::max<double>(k, 1), -1.0 / (d + 4)) * range;
-    m.sigma_.push_back(std::clamp(s, range / std::min(100.0, k + 2.0), range));
+    const double s = o.sigma0 * std::pow(std::max<double>(k, 1), -1.0 / (d + 4)) * range;
+    m.sigma_.push_back(std::clamp(s, TpeMinSigma(k, range, o), range));
   }
-  std::vector<double> w = TpeWeights(k);
-  w.push_back(1.0);
+  std::vector<double> w = TpeWeights(k, o.weight_ramp);
+  w.push_back(o.prior_weight);
   const double total = std::accumulate(w.begin(), w.end(), 0.0);
   double cum = 0;
   m.lognorm_.resize((k + 1) * d);
+  // The observation kernels of a dim share one bandwidth, so their truncation
+  // normalisers log Z(mu) are one smooth function of mu: with many kernels it
+  // is tabulated every sigma/32 and interpolated (error < 2e-4 in log Z:
+  // |d2 log Z / d mu2| <= 1 / sigma^2), instead of two erfc per kernel.
+  std::vector<std::vector<double>> ztab(d);
+  for (size_t j = 0; j < d; ++j) {
+    const Dim& dim = m.dims_[j];
+    if (dim.categorical) continue;
+    const double points = std::ceil(32.0 * dim.domain.range() / m.sigma_[j]) + 1;
+    if (points >= static_cast<double>(k)) continue;
+    ztab[j].resize(static_cast<size_t>(points));
+    const double h = dim.domain.range() / (points - 1), s = m.sigma_[j];
+    for (size_t t = 0; t < ztab[j].size(); ++t) {
+      const double mu = dim.domain.lo + h * t;
+      ztab[j][t] = math::LogNdtrDiff((dim.domain.lo - mu) / s, (dim.domain.hi - mu) / s);
+    }
+  }
+  auto logz_of = [&](size_t j, double mu, double s, bool prior) {
+    const Dim& dim = m.dims_[j];
+    if (prior || ztab[j].empty()) return math::LogNdtrDiff((dim.domain.lo - mu) / s, (dim.domain.hi - mu) / s);
+    const double u = std::clamp((mu - dim.domain.lo) / dim.domain.range(), 0.0, 1.0) * (ztab[j].size() - 1);
+    const size_t t = std::min(static_cast<size_t>(u), ztab[j].size() - 2);
+    const double f = u - t;
+    return (1 - f) * ztab[j][t] + f * ztab[j][t + 1];
+  };
+  // Per dim, for the observation kernels ([0]) and the prior ([1]): whether a
+  // value's mass is computed exactly, and the log normaliser without log Z.
+  std::vector<std::array<bool, 2>> exact(d);
+  std::vector<std::array<double, 2>> base(d);
+  for (size_t j = 0; j < d; ++j) {
+    const Dim& dim = m.dims_[j];
+    if (dim.categorical) continue;
+    for (int p = 0; p < 2; ++p) {
+      const double s = p ? dim.domain.range() : m.sigma_[j];
+      exact[j][p] = dim.domain.step > 0 && s < 2 * dim.domain.step;
+      const double density = dim.domain.step > 0 ? std::log(dim.domain.step) : 0.0;
+      const double logsigma = o.bandwidth_weighted && dim.domain.step <= 0 ? 0.0 : std::log(s);
+      base[j][p] = exact[j][p] ? 0.0 : density - logsigma - math::kLogSqrt2Pi;
+      if (exact[j][p]) m.simple_ = false;
+    }
+  }
+  const double logtotal = std::log(total);
   for (size_t i = 0; i <= k; ++i) {
-    m.logw_.push_back(std::log(w[i] / total));
+    m.logw_.push_back(w[i] == 1.0 ? -logtotal : std::log(w[i]) - logtotal);
     cum += w[i];
     m.cumw_.push_back(cum);
+    const int p = i == k;
     for (size_t j = 0; j < d; ++j) {
       const Dim& dim = m.dims_[j];
       if (dim.categorical) continue;
-      const double s = i == k ? dim.domain.range() : m.sigma_[j], mu = m.mu_[i * d + j];
-      const double logz = math::LogNdtrDiff((dim.domain.lo - mu) / s, (dim.domain.hi - mu) / s);
-      const bool exact_mass = dim.domain.step > 0 && s < 2 * dim.domain.step;
-      const double density = dim.domain.step > 0 ? std::log(dim.domain.step) : 0.0;
-      const double logsigma = bandwidth_weighted && dim.domain.step <= 0 ? 0.0 : std::log(s);
-      m.lognorm_[i * d + j] = exact_mass ? -logz : density - logz - logsigma - math::kLogSqrt2Pi;
-      if (exact_mass) m.simple_ = false;
+      const double s = p ? dim.domain.range() : m.sigma_[j];
+      m.lognorm_[i * d + j] = base[j][p] - logz_of(j, m.mu_[i * d + j], s, p);
     }
   }
   for (const Dim& dim : m.dims_) m.simple_ = m.simple_ && !dim.categorical;
@@ -187,8 +242,10 @@ ProductMixture ProductMixture::Build(std::vector<Dim> dims, std::span<const doub
       m.kconst_[i] = m.logw_[i];
       for (size_t j = 0; j < d; ++j) m.kconst_[i] += m.lognorm_[i * d + j];
     }
+    m.mut_.resize(k * d);  // observation centres, dim-major (vectorised LogPdf)
+    for (size_t i = 0; i < k; ++i)
+      for (size_t j = 0; j < d; ++j) m.mut_[j * k + i] = m.mu_[i * d + j];
   }
-  return m;
 }
 
 double ProductMixture::LogPdf(std::span<const double> x) const {
@@ -197,17 +254,19 @@ double ProductMixture::LogPdf(std::span<const double> x) const {
   if (simple_) {  // s_i = c_i - |(x - mu_i) / sigma|^2 / 2, then log-sum-exp skipping negligible terms
     double inv[64];
     for (size_t j = 0; j < d && j < 64; ++j) inv[j] = 1.0 / sigma_[j];
-    double best = -std::numeric_limits<double>::infinity();
-    for (size_t i = 0; i < k_; ++i) {
-      const double* mu = &mu_[i * d];
-      double q = 0;
-      for (size_t j = 0; j < d; ++j) {
-        const double z = (x[j] - mu[j]) * inv[j];
-        q += z * z;
+    double* acc = scratch_.data();
+    const double* c = kconst_.data();
+    for (size_t j = 0; j < d; ++j) {
+      const double* mu = &mut_[j * k_];
+      const double* from = j == 0 ? c : acc;
+      const double xj = x[j], h = inv[j] * inv[j] * 0.5;
+      for (size_t i = 0; i < k_; ++i) {
+        const double z = xj - mu[i];
+        acc[i] = from[i] - h * z * z;
       }
-      scratch_[i] = kconst_[i] - 0.5 * q;
-      best = std::max(best, scratch_[i]);
     }
+    double best = -std::numeric_limits<double>::infinity();
+    for (size_t i = 0; i < k_; ++i) best = std::max(best, acc[i]);
     double q = 0;
     for (size_t j = 0; j < d; ++j) {
       const double z = (x[j] - mu_[k_ * d + j]) / dims_[j].domain.range();
@@ -217,7 +276,7 @@ double ProductMixture::LogPdf(std::span<const double> x) const {
     best = std::max(best, scratch_[k_]);
     double sum = 0;
     for (size_t i = 0; i <= k_; ++i)
-      if (scratch_[i] > best - 40) sum += std::exp(scratch_[i] - best);
+      if (scratch_[i] > best - 32) sum += std::exp(scratch_[i] - best);  // e^-32 * k: negligible
     return best + std::log(sum);
   }
   for (size_t i = 0; i <= k_; ++i) {

@@ -16,16 +16,43 @@
 
 namespace drover::hpo {
 
-// Size of the good group for n finished trials: min(ceil(0.1 n), 25).
-size_t TpeGamma(size_t n);
+// How TPE builds its kernel density estimators. The defaults are Optuna's
+// TPESampler defaults (consider_prior, prior_weight=1, consider_magic_clip,
+// consider_endpoints=False, default_weights, default_gamma).
+struct KdeOptions {
+  // Weight of the prior kernel (centred in the range, sigma = range; uniform
+  // for categorical params), relative to 1 for an observation. Must be > 0.
+  double prior_weight = 1.0;
+  // Outermost kernels' bandwidth: false: their inner gap (Optuna's default);
+  // true: the larger of the gaps to the neighbour and to the bound.
+  bool consider_endpoints = false;
+  // Bandwidth floor: range / min(100, k + 2) for k observations ("magic
+  // clip"); otherwise min_bandwidth * range.
+  bool magic_clip = true;
+  double min_bandwidth = 0.0;
+  // Old observations weigh less (TpeWeights); false: all weigh 1.
+  bool weight_ramp = true;
+  // Weigh each continuous kernel's density by its bandwidth (log pdf without
+  // the -log sigma term), as Optuna 3.1's truncated normal does: wide kernels
+  // (isolated observations, the prior) count for more, which explores more.
+  bool bandwidth_weighted = true;
+  // Multivariate bandwidth: sigma0 * k^(-1/(d+4)) * range (Scott's rule).
+  double sigma0 = 0.2;
+};
+
+// Size of the good group for n finished trials: min(ceil(fraction * n), 25).
+size_t TpeGamma(size_t n, double fraction = 0.1);
 // Kernel weights for k observations in trial order: 1 for all when k < 25;
 // otherwise the older k-25 rise linearly from 1/k to 1 and the newest 25 get 1.
-std::vector<double> TpeWeights(size_t k);
+// ramp = false: 1 for all.
+std::vector<double> TpeWeights(size_t k, bool ramp = true);
+// The bandwidth floor for k observations (plus the prior) on a range.
+double TpeMinSigma(size_t k, double range, const KdeOptions& o);
 // Optuna's univariate bandwidths: sort the centres with the prior's (the
 // middle of [lo, hi]), pad with the bounds, sigma = larger neighbour gap
-// (the outermost centres use their inner gap), clipped to
-// [range / min(100, k + 2), range]. Returns one sigma per mu, in mus' order.
-std::vector<double> TpeSigmas(std::span<const double> mus, double lo, double hi);
+// (the outermost centres use their inner gap unless consider_endpoints),
+// clipped to [TpeMinSigma, range]. Returns one sigma per mu, in mus' order.
+std::vector<double> TpeSigmas(std::span<const double> mus, double lo, double hi, const KdeOptions& o = {});
 
 // The geometry of one numeric parameter in internal space.
 struct NumericDomain {
@@ -40,9 +67,8 @@ struct NumericDomain {
 // A univariate mixture: kernels (mu, sigma, log weight), the last one the prior.
 class NumericMixture {
  public:
-  // obs in trial-number order; weights default to TpeWeights(obs.size()).
-  // bandwidth_weighted: see TpeOptions.
-  static NumericMixture Build(std::span<const double> obs, const NumericDomain& d, bool bandwidth_weighted = false);
+  // obs in trial-number order, weighted by TpeWeights.
+  static NumericMixture Build(std::span<const double> obs, const NumericDomain& d, const KdeOptions& o = {});
   double LogPdf(double x) const;
   double Sample(Rng& rng) const;
   size_t size() const { return mu_.size(); }
@@ -55,15 +81,16 @@ class NumericMixture {
 };
 
 // A categorical distribution over C choices from obs (choice indices) in
-// trial order: each observation puts prior/(k+1) on every choice and 1 on its
-// own (normalised), plus a uniform prior kernel; the mixture collapses to one
-// distribution.
+// trial order: each observation puts prior_weight/(k+1) on every choice and 1
+// on its own (normalised), plus a uniform prior kernel of weight
+// prior_weight; the mixture collapses to one distribution.
 class CategoricalMixture {
  public:
-  static CategoricalMixture Build(std::span<const double> obs, size_t choices);
+  static CategoricalMixture Build(std::span<const double> obs, size_t choices, const KdeOptions& o = {});
   // From per-choice weight sums: total = sum of all kernel weights (without
   // the prior), per_choice[c] = sum of weights of kernels that chose c.
-  static CategoricalMixture FromSums(double total, std::span<const double> per_choice, size_t k);
+  static CategoricalMixture FromSums(double total, std::span<const double> per_choice, size_t k,
+                                     double prior_weight = 1.0);
   double LogPdf(double x) const { return logp_[static_cast<size_t>(x)]; }
   double Sample(Rng& rng) const;
 
@@ -73,8 +100,8 @@ class CategoricalMixture {
 
 // A product-kernel mixture over several parameters (multivariate TPE): one
 // kernel per observation with the same bandwidth per dimension,
-// sigma = 0.2 * k^(-1/(d+4)) * range clipped as in TpeSigmas, plus the prior
-// kernel. Rows are observations in trial order, d values each (internal).
+// sigma = sigma0 * k^(-1/(d+4)) * range clipped as in TpeSigmas, plus the
+// prior kernel. A candidate is drawn from one kernel (all dimensions). Rows are observations in trial order, d values each (internal).
 // Discrete dimensions whose bandwidth exceeds two steps use density * step
 // for the mass of a value (within 1% of the exact mass, far cheaper).
 class ProductMixture {
@@ -84,7 +111,9 @@ class ProductMixture {
     NumericDomain domain;  // numeric
     size_t choices = 0;    // categorical
   };
-  static ProductMixture Build(std::vector<Dim> dims, std::span<const double> rows, bool bandwidth_weighted = false);
+  static ProductMixture Build(std::vector<Dim> dims, std::span<const double> rows, const KdeOptions& o = {});
+  // As Build, reusing this mixture's memory (for the large bad group, rebuilt every ask).
+  void Assign(std::vector<Dim> dims, std::span<const double> rows, const KdeOptions& o = {});
   double LogPdf(std::span<const double> x) const;
   void Sample(Rng& rng, std::span<double> out) const;
 
@@ -98,6 +127,7 @@ class ProductMixture {
   std::vector<double> catown_, catother_;  // per dim: log prob of own / other choice
   bool simple_ = true;          // every dim continuous (or density * step): the fast path
   std::vector<double> kconst_;  // per kernel: log w + sum of log normalisers (fast path)
+  std::vector<double> mut_;     // d x k_: observation centres by dim (fast path)
   mutable std::vector<double> scratch_;
 };
 

@@ -30,7 +30,7 @@ void TpeSampler::Init(const Space& space) {
   cat_bad_.resize(space.size());
   for (size_t i = 0; i < space.size(); ++i) {
     domains_.push_back(NumericDomain::Of(space[i]));
-    if (space[i].numeric()) numeric_bad_[i] = std::make_unique<AboveModel>(domains_[i], options_.bandwidth_weighted);
+    if (space[i].numeric()) numeric_bad_[i] = std::make_unique<AboveModel>(domains_[i], options_.kde());
     if (options_.multivariate && !space[i].when) joint_.push_back(i);
   }
 }
@@ -71,7 +71,7 @@ void TpeSampler::OnTell(const Space& space, const TrialHistory& history, const T
 // the groups: usually just `told` joins the bad group.
 void TpeSampler::Resplit(int64_t told) {
   const size_t n = complete_.size() + pruned_.size();
-  size_t want = TpeGamma(n);
+  size_t want = TpeGamma(n, options_.gamma);
   std::vector<int64_t> below;
   for (auto it = complete_.begin(); it != complete_.end() && below.size() < want; ++it) below.push_back(it->second);
   for (auto it = pruned_.begin(); it != pruned_.end() && below.size() < want; ++it) below.push_back(std::get<2>(*it));
@@ -127,23 +127,23 @@ double TpeSampler::SampleOne(const Space& space, size_t i, Rng& rng) {
   const size_t nc = options_.n_ei_candidates;
   std::vector<double> cand(nc), score(nc);
   if (numeric_bad_[i]) {
-    const NumericMixture l = NumericMixture::Build(good, domains_[i], options_.bandwidth_weighted);
+    const NumericMixture l = NumericMixture::Build(good, domains_[i], options_.kde());
     for (size_t c = 0; c < nc; ++c) cand[c] = l.Sample(rng);
     numeric_bad_[i]->LogPdf(cand, running, score);
     for (size_t c = 0; c < nc; ++c) score[c] = l.LogPdf(cand[c]) - score[c];
   } else {
     const size_t choices = space[i].choices.size();
-    const CategoricalMixture l = CategoricalMixture::Build(good, choices);
+    const CategoricalMixture l = CategoricalMixture::Build(good, choices, options_.kde());
     std::vector<std::pair<int64_t, double>> bad = cat_bad_[i];
     for (const auto& r : running) InsertSorted(bad, r.first, r.second);
-    const std::vector<double> w = TpeWeights(bad.size());
+    const std::vector<double> w = TpeWeights(bad.size(), options_.weight_ramp);
     std::vector<double> per(choices, 0.0);
     double total = 0;
     for (size_t r = 0; r < bad.size(); ++r) {
       per[static_cast<size_t>(bad[r].second)] += w[r];
       total += w[r];
     }
-    const CategoricalMixture g = CategoricalMixture::FromSums(total, per, bad.size());
+    const CategoricalMixture g = CategoricalMixture::FromSums(total, per, bad.size(), options_.prior_weight);
     for (size_t c = 0; c < nc; ++c) {
       cand[c] = l.Sample(rng);
       score[c] = l.LogPdf(cand[c]) - g.LogPdf(cand[c]);
@@ -157,7 +157,9 @@ void TpeSampler::SampleJoint(const Space& space, Rng& rng, Params& out) {
   const size_t d = joint_.size();
   std::vector<ProductMixture::Dim> dims;
   for (size_t i : joint_) dims.push_back({!space[i].numeric(), domains_[i], space[i].choices.size()});
-  std::vector<double> good, bad;
+  std::vector<double> good;
+  std::vector<double>& bad = joint_rows_;
+  bad.clear();
   for (int64_t x : below_)
     for (size_t i : joint_) good.push_back(values_.at(x)[i]);
   std::vector<std::pair<int64_t, std::vector<double>>> liars;
@@ -177,8 +179,9 @@ void TpeSampler::SampleJoint(const Space& space, Rng& rng, Params& out) {
     bad.insert(bad.end(), row.begin(), row.end());
   }
   take_liars_before(std::numeric_limits<int64_t>::max());
-  const ProductMixture l = ProductMixture::Build(dims, good, options_.bandwidth_weighted);
-  const ProductMixture g = ProductMixture::Build(dims, bad, options_.bandwidth_weighted);
+  const ProductMixture l = ProductMixture::Build(dims, good, options_.kde());
+  ProductMixture& g = joint_g_;
+  g.Assign(dims, bad, options_.kde());
   std::vector<double> best(d), x(d);
   double best_score = -std::numeric_limits<double>::infinity();
   for (size_t c = 0; c < options_.n_ei_candidates; ++c) {

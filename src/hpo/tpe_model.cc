@@ -16,7 +16,7 @@ struct Term {
 
 }  // namespace
 
-AboveModel::AboveModel(const NumericDomain& d, bool bandwidth_weighted) : d_(d), bandwidth_weighted_(bandwidth_weighted) {
+AboveModel::AboveModel(const NumericDomain& d, const KdeOptions& o) : d_(d), o_(o) {
   if (d.step > 0) {
     const double values = std::round(d.range() / d.step);
     if (values <= kMaxValues) {
@@ -40,7 +40,7 @@ AboveModel::AboveModel(const NumericDomain& d, bool bandwidth_weighted) : d_(d),
 double AboveModel::LogNorm(double mu, double sigma) const {
   const double logz = math::LogNdtrDiff((d_.lo - mu) / sigma, (d_.hi - mu) / sigma);
   if (by_value_) return -logz;
-  const double logsigma = bandwidth_weighted_ && d_.step <= 0 ? 0.0 : std::log(sigma);
+  const double logsigma = o_.bandwidth_weighted && d_.step <= 0 ? 0.0 : std::log(sigma);
   return (d_.step > 0 ? std::log(d_.step) : 0.0) - logz - logsigma - math::kLogSqrt2Pi;
 }
 
@@ -58,14 +58,14 @@ double AboveModel::Kernel(double mu, double sigma, double lognorm, double x) con
 double AboveModel::SigmaAt(Iter it) const {
   const size_t n = entries_.size();
   const double range = d_.range();
-  const double minsigma = range / std::min(100.0, static_cast<double>(n - 1) + 2.0);
+  const double minsigma = TpeMinSigma(n - 1, range, o_);
   const bool first = it == entries_.begin(), last = std::next(it) == entries_.end();
   const double x = it->mu;
   const double left = x - (first ? d_.lo : std::prev(it)->mu);
   const double right = (last ? d_.hi : std::next(it)->mu) - x;
   double s = std::max(left, right);
-  if (n >= 2 && first) s = right;
-  if (n >= 2 && last) s = left;
+  if (!o_.consider_endpoints && n >= 2 && first) s = right;
+  if (!o_.consider_endpoints && n >= 2 && last) s = left;
   return std::clamp(s, minsigma, range);
 }
 
@@ -159,28 +159,31 @@ void AboveModel::LogPdf(std::span<const double> xs, std::span<const std::pair<in
     std::vector<double> obs;
     obs.reserve(all.size());
     for (const auto& [n, v] : all) obs.push_back(v);
-    const NumericMixture m = NumericMixture::Build(obs, d_, bandwidth_weighted_);
+    const NumericMixture m = NumericMixture::Build(obs, d_, o_);
     for (size_t i = 0; i < xs.size(); ++i) out[i] = m.LogPdf(xs[i]);
     return;
   }
   if (!grid_ready_) Rebuild();
   // Kernels evaluated exactly: the running trials and the prior.
   std::vector<Term> terms;
-  const double range = d_.range(), minsigma = range / 100.0;
+  const double range = d_.range(), minsigma = TpeMinSigma(k + running.size(), range, o_);
   for (const auto& [num, mu] : running) {
     const auto next = entries_.lower_bound(Entry{mu, num, 0.0, 0});
     const bool first = next == entries_.begin(), last = next == entries_.end();
     const double left = mu - (first ? d_.lo : std::prev(next)->mu);
     const double right = (last ? d_.hi : next->mu) - mu;
-    const double s = first ? right : last ? left : std::max(left, right);
+    const double s = o_.consider_endpoints ? std::max(left, right) : first ? right : last ? left : std::max(left, right);
     terms.push_back({mu, std::clamp(s, minsigma, range), 0});
   }
-  terms.push_back({0.5 * (d_.lo + d_.hi), range, 0});
   for (Term& t : terms) t.lognorm = LogNorm(t.mu, t.sigma);
+  const Term prior{0.5 * (d_.lo + d_.hi), range, LogNorm(0.5 * (d_.lo + d_.hi), range)};
+  // Older kernels' weights: a + b * (q - qb) for insertion rank q (the ramp),
+  // or 1 each without it.
   const double m_old = static_cast<double>(k - 25), kd = static_cast<double>(k);
-  const double a = 1.0 / kd, b = (1.0 - 1.0 / kd) / (m_old - 1.0);
+  const double a = o_.weight_ramp ? 1.0 / kd : 1.0, b = o_.weight_ramp ? (1.0 - 1.0 / kd) / (m_old - 1.0) : 0.0;
   const double qb = static_cast<double>(q_next_) - kd;
-  const double total_w = m_old / kd + (1.0 - 1.0 / kd) * m_old / 2.0 + 25.0 + terms.size();
+  const double older_w = o_.weight_ramp ? m_old / kd + (1.0 - 1.0 / kd) * m_old / 2.0 : m_old;
+  const double total_w = older_w + 25.0 + static_cast<double>(running.size()) + o_.prior_weight;
   for (size_t i = 0; i < xs.size(); ++i) {
     const double x = xs[i];
     double g0, g1, g2;
@@ -199,6 +202,7 @@ void AboveModel::LogPdf(std::span<const double> xs, std::span<const std::pair<in
     }
     double g = std::max(0.0, a * g0 + b * (g1 - qb * g0)) + std::max(0.0, g2);
     for (const Term& t : terms) g += Kernel(t.mu, t.sigma, t.lognorm, x);
+    g += o_.prior_weight * Kernel(prior.mu, prior.sigma, prior.lognorm, x);
     out[i] = std::log(std::max(g, 1e-300) / total_w);
   }
 }

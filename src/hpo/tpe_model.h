@@ -32,11 +32,11 @@ namespace drover::hpo {
 
 class AboveModel {
  public:
-  static constexpr size_t kGridMin = 100;  // >= 98: the bandwidth floor no longer moves
+  static constexpr size_t kGridMin = 100;  // >= 98: the magic clip's floor no longer moves
   static constexpr size_t kGridPoints = 1024;
   static constexpr size_t kMaxValues = 4096;
 
-  explicit AboveModel(const NumericDomain& d, bool bandwidth_weighted = false);
+  explicit AboveModel(const NumericDomain& d, const KdeOptions& o = {});
 
   void Insert(int64_t number, double x);
   void Remove(int64_t number, double x);
@@ -67,7 +67,7 @@ class AboveModel {
   std::pair<size_t, size_t> Window(const Entry& e) const;
 
   NumericDomain d_;
-  bool bandwidth_weighted_;
+  KdeOptions o_;
   std::vector<std::pair<int64_t, double>> by_number_;  // sorted by number
   bool grid_ready_ = false;
   std::set<Entry> entries_;  // sorted by (mu, number), includes the prior's centre
