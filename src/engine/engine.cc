@@ -21,7 +21,7 @@ std::vector<JobRecord> Records(const Plan& plan) {
   for (uint32_t j = 0; j < recs.size(); ++j) {
     const PlannedJob& pj = plan.jobs()[j];
     recs[j] = {pj.key, plan.workflow().steps[pj.step].name, plan.Name(j), plan.ParamsJson(j),
-               pj.command, Plan::RelDir(pj.key)};
+               Plan::Readable(pj.command), Plan::RelDir(pj.key)};
   }
   return recs;
 }
@@ -192,6 +192,7 @@ Status Loop::AdoptRunning() {
     Allocate(&run);
     running_.emplace(a.id, std::move(run));
     slot_[j] = Slot::kRunning;
+    if (studies_ && studies_->IsTrial(j)) DROVER_RETURN_IF_ERROR(studies_->Adopt(j, a.id));
     ++sum_.adopted;
     DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[j], JobState::kRunning));
     if (r == AdoptResult::kFinished) finished.push_back(done);
@@ -213,6 +214,8 @@ Result<RunSummary> Loop::Run() {
     sum_.seconds = NowSeconds() - t0_;
     return sum_;
   }
+  studies_ = StudyDriver::ForPlan(plan_, store_);
+  if (studies_) DROVER_RETURN_IF_ERROR(studies_->Init(job_id_));
   DROVER_RETURN_IF_ERROR(AdoptRunning());
   for (uint32_t j = 0; j < slot_.size(); ++j)
     if (slot_[j] == Slot::kBlocked && waiting_[j] == 0) MakeReady(j);
@@ -234,6 +237,11 @@ Result<RunSummary> Loop::Run() {
       r.handle_dirty = false;
     }
     for (const Completion& c : done) DROVER_RETURN_IF_ERROR(Handle(c));
+    if (studies_) {  // intermediate values to the pruners; pruned trials past their grace
+      std::vector<int64_t> cancel;
+      DROVER_RETURN_IF_ERROR(studies_->Poll(NowSeconds(), &cancel));
+      for (int64_t id : cancel) exec_->Cancel(id);
+    }
     DROVER_RETURN_IF_ERROR(store_->Commit());
     PromoteRetries(NowSeconds());
     printer_->Refresh(Prog());
