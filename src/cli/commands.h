@@ -2,6 +2,7 @@
 // 0 success, 1 a job failed (or a query found nothing), 2 bad input, 130 interrupted.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,7 +34,27 @@ struct TableArgs {
   int precision = 4;
 };
 
+struct StudyCreateArgs {
+  std::string name, space_file, sampler = "tpe", sampler_options, pruner = "none",
+      pruner_options, direction = "minimize";
+  int64_t seed = 0;
+};
+
+struct StudyTellArgs {
+  std::string name, number, value;
+  bool pruned = false, failed = false;
+};
+
 int Run(const GlobalOptions& g, const RunArgs& a);
+// drover study ... (study_cmds.cc)
+int StudyCreate(const GlobalOptions& g, const StudyCreateArgs& a);
+int StudyAsk(const GlobalOptions& g, const std::string& name);
+int StudyTell(const GlobalOptions& g, const StudyTellArgs& a);
+int StudyReport(const GlobalOptions& g, const std::string& name, const std::string& number,
+                const std::string& step, const std::string& value);
+int StudyBest(const GlobalOptions& g, const std::string& name);
+int StudyTrials(const GlobalOptions& g, const std::string& name, const std::string& format);
+int StudyList(const GlobalOptions& g);
 int StatusCmd(const GlobalOptions& g, const std::string& workflow);
 int Jobs(const GlobalOptions& g, const std::string& step, const std::string& state);
 int Show(const GlobalOptions& g, const std::string& job);

@@ -56,7 +56,52 @@ int main(int argc, char** argv) {
   table->add_option("--precision", ta.precision, "digits after the point")->capture_default_str();
   table->add_option("--workflow", ta.workflow, "a workflow's name (default: the latest run)");
 
+  auto* study = app.add_subcommand("study", "HPO studies: create, ask, tell, report, best, trials, list");
+  study->require_subcommand(1);
+  StudyCreateArgs sc;
+  auto* s_create = study->add_subcommand("create", "create a study");
+  s_create->add_option("name", sc.name, "the study's name")->required();
+  s_create->add_option("--space", sc.space_file, "search space, a JSON file")->required();
+  s_create->add_option("--sampler", sc.sampler, "tpe|random|grid|qmc|cmaes")->capture_default_str();
+  s_create->add_option("--sampler-options", sc.sampler_options, "JSON, e.g. '{\"multivariate\": true}'");
+  s_create->add_option("--pruner", sc.pruner, "none|median|percentile|asha|hyperband")->capture_default_str();
+  s_create->add_option("--pruner-options", sc.pruner_options, "JSON, e.g. '{\"reduction_factor\": 3}'");
+  s_create->add_option("--direction", sc.direction, "minimize|maximize")->capture_default_str();
+  s_create->add_option("--seed", sc.seed, "seed of the sampler")->capture_default_str();
+  std::string s_name;
+  auto* s_ask = study->add_subcommand("ask", "start a trial: prints its number and params as JSON");
+  s_ask->add_option("name", s_name, "the study")->required();
+  StudyTellArgs st;
+  auto* s_tell = study->add_subcommand("tell", "finish a trial: its value, or --pruned / --failed");
+  s_tell->add_option("name", st.name, "the study")->required();
+  s_tell->add_option("number", st.number, "the trial's number")->required();
+  s_tell->add_option("value", st.value, "the objective's value");
+  s_tell->add_flag("--pruned", st.pruned, "the trial was stopped early");
+  s_tell->add_flag("--failed", st.failed, "the trial did not finish");
+  std::string r_number, r_step, r_value;
+  auto* s_report = study->add_subcommand("report", "an intermediate value: prints prune or continue");
+  s_report->add_option("name", s_name, "the study")->required();
+  s_report->add_option("number", r_number, "the trial's number")->required();
+  s_report->add_option("step", r_step, "the step (epoch)")->required();
+  s_report->add_option("value", r_value, "the value at that step")->required();
+  auto* s_best = study->add_subcommand("best", "the best completed trial, as JSON");
+  s_best->add_option("name", s_name, "the study")->required();
+  std::string t_format = "text";
+  auto* s_trials = study->add_subcommand("trials", "every trial of a study");
+  s_trials->add_option("name", s_name, "the study")->required();
+  s_trials->add_option("--format", t_format, "text|csv|json")->capture_default_str();
+  auto* s_list = study->add_subcommand("list", "the studies in the store");
+
   CLI11_PARSE(app, argc, argv);
+  if (*study) {
+    if (*s_create) return StudyCreate(g, sc);
+    if (*s_ask) return StudyAsk(g, s_name);
+    if (*s_tell) return StudyTell(g, st);
+    if (*s_report) return StudyReport(g, s_name, r_number, r_step, r_value);
+    if (*s_best) return StudyBest(g, s_name);
+    if (*s_trials) return StudyTrials(g, s_name, t_format);
+    if (*s_list) return StudyList(g);
+  }
   if (*run) return Run(g, ra);
   if (*plan) {
     ra.plan_only = true;

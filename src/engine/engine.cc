@@ -22,7 +22,7 @@ std::vector<JobRecord> Records(const Plan& plan) {
   for (uint32_t j = 0; j < recs.size(); ++j) {
     const PlannedJob& pj = plan.jobs()[j];
     recs[j] = {pj.key, plan.workflow().steps[pj.step].name, plan.Name(j), plan.ParamsJson(j),
-               pj.command, Plan::RelDir(pj.key)};
+               Plan::Readable(pj.command), Plan::RelDir(pj.key)};
   }
   return recs;
 }
@@ -209,6 +209,7 @@ Status Loop::AdoptRunning() {
     Allocate(&run);
     running_.emplace(a.id, std::move(run));
     slot_[j] = Slot::kRunning;
+    if (studies_ && studies_->IsTrial(j)) DROVER_RETURN_IF_ERROR(studies_->Adopt(j, a.id));
     ++sum_.adopted;
     DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[j], JobState::kRunning));
     if (r == AdoptResult::kFinished) finished.push_back(done);
@@ -230,6 +231,8 @@ Result<RunSummary> Loop::Run() {
     sum_.seconds = NowSeconds() - t0_;
     return sum_;
   }
+  studies_ = StudyDriver::ForPlan(plan_, store_);
+  if (studies_) DROVER_RETURN_IF_ERROR(studies_->Init(job_id_));
   DROVER_RETURN_IF_ERROR(AdoptRunning());
   for (uint32_t j = 0; j < slot_.size(); ++j)
     if (slot_[j] == Slot::kBlocked && waiting_[j] == 0) MakeReady(j);
@@ -242,7 +245,7 @@ Result<RunSummary> Loop::Run() {
     bool dirty = std::any_of(running_.begin(), running_.end(),
                              [](const auto& r) { return r.second.handle_dirty; });
     PromoteRetries(NowSeconds());
-    if (!done.empty() || dirty || CanStart()) {
+    if (!done.empty() || dirty || CanStart() || studies_) {
       DROVER_RETURN_IF_ERROR(store_->Begin());
       Status st;
       for (auto& [id, r] : running_) {
@@ -251,6 +254,8 @@ Result<RunSummary> Loop::Run() {
       }
       for (const Completion& c : done)
         if (st.ok()) st = Handle(c);
+      std::vector<int64_t> cancel;  // pruned trials past their grace
+      if (st.ok() && studies_) st = studies_->Poll(NowSeconds(), &cancel);  // to the pruners
       PromoteRetries(NowSeconds());  // a failure with no backoff is ready at once
       started.clear();
       if (st.ok() && !stopping_) st = StartReady(&started);
@@ -259,6 +264,7 @@ Result<RunSummary> Loop::Run() {
         store_->Rollback();
         return st;
       }
+      for (int64_t id : cancel) exec_->Cancel(id);
       for (int64_t id : started) Launch(id);
     }
     printer_->Refresh(Prog());

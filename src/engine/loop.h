@@ -9,6 +9,7 @@
 
 #include "engine/engine.h"
 #include "engine/printer.h"
+#include "engine/study_driver.h"
 
 namespace drover {
 
@@ -61,7 +62,10 @@ class Loop {
   std::vector<std::string> JobEnv(uint32_t j, const Running& r) const;
   void Launch(int64_t attempt_id);
   Status Handle(const Completion& c);
-  Status Succeed(Running& r, const JobStatus& st);
+  Status Succeed(Running& r, const JobStatus& st, bool collect = true);
+  Status HandleTrial(Running& r, const Completion& c, const std::vector<MetricRecord>& metrics,
+                     bool* handled);
+  void ReleaseDependents(uint32_t j);
   Status Fail(Running& r, AttemptState state, const std::string& reason);
   Status SkipDependents(uint32_t j);
   Status Requeue(Running& r);
@@ -98,6 +102,7 @@ class Loop {
   int seen_interrupts_ = 0;
   RunSummary sum_;
   std::string base_pythonpath_;
+  std::unique_ptr<StudyDriver> studies_;  // null without study steps
 };
 
 }  // namespace drover

@@ -89,7 +89,7 @@ Status Loop::StartReady(std::vector<int64_t>* started) {
     ReadyEntry e = ready_.top();
     ready_.pop();
     if (slot_[e.job] != Slot::kReady) continue;
-    if (!Fits(e.job)) {
+    if (!Fits(e.job) || (studies_ && !studies_->CanStart(e.job))) {
       deferred.push_back(e);
       continue;
     }
@@ -103,6 +103,7 @@ Status Loop::StartReady(std::vector<int64_t>* started) {
     auto id = store_->InsertAttempt(r.rec);
     if (!id.ok()) return id.status();
     r.rec.id = *id;
+    if (studies_ && studies_->IsTrial(e.job)) DROVER_RETURN_IF_ERROR(studies_->Bind(e.job, *id));
     DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[e.job], JobState::kRunning));
     Allocate(&r);
     slot_[e.job] = Slot::kRunning;
@@ -118,9 +119,12 @@ void Loop::Launch(int64_t attempt_id) {
   uint32_t j = r.job;
   const Step& step = StepOf(j);
   std::string dir = Dir(j);
-  Status st = PrepareJobDir(dir, plan_.jobs()[j].command, step.outputs, r.rec.number);
+  std::string command = plan_.jobs()[j].command;
+  Status st = studies_ ? studies_->Command(j, &command) : Status::Ok();
+  if (st.ok()) st = PrepareJobDir(dir, command, step.outputs, r.rec.number);
   LaunchRequest req{attempt_id, dir, JobEnv(j, r), step.resources, step.resources.walltime_s,
                     step.grace_s};
+  if (studies_) studies_->Env(j, &req.env);
   if (st.ok()) st = exec_->Submit(req, &r.rec.handle);
   if (!st.ok()) {
     // Reported like any completion: the attempt failed before its command ran.
@@ -161,7 +165,11 @@ Status Loop::Handle(const Completion& c) {
     printer_->Line("drover: warning: " + plan_.Name(j) + ": " + p);
     DROVER_RETURN_IF_ERROR(store_->AddEvent(run_id_, job_id_[j], "bad-metric", p));
   }
-  Status outcome;
+  if (studies_ && studies_->IsTrial(j)) {
+    bool handled = false;
+    DROVER_RETURN_IF_ERROR(HandleTrial(r, c, metrics, &handled));
+    if (handled) return Status::Ok();
+  }
   if (!c.has_status) return Fail(r, AttemptState::kLost, c.error);
   const JobStatus& s = c.status;
   if (s.cancelled && stopping_) return Fail(r, AttemptState::kCancelled, "cancelled");
@@ -171,11 +179,30 @@ Status Loop::Handle(const Completion& c) {
   return Succeed(r, s);
 }
 
-Status Loop::Succeed(Running& r, const JobStatus& st) {
+// A trial slot's attempt ended: the study decides complete or pruned (the job
+// succeeded) or failed (objective missing); otherwise it is handled as any job.
+Status Loop::HandleTrial(Running& r, const Completion& c, const std::vector<MetricRecord>& metrics,
+                         bool* handled) {
+  std::string reason;
+  auto outcome = studies_->Ended(r.job, c, metrics, &reason);
+  if (!outcome.ok()) return outcome.status();
+  *handled = *outcome != StudyDriver::Outcome::kNone;
+  if (*outcome == StudyDriver::Outcome::kFailed) return Fail(r, AttemptState::kFailed, reason);
+  if (*outcome == StudyDriver::Outcome::kNone) return Status::Ok();
+  bool pruned = *outcome == StudyDriver::Outcome::kPruned;
+  if (pruned) {
+    printer_->Note(plan_.Name(r.job), "pruned", Prog());
+    DROVER_RETURN_IF_ERROR(store_->AddEvent(run_id_, job_id_[r.job], "pruned", ""));
+  }
+  return Succeed(r, c.status, !pruned);
+}
+
+Status Loop::Succeed(Running& r, const JobStatus& st, bool collect) {
   uint32_t j = r.job;
   std::vector<ArtifactRecord> arts;
-  Status collected = CollectArtifacts(store_->root(), Plan::RelDir(plan_.jobs()[j].key),
-                                      StepOf(j).outputs, &arts);
+  Status collected = collect ? CollectArtifacts(store_->root(), Plan::RelDir(plan_.jobs()[j].key),
+                                                StepOf(j).outputs, &arts)
+                             : Status::Ok();
   if (!collected.ok()) return Fail(r, AttemptState::kFailed, collected.message());
   r.rec.state = AttemptState::kSucceeded;
   DROVER_RETURN_IF_ERROR(store_->UpdateAttempt(r.rec));
@@ -188,11 +215,15 @@ Status Loop::Succeed(Running& r, const JobStatus& st) {
   double secs = st.ended > st.started ? st.ended - st.started : 0;
   running_.erase(r.rec.id);
   printer_->Finished(plan_.Name(j), secs, Prog());
+  ReleaseDependents(j);
+  return Status::Ok();
+}
+
+void Loop::ReleaseDependents(uint32_t j) {
   for (uint32_t k = dep_off_[j]; k < dep_off_[j + 1]; ++k) {
     uint32_t d = dep_list_[k];
     if (--waiting_[d] == 0 && slot_[d] == Slot::kBlocked) MakeReady(d);
   }
-  return Status::Ok();
 }
 
 Status Loop::Requeue(Running& r) {
@@ -252,7 +283,14 @@ Status Loop::Fail(Running& r, AttemptState state, const std::string& reason) {
   DROVER_RETURN_IF_ERROR(store_->AddEvent(run_id_, job_id_[j], "failed", reason));
   printer_->Failed(plan_.Name(j), reason, TailFile(Dir(j) + "/stderr", 8),
                    "drover logs " + ShellQuote(plan_.Name(j)), Prog());
-  DROVER_RETURN_IF_ERROR(SkipDependents(j));
+  if (studies_ && studies_->IsTrial(j)) {
+    // A failed trial is part of the study's record, not the end of the study:
+    // what comes after it still runs, with the other trials' results.
+    DROVER_RETURN_IF_ERROR(studies_->Failed(j));
+    ReleaseDependents(j);
+  } else {
+    DROVER_RETURN_IF_ERROR(SkipDependents(j));
+  }
   if (opts_.fail_fast && !stopping_) {
     stopping_ = true;
     printer_->Line("drover: stopping at the first failure (--fail-fast)");

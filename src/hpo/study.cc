@@ -92,14 +92,22 @@ Status Study::Load(const nlohmann::json& j) {
   auto h = TrialHistory::FromJson(j);
   if (!h.ok()) return h.status();
   if (h->direction() != history_.direction()) return Status::Invalid("load: direction differs");
-  for (const Trial& saved : h->trials()) {
-    Trial t = saved;
-    const TrialState state = t.state;
-    t.state = TrialState::kRunning;
-    Trial& added = history_.Add(std::move(t));
-    sampler_->OnAsk(space_, added);
-    if (state != TrialState::kRunning) DROVER_RETURN_IF_ERROR(Finish(added, state, saved.value));
-  }
+  for (const Trial& saved : h->trials()) DROVER_RETURN_IF_ERROR(Replay(saved));
+  return Status::Ok();
+}
+
+Status Study::Replay(const Trial& saved) {
+  if (saved.number != static_cast<int64_t>(history_.size()))
+    return Status::Invalid("replay: trial " + std::to_string(saved.number) + " is not the next (" +
+                           std::to_string(history_.size()) + ")");
+  if (saved.state == TrialState::kComplete && (!saved.value || std::isnan(*saved.value)))
+    return Status::Invalid("replay: complete trial " + std::to_string(saved.number) + " has no value");
+  Trial t = saved;
+  const TrialState state = t.state;
+  t.state = TrialState::kRunning;
+  Trial& added = history_.Add(std::move(t));
+  sampler_->OnAsk(space_, added);
+  if (state != TrialState::kRunning) DROVER_RETURN_IF_ERROR(Finish(added, state, saved.value));
   return Status::Ok();
 }
 

@@ -67,6 +67,9 @@ class Study {
   // Loads trials saved by ToJson into this (empty) study, replaying them to
   // the sampler; the space in the JSON must equal this study's.
   Status Load(const nlohmann::json& j);
+  // Appends one trial recorded elsewhere (a store shared by several processes),
+  // in its state, replaying it to the sampler. Its number must be the next one.
+  Status Replay(const Trial& saved);
 
  private:
   Result<Trial*> Running(int64_t number, const char* what);

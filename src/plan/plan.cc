@@ -64,6 +64,8 @@ Status Planner::LayOut() {
       ps.axes.push_back(static_cast<uint32_t>(ax - wf_.axes.data()));
       count *= ax->values.size();
     }
+    ps.segments = static_cast<uint32_t>(count);
+    if (step.study) count *= static_cast<uint64_t>(step.study->trials);
     if (total + count > 0xFFFFFFF0u)
       return Status::Invalid("step '" + step.name + "' expands to too many jobs");
     ps.count = static_cast<uint32_t>(count);
@@ -80,7 +82,8 @@ Status Planner::LayOut() {
       PlannedJob& job = plan_.jobs_[ps.first + k];
       job.step = s;
       job.values.resize(ps.axes.size());
-      uint32_t rest = k;
+      job.slot = ps.segments ? k / ps.segments : 0;
+      uint32_t rest = ps.segments ? k % ps.segments : k;
       for (size_t a = ps.axes.size(); a-- > 0;) {
         uint32_t n = static_cast<uint32_t>(wf_.axes[ps.axes[a]].values.size());
         job.values[a] = rest % n;
@@ -104,6 +107,7 @@ static std::vector<uint32_t> Upstream(const Workflow& wf, const PreparedCommand&
   for (const TemplatePart& p : pc.parts)
     if (p.kind == TemplatePart::Kind::kRef) add(p.step);
   for (const std::string& a : step.after) add(a);
+  if (step.study && !step.study->warm_start.empty()) add(step.study->warm_start);
   return out;
 }
 
@@ -141,7 +145,8 @@ void Planner::Matching(uint32_t b, uint32_t j, uint32_t a, std::vector<uint32_t>
   while (true) {
     uint32_t idx = 0;
     for (size_t x = 0; x < na; ++x) idx = idx * radix[x] + cur[x];
-    out->push_back(pa.first + idx);
+    uint32_t slots = pa.segments ? pa.count / pa.segments : 1;
+    for (uint32_t slot = 0; slot < slots; ++slot) out->push_back(pa.first + slot * pa.segments + idx);
     size_t x = na;  // odometer over the free axes, last fastest
     while (x-- > 0) {
       if (fixed[x] >= 0) continue;
@@ -171,6 +176,11 @@ Status Planner::PlanStepJobs(uint32_t s) {
         run_cmd += pc.run_text[i];
       } else if (p.kind == TemplatePart::Kind::kParam) {
         const std::string* v = lookup(p.text);
+        if (!v && step.study) {  // a trial's parameter: known when the trial starts
+          key_cmd += "{" + p.text + "}";
+          run_cmd += kLateOpen + p.text + kLateClose;
+          continue;
+        }
         if (!v) return Status::Invalid("step '" + step.name + "' uses {" + p.text +
                                        "}, which is not one of its axes");
         std::string q = ShellQuote(*v);
@@ -179,6 +189,11 @@ Status Planner::PlanStepJobs(uint32_t s) {
       } else {
         const Step* a = wf_.FindStep(p.step);
         uint32_t ai = static_cast<uint32_t>(a - wf_.steps.data());
+        if (a->study && p.output.rfind("best.", 0) == 0) {  // known when the study is done
+          key_cmd += "{" + p.step + "." + p.output + "}";
+          run_cmd += kLateOpen + p.step + "." + p.output + kLateClose;
+          continue;
+        }
         matched.clear();
         Matching(s, j, ai, &matched);
         key_cmd += "{" + p.step + "." + p.output + (p.gather ? "...}" : "}");
@@ -193,6 +208,11 @@ Status Planner::PlanStepJobs(uint32_t s) {
     for (size_t a = 0; a < ps.axes.size(); ++a)
       h.Add(wf_.axes[ps.axes[a]].name).Add(wf_.axes[ps.axes[a]].values[job.values[a]]);
     for (const std::string& out : step.outputs) h.Add("out").Add(out);
+    if (const StudySpec* st = step.study ? &*step.study : nullptr) {
+      h.Add("study").Add(st->space_json).Add(st->sampler_json).Add(st->pruner_json);
+      h.Add(st->metric).Add(st->direction).Add(std::to_string(st->seed)).Add(st->name);
+      h.Add(st->warm_start).Add("slot").Add(std::to_string(job.slot));
+    }
     for (const auto* envs : {&wf_.env, &step.env})
       for (const auto& [k, v] : *envs) job.env.push_back(k + "=" + SubstituteRaw(v, lookup));
     for (const std::string& e : job.env) h.Add("env").Add(e);
@@ -277,6 +297,16 @@ std::string Plan::Name(uint32_t job) const {
   for (size_t a = 0; a < ps.axes.size(); ++a) {
     out += a == 0 ? '/' : ',';
     out += wf_->axes[ps.axes[a]].name + "=" + wf_->axes[ps.axes[a]].values[j.values[a]];
+  }
+  if (wf_->steps[j.step].study) out += (ps.axes.empty() ? "/slot=" : ",slot=") + std::to_string(j.slot);
+  return out;
+}
+
+std::string Plan::Readable(const std::string& command) {
+  std::string out = command;
+  for (char& c : out) {
+    if (c == kLateOpen) c = '{';
+    if (c == kLateClose) c = '}';
   }
   return out;
 }

@@ -20,6 +20,12 @@
 
 namespace drover {
 
+// Parts of a command known only when the job starts, written as kLateOpen + name +
+// kLateClose: a trial's {param} (study steps) and {study.best.param} (steps after a
+// study). The engine's study driver fills them in, shell-quoted.
+inline constexpr char kLateOpen = '\x01';
+inline constexpr char kLateClose = '\x02';
+
 struct PlannedJob {
   uint32_t step = 0;               // index into Workflow::steps
   std::vector<uint32_t> values;    // per axis of the step (order of Step::over)
@@ -28,11 +34,16 @@ struct PlannedJob {
   std::vector<uint32_t> deps;      // indices of the jobs this one consumes, sorted
   std::vector<std::string> env;    // "NAME=value" from the workflow's and step's env
   uint32_t depth = 0;              // longest path (in jobs) to the end of the graph
+  uint32_t slot = 0;               // study steps: the trial slot (0 .. trials-1)
 };
 
+// A study step has `trials` slots per segment (point of its axes), laid out slot by
+// slot: job first + slot * segments + segment, so that the ready queue, which
+// prefers lower indices, takes the segments in turn.
 struct PlanStep {
   uint32_t first = 0;              // jobs [first, first + count) belong to this step
   uint32_t count = 0;
+  uint32_t segments = 0;           // points of the step's axes (count / trials for studies)
   std::vector<uint32_t> axes;      // indices into Workflow::axes
 };
 
@@ -51,6 +62,8 @@ class Plan {
   std::string Name(uint32_t job) const;
   // {"task":"digits","seed":"0"} (axis values as strings).
   std::string ParamsJson(uint32_t job) const;
+  // The command with late parts shown as {name}, for people.
+  static std::string Readable(const std::string& command);
   // The job's directory relative to the root, e.g. ".drover/jobs/ab/abcdef...".
   static std::string RelDir(const std::string& key);
   // The value of an axis for a job, or nullptr when the job's step lacks that axis.

@@ -25,6 +25,10 @@ struct Parsed {
 // Reads the step named by `key` (a scalar) whose settings are `value`.
 Status ParseStep(const Reader& r, const YAML::Node& key, const YAML::Node& value, Step* out);
 
+// Reads the study: of an HPO step into step->study (and its segments: into over:).
+Status ParseStudy(const Reader& r, const YAML::Node& key, const YAML::Node& value,
+                  const std::string& what, Step* step);
+
 // Reads report: table: (its key and value).
 Status ParseTable(const Reader& r, const YAML::Node& key, const YAML::Node& value, TableSpec* out);
 

@@ -155,6 +155,7 @@ const std::vector<StepField>& StepFields() {
        [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
           Step* s) { return r.Duration(v, what, &s->grace_s); }},
       {"executor", false, ReadExecutor},
+      {"study", false, ParseStudy},
   };
   return kFields;
 }
@@ -169,6 +170,9 @@ Status ParseStep(const Reader& r, const YAML::Node& key, const YAML::Node& value
   std::string where = "step '" + out->name + "'";
   if (value.IsNull()) return r.Error(key, where + " is empty; give it at least a run: command");
   DROVER_RETURN_IF_ERROR(ReadFields(r, value, StepFields(), where, out));
+  if (auto over = FindKey(value, "over"); over && out->study)
+    return r.Error(*over, where + " is a study: write its axes as study: segments: (one study "
+                              "per segment), not over:");
   if (!FindKey(value, "run"))
     return r.Error(
         key, where + " has no run:; add the command to run, such as " + "run: python3 train.py");

@@ -59,6 +59,7 @@ Status CheckAxisName(const Reader& r, const Workflow& wf, const YAML::Node& item
 Status CheckParam(const Reader& r, const Workflow& wf, const Step& step, const SourceLoc& at,
                   const std::string& name) {
   if (Contains(step.over, name)) return Status::Ok();
+  if (step.study && Contains(step.study->params, name)) return Status::Ok();
   std::string head = "step '" + step.name + "' uses {" + name + "}, but ";
   if (wf.FindAxis(name) != nullptr)
     return r.src().Error(at, head + "does not run over '" + name + "'; add it to over: (now [" +
@@ -68,8 +69,51 @@ Status CheckParam(const Reader& r, const Workflow& wf, const Step& step, const S
                                  ".OUTPUT} for one of its outputs");
   std::vector<std::string> axes = AxisNames(wf);
   std::string known = axes.empty() ? "it declares no axes:" : "axes: " + Join(axes);
+  if (step.study)
+    return r.src().Error(at, head + "'" + name + "' is neither a parameter of its study (" +
+                                 Join(step.study->params) + ") nor an axis (" + known + ")" +
+                                 Suggest(name, step.study->params));
   return r.src().Error(at, head + "'" + name + "' is not an axis of the workflow (" + known + ")" +
                                Suggest(name, axes));
+}
+
+// {study.best.param}: the best trial's value of a parameter of the study `from`
+// (of the one study of the segment this job runs in).
+Status CheckBestRef(const Reader& r, const Step& step, const Step& from, const SourceLoc& at,
+                    const TemplatePart& ref) {
+  std::string param = ref.output.substr(5);
+  std::string head = "step '" + step.name + "' uses {" + ref.step + "." + ref.output + "}, but ";
+  if (ref.gather)
+    return r.src().Error(at, head + "the best parameters are one value; drop the '...'");
+  if (!Contains(from.study->params, param) && param != "value")
+    return r.src().Error(at, head + "study '" + from.name + "' has no parameter '" + param +
+                                 "' (parameters: " + Join(from.study->params) + ")" +
+                                 Suggest(param, from.study->params));
+  for (const auto& axis : from.over)
+    if (!Contains(step.over, axis))
+      return r.src().Error(at, head + "'" + from.name + "' has one study per " + axis + " and '" +
+                                   step.name + "' does not run over '" + axis +
+                                   "'; add it to over: to take each segment's best");
+  return Status::Ok();
+}
+
+// A study step's segments: and warm_start:.
+Status CheckStudy(const Reader& r, const Workflow& wf, const Step& step, const YAML::Node& node) {
+  YAML::Node study = *FindKey(node, "study");
+  for (const auto& item : Items(study, "segments"))
+    DROVER_RETURN_IF_ERROR(CheckAxisName(r, wf, item, "segments: of step '" + step.name + "'"));
+  const std::string& warm = step.study->warm_start;
+  const Step* from = warm.empty() ? nullptr : wf.FindStep(warm);
+  if (!from) return Status::Ok();  // empty, or a study in the store
+  YAML::Node at = *FindKey(study, "warm_start");
+  if (from == &step) return r.Error(at, "step '" + step.name + "' cannot warm-start from itself");
+  if (!from->study)
+    return r.Error(at, "warm_start: names step '" + warm + "', which is not a study");
+  for (const auto& axis : from->over)
+    if (!Contains(step.over, axis))
+      return r.Error(at, "warm_start: step '" + warm + "' has one study per " + axis +
+                             ", but '" + step.name + "' has no segment over '" + axis + "'");
+  return Status::Ok();
 }
 
 // A reference {from.output} or {from.output...} in `step`'s template.
@@ -87,6 +131,7 @@ Status CheckRef(const Reader& r, const Workflow& wf, const Step& step, const Sou
   if (from == &step)
     return r.src().Error(at, "step '" + step.name + "' uses its own output " + text +
                                  "; a step cannot consume itself");
+  if (from->study && ref.output.rfind("best.", 0) == 0) return CheckBestRef(r, step, *from, at, ref);
   if (!Contains(from->outputs, ref.output)) {
     if (from->outputs.empty())
       return r.src().Error(at, head + "step '" + from->name + "' declares no outputs; add " +
@@ -126,6 +171,7 @@ Status CheckStep(const Reader& r, const Workflow& wf, const Step& step, const YA
   for (const auto& item : Items(node, "over"))
     DROVER_RETURN_IF_ERROR(CheckAxisName(r, wf, item, where));
   for (const auto& t : Templates(node)) DROVER_RETURN_IF_ERROR(CheckTemplate(r, wf, step, t));
+  if (step.study) DROVER_RETURN_IF_ERROR(CheckStudy(r, wf, step, node));
   for (const auto& item : Items(node, "after")) {
     const std::string& name = item.Scalar();
     if (name == step.name)
@@ -157,6 +203,9 @@ std::vector<std::vector<Edge>> Dependencies(const Reader& r, const Parsed& p) {
     }
     for (const auto& item : Items(p.step_nodes[i], "after"))
       deps[i].push_back({index.at(item.Scalar()), r.src().At(item)});
+    const Step& s = p.wf.steps[i];
+    if (s.study && index.count(s.study->warm_start))
+      deps[i].push_back({index.at(s.study->warm_start), s.study->loc});
   }
   return deps;
 }

@@ -41,6 +41,22 @@ struct RetryPolicy {
   int max_requeues = 100;    // exit 85 ("checkpointed, run me again") at most this often
 };
 
+// The study: of an HPO step (see README, "Studies"). Settings are checked JSON text.
+struct StudySpec {
+  std::string space_json;                 // hpo::Space JSON
+  std::vector<std::string> params;        // the space's parameter names
+  std::string sampler_json = R"({"name":"tpe"})";
+  std::string pruner_json = R"({"name":"none"})";
+  std::string metric = "objective";       // the trial's objective: this metric's last value
+  std::string direction = "minimize";     // minimize | maximize
+  int trials = 0;                         // trial slots per segment
+  int parallel = 0;                       // running trials per segment at most (0: no limit)
+  int64_t seed = 0;
+  std::string name;                       // the store's study name; may use {axis}
+  std::string warm_start;                 // a study step of this workflow, or a stored study
+  SourceLoc loc;                          // of the study: key
+};
+
 // One step of the workflow: a command template run once per point of its axes.
 struct Step {
   std::string name;
@@ -58,6 +74,7 @@ struct Step {
   int priority = 0;                   // higher runs first
   double grace_s = 10;                // SIGTERM -> SIGKILL delay on walltime/cancel
   std::string executor = "local";
+  std::optional<StudySpec> study;     // an HPO step: over: holds its segments
 };
 
 // The report: section; also the arguments of `drover table`.

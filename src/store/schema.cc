@@ -102,6 +102,34 @@ CREATE UNIQUE INDEX jobs_key ON jobs(key);
 CREATE INDEX jobs_run ON jobs(run_id, step);
 CREATE INDEX jobs_name ON jobs(name);
 )sql",
+    // 3: HPO studies and their trials. Settings are JSON (see store/study_store.h).
+    R"sql(
+CREATE TABLE studies (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  space TEXT NOT NULL,
+  sampler TEXT NOT NULL,
+  pruner TEXT NOT NULL,
+  direction TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  created REAL NOT NULL
+);
+CREATE TABLE trials (
+  study_id INTEGER NOT NULL REFERENCES studies(id),
+  number INTEGER NOT NULL,
+  params TEXT NOT NULL,
+  state TEXT NOT NULL,
+  value REAL,
+  intermediate TEXT NOT NULL,
+  rungs TEXT NOT NULL,
+  job_id INTEGER,
+  attempt_id INTEGER,
+  started REAL NOT NULL,
+  ended REAL,
+  PRIMARY KEY (study_id, number)
+);
+CREATE INDEX trials_job ON trials(job_id);
+)sql",
 };
 
 const std::vector<JobIndex>& JobIndexes() {

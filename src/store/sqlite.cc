@@ -25,10 +25,13 @@ Status Db::Error(const std::string& what) const {
 
 Status Db::Exec(const std::string& sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    return Status::Io("store: " + msg + " (in: " + sql.substr(0, 60) + ")");
+    msg = "store: " + msg + " (in: " + sql.substr(0, 60) + ")";
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) return Status::Busy(msg);
+    return Status::Io(msg);
   }
   return Status::Ok();
 }

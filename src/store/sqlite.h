@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,3 +68,9 @@ class Stmt {
 };
 
 }  // namespace drover::sql
+
+namespace drover {
+class StudyStore;
+// The SQLite StudyStore over an open connection (which must outlive it).
+std::unique_ptr<StudyStore> NewSqliteStudyStore(const sql::Db& db);
+}  // namespace drover

@@ -1,11 +1,14 @@
 // The SQLite implementation of Store. Hot-path statements are prepared once.
 
+#include <unistd.h>
+
 #include <memory>
 #include <unordered_map>
 
 #include "store/schema.h"
 #include "store/sqlite.h"
 #include "store/store.h"
+#include "store/study_store.h"
 #include "util/clock.h"
 #include "util/fs.h"
 
@@ -27,7 +30,22 @@ class SqliteStore : public Store {
     return Migrate();  // and turns foreign keys on
   }
 
-  Status Begin() override { return db_.Exec("BEGIN IMMEDIATE"); }
+  // BEGIN IMMEDIATE takes the write lock up front (no deadlock between two readers
+  // upgrading); the busy timeout waits for other writers, and a few retries cover
+  // the cases where SQLite reports busy without waiting (WAL recovery).
+  Status Begin() override {
+    Status st;
+    for (int i = 0; i < 8; ++i) {
+      st = db_.Exec("BEGIN IMMEDIATE");
+      if (st.code() != Code::kBusy) return st;
+      usleep(50000 * (i + 1));
+    }
+    return st;
+  }
+  StudyStore* studies() override {
+    if (!studies_) studies_ = NewSqliteStudyStore(db_);
+    return studies_.get();
+  }
   Status Commit() override { return db_.Exec("COMMIT"); }
   void Rollback() override { (void)db_.Exec("ROLLBACK"); }
 
@@ -77,6 +95,7 @@ class SqliteStore : public Store {
   std::string root_;
   sql::Db db_;
   std::unordered_map<const char*, std::unique_ptr<sql::Stmt>> cache_;
+  std::unique_ptr<StudyStore> studies_;
 };
 
 Status SqliteStore::Migrate() {
@@ -100,7 +119,7 @@ Status SqliteStore::Migrate() {
     // before each migration commits instead. (The pragma is a no-op in a transaction.)
     DROVER_RETURN_IF_ERROR(db_.Exec("PRAGMA foreign_keys=OFF"));
     for (int n = *now + 1; n <= StoreSchemaVersion(); ++n) {
-      DROVER_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
+      DROVER_RETURN_IF_ERROR(Begin());
       auto at = version();  // another drover may have migrated meanwhile
       Status m = at.status();
       if (m.ok() && *at < n) {

@@ -101,6 +101,8 @@ struct MetricPoint {
   double value = 0;
 };
 
+class StudyStore;
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -156,6 +158,9 @@ class Store {
   // The last value of `metric` of every succeeded job of a run.
   virtual Result<std::vector<MetricPoint>> LastMetricValues(int64_t run_id,
                                                             const std::string& metric) = 0;
+  // HPO studies and trials, on the same connection and in the same transactions
+  // (store/study_store.h). Owned by the store.
+  virtual StudyStore* studies() = 0;
   // The folder holding .drover (jobs' dirs are relative to it).
   virtual const std::string& root() const = 0;
 };

@@ -1,0 +1,297 @@
+// `drover study ...`: the ask-and-tell service over the store's studies, for
+// systems that steer their own jobs. Each command is one transaction (BEGIN
+// IMMEDIATE), so any number of processes may ask and tell on one study at once.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "store/store.h"
+#include "store/study_store.h"
+#include "study/stored_study.h"
+#include "util/fs.h"
+
+namespace drover::cli {
+namespace {
+
+using json = nlohmann::json;
+
+// Opens the store; only `create` may make a new one.
+Result<std::unique_ptr<Store>> OpenStore(const GlobalOptions& g, bool create) {
+  std::string root = StoreRoot(g);
+  if (!create && !PathExists(root + "/.drover/drover.db"))
+    return Status::NotFound("no drover store in " + root +
+                            " or above: create a study first (`drover study create`), or pass "
+                            "--store DIR");
+  return OpenSqliteStore(root);
+}
+
+// Runs `body` inside one write transaction; rolls back on error.
+template <typename Body>
+Status InTransaction(Store* store, Body body) {
+  DROVER_RETURN_IF_ERROR(store->Begin());
+  Status st = body();
+  if (!st.ok()) {
+    store->Rollback();
+    return st;
+  }
+  return store->Commit();
+}
+
+Result<int64_t> ParseNumber(const std::string& text) {
+  char* end = nullptr;
+  errno = 0;
+  long long n = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end || errno || n < 0)
+    return Status::Invalid("trial number must be a whole number >= 0, got '" + text + "'");
+  return static_cast<int64_t>(n);
+}
+
+Result<double> ParseValue(const std::string& text, const char* what) {
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end || !std::isfinite(v))
+    return Status::Invalid(fmt::format("{} must be a finite number such as 0.93, got '{}'{}", what,
+                                       text,
+                                       std::string(what) == "value"
+                                           ? " (a trial that did not finish: --failed)"
+                                           : ""));
+  return v;
+}
+
+// "file:LINE:COL: " for a byte offset of `text`.
+std::string Where(const std::string& file, const std::string& text, size_t offset) {
+  int line = 1, col = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') ++line, col = 1;
+    else ++col;
+  }
+  return fmt::format("{}:{}:{}: ", file, line, col);
+}
+
+// Reads a search-space file (JSON); errors say file:line:col where they can.
+Result<json> ReadSpace(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status().With("search space");
+  json j;
+  try {
+    j = json::parse(*text);
+  } catch (const json::parse_error& e) {
+    std::string msg = e.what();
+    size_t cut = msg.find("parse error");
+    return Status::Invalid(Where(path, *text, e.byte ? e.byte - 1 : 0) + "not valid JSON: " +
+                           (cut == std::string::npos ? msg : msg.substr(cut)));
+  }
+  auto space = hpo::Space::FromJson(j);
+  if (!space.ok()) {
+    // Point at the parameter the message names, when it names one.
+    const std::string& m = space.status().message();
+    size_t q = m.find("parameter '");
+    size_t at = 0;
+    if (q != std::string::npos) {
+      size_t e = m.find('\'', q + 11);
+      std::string name = m.substr(q + 11, e - q - 11);
+      size_t k = text->find("\"" + name + "\"");
+      if (k != std::string::npos) at = k + 1;
+    }
+    return Status::Invalid(Where(path, *text, at) + m);
+  }
+  return j;
+}
+
+Result<json> ParseSetting(const std::string& name, const std::string& options, const char* what) {
+  json s = {{"name", name}};
+  if (options.empty()) return s;
+  try {
+    json o = json::parse(options);
+    if (!o.is_object()) return Status::Invalid(std::string(what) + " options must be a JSON object");
+    for (auto& [k, v] : o.items()) s[k] = v;
+  } catch (const json::exception& e) {
+    return Status::Invalid(std::string(what) + " options are not valid JSON: " + e.what());
+  }
+  return s;
+}
+
+std::string Number(double v) { return fmt::format("{}", v); }
+
+}  // namespace
+
+int StudyCreate(const GlobalOptions& g, const StudyCreateArgs& a) {
+  auto space = ReadSpace(a.space_file);
+  if (!space.ok()) return Fail(space.status());
+  study::StudyDefinition def;
+  def.name = a.name;
+  def.space = *space;
+  auto dir = hpo::ParseDirection(a.direction);
+  if (!dir)
+    return Fail(Status::Invalid("--direction must be minimize or maximize, got '" + a.direction + "'"));
+  def.direction = *dir;
+  def.seed = a.seed;
+  auto sampler = ParseSetting(a.sampler, a.sampler_options, "sampler");
+  if (!sampler.ok()) return Fail(sampler.status());
+  auto pruner = ParseSetting(a.pruner, a.pruner_options, "pruner");
+  if (!pruner.ok()) return Fail(pruner.status());
+  def.sampler = *sampler;
+  def.pruner = *pruner;
+  // Check the definition before touching (or creating) the store.
+  auto rec = study::MakeRecord(def);
+  if (!rec.ok()) return Fail(rec.status());
+  auto store = OpenStore(g, true);
+  if (!store.ok()) return Fail(store.status());
+  Status st = InTransaction(store->get(), [&] {
+    auto r = study::StoredStudy::Create((*store)->studies(), def);
+    return r.ok() ? Status::Ok() : r.status();
+  });
+  if (!st.ok()) return Fail(st);
+  std::printf("created study %s (sampler %s, pruner %s, %s)\n", a.name.c_str(),
+              rec->sampler_json.c_str(), rec->pruner_json.c_str(), rec->direction.c_str());
+  return 0;
+}
+
+int StudyAsk(const GlobalOptions& g, const std::string& name) {
+  auto store = OpenStore(g, false);
+  if (!store.ok()) return Fail(store.status());
+  json out;
+  Status st = InTransaction(store->get(), [&] {
+    auto s = study::StoredStudy::Load((*store)->studies(), name);
+    if (!s.ok()) return s.status();
+    auto a = (*s)->Ask();
+    if (!a.ok()) return a.status();
+    out = {{"number", a->number}, {"params", hpo::ParamsToJson(a->params)}};
+    return Status::Ok();
+  });
+  if (!st.ok()) return Fail(st);
+  std::printf("%s\n", out.dump().c_str());
+  return 0;
+}
+
+int StudyTell(const GlobalOptions& g, const StudyTellArgs& a) {
+  auto number = ParseNumber(a.number);
+  if (!number.ok()) return Fail(number.status());
+  if (a.pruned && a.failed) return Fail(Status::Invalid("give --pruned or --failed, not both"));
+  std::optional<double> value;
+  if (!a.pruned && !a.failed) {
+    if (a.value.empty())
+      return Fail(Status::Invalid("give the trial's value, or --pruned / --failed"));
+    auto v = ParseValue(a.value, "value");
+    if (!v.ok()) return Fail(v.status());
+    value = *v;
+  } else if (!a.value.empty()) {
+    return Fail(Status::Invalid("a pruned or failed trial takes no value (got '" + a.value + "')"));
+  }
+  auto store = OpenStore(g, false);
+  if (!store.ok()) return Fail(store.status());
+  Status st = InTransaction(store->get(), [&] {
+    auto s = study::StoredStudy::Load((*store)->studies(), a.name);
+    if (!s.ok()) return s.status();
+    if (value) return (*s)->Tell(*number, *value);
+    return a.pruned ? (*s)->TellPruned(*number) : (*s)->TellFailed(*number);
+  });
+  return st.ok() ? 0 : Fail(st);
+}
+
+int StudyReport(const GlobalOptions& g, const std::string& name, const std::string& number_text,
+                const std::string& step_text, const std::string& value_text) {
+  auto number = ParseNumber(number_text);
+  if (!number.ok()) return Fail(number.status());
+  char* end = nullptr;
+  long long step = std::strtoll(step_text.c_str(), &end, 10);
+  if (step_text.empty() || *end || step < 0)
+    return Fail(Status::Invalid("step must be a whole number >= 0, got '" + step_text + "'"));
+  auto value = ParseValue(value_text, "intermediate value");
+  if (!value.ok()) return Fail(value.status());
+  auto store = OpenStore(g, false);
+  if (!store.ok()) return Fail(store.status());
+  bool prune = false;
+  Status st = InTransaction(store->get(), [&] {
+    auto s = study::StoredStudy::Load((*store)->studies(), name);
+    if (!s.ok()) return s.status();
+    auto p = (*s)->Report(*number, step, *value);
+    if (!p.ok()) return p.status();
+    prune = *p;
+    return Status::Ok();
+  });
+  if (!st.ok()) return Fail(st);
+  std::printf("%s\n", prune ? "prune" : "continue");
+  return 0;
+}
+
+int StudyBest(const GlobalOptions& g, const std::string& name) {
+  auto store = OpenStore(g, false);
+  if (!store.ok()) return Fail(store.status());
+  auto s = study::StoredStudy::Load((*store)->studies(), name);
+  if (!s.ok()) return Fail(s.status());
+  const hpo::Trial* best = (*s)->study().Best();
+  if (!best) {
+    std::fprintf(stderr, "drover: study '%s' has no completed trial yet\n", name.c_str());
+    return 1;
+  }
+  json out = {{"number", best->number}, {"value", *best->value},
+              {"params", hpo::ParamsToJson(best->params)}};
+  std::printf("%s\n", out.dump().c_str());
+  return 0;
+}
+
+int StudyTrials(const GlobalOptions& g, const std::string& name, const std::string& format) {
+  if (format != "text" && format != "csv" && format != "json")
+    return Fail(Status::Invalid("--format must be text, csv or json, got '" + format + "'"));
+  auto store = OpenStore(g, false);
+  if (!store.ok()) return Fail(store.status());
+  auto s = study::StoredStudy::Load((*store)->studies(), name);
+  if (!s.ok()) return Fail(s.status());
+  const hpo::Study& study = (*s)->study();
+  if (format == "json") {
+    json arr = json::array();
+    for (const hpo::Trial& t : study.history().trials()) {
+      json j = hpo::TrialToJson(t);
+      if (const TrialRecord* r = (*s)->row(t.number); r && r->job_id) j["job_id"] = r->job_id;
+      arr.push_back(j);
+    }
+    std::printf("%s\n", arr.dump(1).c_str());
+    return 0;
+  }
+  std::vector<std::string> names;
+  for (const auto& p : study.space().params()) names.push_back(p.name);
+  bool csv = format == "csv";
+  std::string head = csv ? "number,state,value,last_step" : fmt::format("{:>6} {:<9} {:>12} {:>5}", "number", "state", "value", "steps");
+  for (const auto& n : names) head += csv ? "," + n : fmt::format(" {:>12}", n);
+  std::printf("%s\n", head.c_str());
+  for (const hpo::Trial& t : study.history().trials()) {
+    std::string v = t.value ? Number(*t.value) : "";
+    std::string steps = t.last_step() ? std::to_string(*t.last_step()) : "";
+    std::string line = csv ? fmt::format("{},{},{},{}", t.number, hpo::ToString(t.state), v, steps)
+                           : fmt::format("{:>6} {:<9} {:>12} {:>5}", t.number,
+                                         hpo::ToString(t.state), v, steps);
+    for (const auto& n : names) {
+      auto it = t.params.find(n);
+      std::string pv = it == t.params.end() ? "" : hpo::ToString(it->second);
+      if (csv && pv.find_first_of(",\"\n") != std::string::npos) {
+        std::string q;
+        for (char c : pv) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+        pv = "\"" + q + "\"";
+      }
+      line += csv ? "," + pv : fmt::format(" {:>12}", pv);
+    }
+    std::printf("%s\n", line.c_str());
+  }
+  return 0;
+}
+
+int StudyList(const GlobalOptions& g) {
+  auto store = OpenStore(g, false);
+  if (!store.ok()) return Fail(store.status());
+  auto all = (*store)->studies()->ListStudies();
+  if (!all.ok()) return Fail(all.status());
+  std::printf("%-32s %-9s %8s %8s %8s %8s\n", "study", "direction", "complete", "pruned",
+              "failed", "running");
+  for (const StudySummary& s : *all)
+    std::printf("%-32s %-9s %8lld %8lld %8lld %8lld\n", s.study.name.c_str(),
+                s.study.direction.c_str(), static_cast<long long>(s.complete),
+                static_cast<long long>(s.pruned), static_cast<long long>(s.failed),
+                static_cast<long long>(s.running));
+  return 0;
+}
+
+}  // namespace drover::cli

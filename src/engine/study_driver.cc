@@ -1,0 +1,373 @@
+#include "engine/study_driver.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "plan/render.h"
+#include "study/settings.h"
+#include "util/clock.h"
+#include "util/fs.h"
+#include "util/shell.h"
+
+namespace drover {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr size_t kPollBudget = 64 * 1024;  // bytes of metrics read per trial per iteration
+
+const StudySpec& SpecOf(const Plan& plan, uint32_t step) {
+  return *plan.workflow().steps[step].study;
+}
+
+study::StudyDefinition Definition(const StudySpec& spec, const std::string& name) {
+  study::StudyDefinition d;
+  d.name = name;
+  d.space = json::parse(spec.space_json);
+  d.sampler = json::parse(spec.sampler_json);
+  d.pruner = json::parse(spec.pruner_json);
+  d.direction = *hpo::ParseDirection(spec.direction);
+  d.seed = spec.seed;
+  return d;
+}
+
+}  // namespace
+
+std::unique_ptr<StudyDriver> StudyDriver::ForPlan(const Plan& plan, Store* store) {
+  for (const Step& s : plan.workflow().steps)
+    if (s.study) return std::make_unique<StudyDriver>(plan, store);
+  return nullptr;
+}
+
+Status StudyDriver::Init(const std::vector<int64_t>& job_ids) {
+  job_ids_ = job_ids;
+  const Workflow& wf = plan_.workflow();
+  seg_base_.assign(wf.steps.size(), 0);
+  for (uint32_t s = 0; s < wf.steps.size(); ++s) {
+    seg_base_[s] = static_cast<uint32_t>(segments_.size());
+    if (!wf.steps[s].study) continue;
+    const PlanStep& ps = plan_.steps()[s];
+    for (uint32_t g = 0; g < ps.segments; ++g) {
+      uint32_t j = ps.first + g;  // slot 0 of segment g
+      Segment seg;
+      seg.step = s;
+      seg.index = g;
+      const StudySpec& spec = *wf.steps[s].study;
+      if (!spec.name.empty()) {
+        seg.name = SubstituteRaw(spec.name, [&](const std::string& a) { return plan_.Value(j, a); });
+      } else {
+        std::string name = plan_.Name(j);
+        name = name.substr(0, name.rfind(ps.axes.empty() ? "/slot=" : ",slot="));
+        seg.name = wf.name + ":" + name;
+      }
+      seg.warm = spec.warm_start.empty();
+      segments_.push_back(std::move(seg));
+    }
+  }
+  DROVER_RETURN_IF_ERROR(store_->Begin());
+  Status st;
+  for (Segment& seg : segments_) {
+    const Step& step = wf.steps[seg.step];
+    study::StudyDefinition def = Definition(*step.study, seg.name);
+    auto found = store_->studies()->FindStudy(seg.name);
+    if (!found.ok()) { st = found.status(); break; }
+    if (*found) {
+      auto rec = study::MakeRecord(def);
+      if (!rec.ok()) { st = rec.status(); break; }
+      if (!study::SameDefinition(**found, *rec)) {
+        st = Status::Invalid(fmt::format(
+            "step '{}': the store already holds study '{}' with another definition (search "
+            "space, sampler, pruner, direction or seed); to start a new study give the step a "
+            "new name, such as study: name: {}-2",
+            step.name, seg.name, step.name));
+        break;
+      }
+    } else {
+      auto made = study::StoredStudy::Create(store_->studies(), def);
+      if (!made.ok()) { st = made.status().With("step '" + step.name + "'"); break; }
+    }
+    auto loaded = study::StoredStudy::Load(store_->studies(), seg.name);
+    if (!loaded.ok()) { st = loaded.status(); break; }
+    seg.study = std::move(*loaded);
+  }
+  if (!st.ok()) {
+    store_->Rollback();
+    return st;
+  }
+  return store_->Commit();
+}
+
+bool StudyDriver::IsTrial(uint32_t j) const {
+  return plan_.workflow().steps[plan_.jobs()[j].step].study.has_value();
+}
+
+StudyDriver::Segment& StudyDriver::SegmentOf(uint32_t j) {
+  uint32_t s = plan_.jobs()[j].step;
+  const PlanStep& ps = plan_.steps()[s];
+  return segments_[seg_base_[s] + (j - ps.first) % ps.segments];
+}
+
+const StudyDriver::Segment& StudyDriver::SegmentOf(uint32_t j) const {
+  return const_cast<StudyDriver*>(this)->SegmentOf(j);
+}
+
+bool StudyDriver::CanStart(uint32_t j) const {
+  if (!IsTrial(j)) return true;
+  const Segment& seg = SegmentOf(j);
+  int limit = SpecOf(plan_, seg.step).parallel;
+  return limit <= 0 || seg.running < limit;
+}
+
+std::string StudyDriver::Dir(uint32_t j) const {
+  return store_->root() + "/" + Plan::RelDir(plan_.jobs()[j].key);
+}
+
+// Adds the complete trials of the study named by warm_start: (this workflow's
+// study step, same segment, or a study in the store) to a study that has none.
+Status StudyDriver::WarmStart(Segment& seg) {
+  seg.warm = true;
+  if (seg.study->study().history().size() > 0) return Status::Ok();
+  const std::string& from = SpecOf(plan_, seg.step).warm_start;
+  const Workflow& wf = plan_.workflow();
+  const study::StoredStudy* source = nullptr;
+  std::unique_ptr<study::StoredStudy> loaded;
+  if (const Step* s = wf.FindStep(from)) {
+    uint32_t si = static_cast<uint32_t>(s - wf.steps.data());
+    // The segment of `from` that agrees with this one on from's axes.
+    uint32_t me = plan_.steps()[seg.step].first + seg.index;
+    const PlanStep& fp = plan_.steps()[si];
+    for (uint32_t g = 0; g < fp.segments && !source; ++g) {
+      bool match = true;
+      for (uint32_t a : fp.axes) {
+        const std::string& axis = wf.axes[a].name;
+        match = match && *plan_.Value(fp.first + g, axis) == *plan_.Value(me, axis);
+      }
+      if (match) source = segments_[seg_base_[si] + g].study.get();
+    }
+  } else {
+    auto l = study::StoredStudy::Load(store_->studies(), from);
+    if (!l.ok()) return l.status().With("warm_start of study '" + seg.name + "'");
+    loaded = std::move(*l);
+    source = loaded.get();
+  }
+  if (!source) return Status::Ok();
+  for (const hpo::Trial& t : source->study().history().trials()) {
+    if (t.state != hpo::TrialState::kComplete) continue;
+    if (!seg.study->study().space().Validate(t.params).ok()) continue;  // outside this space
+    auto n = seg.study->Add(t.params, *t.value);
+    if (!n.ok()) return n.status();
+  }
+  return Status::Ok();
+}
+
+Status StudyDriver::Bind(uint32_t j, int64_t attempt_id) {
+  Segment& seg = SegmentOf(j);
+  if (!seg.warm) DROVER_RETURN_IF_ERROR(WarmStart(seg));
+  Live& live = live_[j];
+  live.attempt_id = attempt_id;
+  live.offset = 0;
+  live.prune_at = 0;
+  live.cancelled = false;
+  live.error.clear();
+  ++seg.running;
+  (void)::unlink((Dir(j) + "/control").c_str());  // no stale `prune` from a trial before
+  int64_t job = job_ids_[j];
+  if (live.number < 0) {
+    auto bound = store_->studies()->RunningTrialOfJob(seg.study->record().id, job);
+    if (!bound.ok()) return bound.status();
+    if (*bound) live.number = (*bound)->number;
+  }
+  if (live.number >= 0) return seg.study->Bind(live.number, job, attempt_id);
+  auto asked = seg.study->Ask(job, attempt_id);
+  if (!asked.ok()) {
+    if (asked.status().code() != Code::kNotFound) return asked.status();
+    live.error = asked.status().message();
+    return Status::Ok();
+  }
+  live.number = asked->number;
+  // A new trial in this slot's folder: the metrics of a trial before are not its own.
+  (void)::unlink((Dir(j) + "/metrics.jsonl").c_str());
+  return Status::Ok();
+}
+
+Status StudyDriver::Adopt(uint32_t j, int64_t attempt_id) {
+  Segment& seg = SegmentOf(j);
+  Live& live = live_[j];
+  live.attempt_id = attempt_id;
+  ++seg.running;
+  auto bound = store_->studies()->RunningTrialOfJob(seg.study->record().id, job_ids_[j]);
+  if (!bound.ok()) return bound.status();
+  if (*bound) live.number = (*bound)->number;
+  else live.error = "no trial is bound to this job";
+  return Status::Ok();
+}
+
+Result<std::string> StudyDriver::Best(uint32_t j, const std::string& ref) const {
+  size_t dot = ref.find('.');
+  std::string step = ref.substr(0, dot), param = ref.substr(dot + 6);  // "<step>.best.<param>"
+  for (uint32_t d : plan_.jobs()[j].deps) {
+    if (plan_.workflow().steps[plan_.jobs()[d].step].name != step) continue;
+    const Segment& seg = SegmentOf(d);
+    const hpo::Trial* best = seg.study->study().Best();
+    if (!best)
+      return Status::Invalid("study '" + seg.name + "' has no completed trial, so {" + ref +
+                             "} has no value");
+    if (param == "value" && !best->params.count("value")) return fmt::format("{}", *best->value);
+    auto it = best->params.find(param);
+    if (it == best->params.end())
+      return Status::Invalid("the best trial of study '" + seg.name + "' has no '" + param +
+                             "' (a conditional parameter that was inactive)");
+    return hpo::ToString(it->second);
+  }
+  return Status::Internal("no job of step '" + step + "' feeds this job");
+}
+
+Status StudyDriver::Command(uint32_t j, std::string* out) const {
+  const std::string& cmd = plan_.jobs()[j].command;
+  if (cmd.find(kLateOpen) == std::string::npos) {
+    *out = cmd;
+    return Status::Ok();
+  }
+  const hpo::Trial* trial = nullptr;
+  if (IsTrial(j)) {
+    auto it = live_.find(j);
+    if (it == live_.end() || it->second.number < 0)
+      return Status::Invalid(it == live_.end() || it->second.error.empty() ? "no trial to run"
+                                                                            : it->second.error);
+    trial = SegmentOf(j).study->study().history().Find(it->second.number);
+  }
+  out->clear();
+  for (size_t i = 0; i < cmd.size(); ++i) {
+    if (cmd[i] != kLateOpen) {
+      *out += cmd[i];
+      continue;
+    }
+    size_t end = cmd.find(kLateClose, i);
+    std::string name = cmd.substr(i + 1, end - i - 1);
+    i = end;
+    if (name.find('.') != std::string::npos) {
+      auto v = Best(j, name);
+      if (!v.ok()) return v.status();
+      *out += ShellQuote(*v);
+      continue;
+    }
+    auto it = trial ? trial->params.find(name) : hpo::Params::const_iterator();
+    *out += ShellQuote(trial && it != trial->params.end() ? hpo::ToString(it->second) : "");
+  }
+  return Status::Ok();
+}
+
+void StudyDriver::Env(uint32_t j, std::vector<std::string>* env) const {
+  if (!IsTrial(j)) return;
+  auto it = live_.find(j);
+  if (it == live_.end() || it->second.number < 0) return;
+  const Segment& seg = SegmentOf(j);
+  const hpo::Trial* t = seg.study->study().history().Find(it->second.number);
+  json params = json::parse(plan_.ParamsJson(j));
+  json trial = hpo::ParamsToJson(t->params);
+  for (const auto& [k, v] : trial.items()) params[k] = v;
+  for (std::string& e : *env)
+    if (e.rfind("DROVER_PARAMS=", 0) == 0) e = "DROVER_PARAMS=" + params.dump();
+  env->push_back("DROVER_TRIAL=" + std::to_string(t->number));
+  env->push_back("DROVER_STUDY=" + seg.name);
+}
+
+// Reads complete lines of metrics.jsonl past live.offset (at most `budget`
+// bytes), reporting the objective's intermediate values. With `decide`, a prune
+// decision writes `prune` to the job's control file.
+Status StudyDriver::ReadNew(uint32_t j, Live& live, size_t budget, bool decide) {
+  int fd = ::open((Dir(j) + "/metrics.jsonl").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Ok();
+  std::string buf(budget, '\0');
+  ssize_t n = ::pread(fd, buf.data(), budget, live.offset);
+  ::close(fd);
+  if (n <= 0) return Status::Ok();
+  buf.resize(static_cast<size_t>(n));
+  size_t last = buf.rfind('\n');
+  if (last == std::string::npos) return Status::Ok();
+  live.offset += static_cast<int64_t>(last + 1);
+  Segment& seg = SegmentOf(j);
+  const std::string& metric = SpecOf(plan_, seg.step).metric;
+  size_t start = 0;
+  while (start <= last) {
+    size_t nl = buf.find('\n', start);
+    json m = json::parse(buf.begin() + start, buf.begin() + nl, nullptr, false);
+    start = nl + 1;
+    if (!m.is_object() || m.value("name", "") != metric || !m.contains("step") ||
+        !m["step"].is_number_integer() || !m.contains("value") || !m["value"].is_number())
+      continue;
+    const hpo::Trial* t = seg.study->study().history().Find(live.number);
+    if (!t || t->state != hpo::TrialState::kRunning) break;
+    auto prune = seg.study->Report(live.number, m["step"].get<int64_t>(), m["value"].get<double>());
+    if (!prune.ok()) continue;  // a negative step, a non-finite value: not the pruner's
+    if (*prune && decide && live.prune_at == 0) {
+      DROVER_RETURN_IF_ERROR(WriteFile(Dir(j) + "/control", "prune\n"));
+      live.prune_at = NowSeconds();
+    }
+  }
+  return Status::Ok();
+}
+
+Status StudyDriver::Poll(double now, std::vector<int64_t>* cancel) {
+  for (auto& [j, live] : live_) {
+    if (live.number < 0 || live.attempt_id == 0) continue;
+    DROVER_RETURN_IF_ERROR(ReadNew(j, live, kPollBudget, true));
+    double grace = plan_.workflow().steps[plan_.jobs()[j].step].grace_s;
+    if (live.prune_at > 0 && !live.cancelled && now >= live.prune_at + grace) {
+      live.cancelled = true;
+      cancel->push_back(live.attempt_id);
+    }
+  }
+  return Status::Ok();
+}
+
+Result<StudyDriver::Outcome> StudyDriver::Ended(uint32_t j, const Completion& c,
+                                                const std::vector<MetricRecord>& metrics,
+                                                std::string* reason) {
+  auto it = live_.find(j);
+  if (it == live_.end()) return Outcome::kNone;
+  Live& live = it->second;
+  Segment& seg = SegmentOf(j);
+  --seg.running;
+  live.attempt_id = 0;
+  if (live.number < 0) return Outcome::kNone;
+  DROVER_RETURN_IF_ERROR(ReadNew(j, live, 64u << 20, false));
+  if (live.prune_at > 0) {
+    DROVER_RETURN_IF_ERROR(seg.study->TellPruned(live.number));
+    live_.erase(it);
+    return Outcome::kPruned;
+  }
+  const JobStatus& s = c.status;
+  if (!c.has_status || s.exit_code != 0 || s.term_signal || s.walltime_exceeded || s.cancelled)
+    return Outcome::kNone;
+  const std::string& metric = SpecOf(plan_, seg.step).metric;
+  const MetricRecord* last = nullptr;
+  for (const MetricRecord& m : metrics)
+    if (m.name == metric) last = &m;
+  if (!last) {
+    *reason = fmt::format("trial {} of study '{}' logged no '{}' metric (its objective); log it "
+                          "with drover.log({}=...)",
+                          live.number, seg.name, metric, metric);
+    return Outcome::kFailed;
+  }
+  DROVER_RETURN_IF_ERROR(seg.study->Tell(live.number, last->value));
+  live_.erase(it);
+  return Outcome::kComplete;
+}
+
+Status StudyDriver::Failed(uint32_t j) {
+  auto it = live_.find(j);
+  if (it == live_.end()) return Status::Ok();
+  int64_t number = it->second.number;
+  live_.erase(it);
+  if (number < 0) return Status::Ok();
+  const hpo::Trial* t = SegmentOf(j).study->study().history().Find(number);
+  if (!t || t->state != hpo::TrialState::kRunning) return Status::Ok();
+  return SegmentOf(j).study->TellFailed(number);
+}
+
+}  // namespace drover

@@ -1,0 +1,184 @@
+// Reading the study: section of an HPO step:
+//
+//   tune:
+//     study:
+//       space:                      # one key per parameter (see hpo/space.h)
+//         lr: {type: float, low: 1e-4, high: 0.1, log: true}
+//         act: {type: categorical, choices: [relu, tanh]}
+//       sampler: tpe                # or {name: tpe, multivariate: true}
+//       pruner: {name: asha, reduction_factor: 3}
+//       metric: val_accuracy        # default: objective (drover.report)
+//       direction: maximize
+//       trials: 50                  # per segment
+//       parallel: 2
+//       segments: [dataset]         # one independent study per dataset
+//       seed: 0
+//       name: mlp-{dataset}         # the store's study name
+//       warm_start: tune0           # a study step here, or a study in the store
+//     run: python3 train.py --lr {lr} --act {act}
+#include <cmath>
+#include <climits>
+#include <nlohmann/json.hpp>
+
+#include "hpo/space.h"
+#include "spec/sections.h"
+#include "study/settings.h"
+
+namespace drover::spec {
+namespace {
+
+using json = nlohmann::json;
+
+// A YAML scalar as JSON: integers, numbers, booleans, else a string.
+json ScalarToJson(const YAML::Node& n, bool as_string) {
+  const std::string& s = n.Scalar();
+  if (as_string || n.Tag() == "!") return s;
+  if (s == "true" || s == "True") return true;
+  if (s == "false" || s == "False") return false;
+  if (!s.empty()) {
+    char* end = nullptr;
+    long long i = std::strtoll(s.c_str(), &end, 10);
+    if (*end == 0) return static_cast<int64_t>(i);
+    double d = std::strtod(s.c_str(), &end);
+    if (*end == 0 && std::isfinite(d)) return d;
+  }
+  return s;
+}
+
+// YAML -> JSON; items of a "choices" list stay strings (categorical values).
+Status ToJson(const Reader& r, const YAML::Node& n, const std::string& what, bool strings,
+              json* out) {
+  if (n.IsScalar()) {
+    *out = ScalarToJson(n, strings);
+    return Status::Ok();
+  }
+  if (n.IsSequence()) {
+    *out = json::array();
+    for (const auto& item : n) {
+      json v;
+      DROVER_RETURN_IF_ERROR(ToJson(r, item, what, strings, &v));
+      out->push_back(v);
+    }
+    return Status::Ok();
+  }
+  if (n.IsMap()) {
+    *out = json::object();
+    for (const auto& kv : n) {
+      json v;
+      std::string key = kv.first.Scalar();
+      DROVER_RETURN_IF_ERROR(ToJson(r, kv.second, what, key == "choices", &v));
+      (*out)[key] = v;
+    }
+    return Status::Ok();
+  }
+  return r.Error(n, what + " has an empty value");
+}
+
+// The node of parameter `name` in the space map, for locating errors.
+YAML::Node ParamNode(const YAML::Node& space, const std::string& message) {
+  size_t q = message.find("parameter '");
+  if (q == std::string::npos) return space;
+  size_t e = message.find('\'', q + 11);
+  std::string name = message.substr(q + 11, e - q - 11);
+  for (const auto& kv : space)
+    if (kv.first.Scalar() == name) return kv.first;
+  return space;
+}
+
+Status ReadSpace(const Reader& r, const YAML::Node& v, const std::string& what, StudySpec* s) {
+  if (!v.IsMap() || v.size() == 0)
+    return r.Error(v, what + " must map each parameter to its range, such as lr: {type: float, "
+                             "low: 0.0001, high: 0.1, log: true}");
+  DROVER_RETURN_IF_ERROR(r.CheckOpenMap(v, what));
+  json j;
+  DROVER_RETURN_IF_ERROR(ToJson(r, v, what, false, &j));
+  auto space = hpo::Space::FromJson(j);
+  if (!space.ok()) return r.Error(ParamNode(v, space.status().message()), space.status().message());
+  s->space_json = space->ToJson().dump();
+  s->params.clear();
+  for (const auto& kv : v) s->params.push_back(kv.first.Scalar());
+  return Status::Ok();
+}
+
+using F = Field<StudySpec>;
+
+template <Result<json> (*Normalise)(const json&)>
+Status ReadSetting(const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+                   std::string* out) {
+  json j;
+  DROVER_RETURN_IF_ERROR(ToJson(r, v, what, false, &j));
+  auto n = Normalise(j);
+  if (!n.ok()) return r.Error(v, n.status().message());
+  *out = n->dump();
+  return Status::Ok();
+}
+
+const std::vector<F>& StudyFields() {
+  static const std::vector<F> kFields = {
+      {"space", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          StudySpec* s) { return ReadSpace(r, v, what, s); }},
+      {"sampler", false,
+       [](const Reader& r, const YAML::Node& k, const YAML::Node& v, const std::string& what,
+          StudySpec* s) { return ReadSetting<study::NormaliseSampler>(r, k, v, what, &s->sampler_json); }},
+      {"pruner", false,
+       [](const Reader& r, const YAML::Node& k, const YAML::Node& v, const std::string& what,
+          StudySpec* s) { return ReadSetting<study::NormalisePruner>(r, k, v, what, &s->pruner_json); }},
+      {"metric", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          StudySpec* s) { return r.String(v, what, &s->metric); }},
+      {"direction", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          StudySpec* s) {
+         DROVER_RETURN_IF_ERROR(r.String(v, what, &s->direction));
+         if (s->direction == "minimise") s->direction = "minimize";
+         if (s->direction == "maximise") s->direction = "maximize";
+         if (s->direction != "minimize" && s->direction != "maximize")
+           return r.Error(v, what + " must be minimize or maximize, got '" + s->direction + "'");
+         return Status::Ok();
+       }},
+      {"trials", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          StudySpec* s) { return r.Int(v, what, 1, &s->trials); }},
+      {"parallel", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          StudySpec* s) { return r.Int(v, what, 1, &s->parallel); }},
+      {"seed", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          StudySpec* s) { return r.Integer(v, what, &s->seed); }},
+      {"name", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          StudySpec* s) { return r.String(v, what, &s->name); }},
+      {"warm_start", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          StudySpec* s) { return r.String(v, what, &s->warm_start); }},
+      // segments: is read by ParseStudy into the step's over:.
+      {"segments", true,
+       [](const Reader&, const YAML::Node&, const YAML::Node&, const std::string&,
+          StudySpec*) { return Status::Ok(); }},
+  };
+  return kFields;
+}
+
+}  // namespace
+
+Status ParseStudy(const Reader& r, const YAML::Node& key, const YAML::Node& v,
+                  const std::string& what, Step* step) {
+  if (!v.IsMap())
+    return r.Error(v, what + " must be a map with space:, trials: and the objective's metric:");
+  StudySpec s;
+  s.loc = r.src().At(key);
+  DROVER_RETURN_IF_ERROR(ReadFields(r, v, StudyFields(), what, &s));
+  if (!FindKey(v, "space"))
+    return r.Error(key, what + " has no space:; give each parameter a range, such as space: "
+                               "{lr: {type: float, low: 0.0001, high: 0.1, log: true}}");
+  if (!FindKey(v, "trials"))
+    return r.Error(key, what + " has no trials:; say how many trials to run, such as trials: 50");
+  if (auto seg = FindKey(v, "segments")) {
+    DROVER_RETURN_IF_ERROR(r.NameList(*seg, "segments: of " + what, &step->over, nullptr));
+  }
+  step->study = std::move(s);
+  return Status::Ok();
+}
+
+}  // namespace drover::spec

@@ -1,0 +1,314 @@
+"""Studies in workflows: trials as real jobs, pruning with real processes, segments,
+chained and warm-started studies, failures, and a study resumed after SIGKILL."""
+import json
+import os
+import signal
+import time
+import unittest
+
+from harness import DroverTest
+
+# A trial: objective (x - 1)^2 + k, reported epoch by epoch. Appends its trial
+# number and params to runs.log (one line per run of the command).
+TRIAL = r"""
+import json, os, sys, time
+import drover
+p = drover.params()
+x = float(p["x"])
+epochs = int(os.environ.get("EPOCHS", "1"))
+sleep = float(os.environ.get("SLEEP", "0"))
+ignore_prune = os.environ.get("IGNORE_PRUNE") == "1"
+with open(os.path.join(os.environ["DROVER_WORKDIR"], "runs.log"), "a") as f:
+    f.write(json.dumps({"trial": int(os.environ["DROVER_TRIAL"]), "params": p,
+                        "argv": sys.argv[1:], "study": os.environ["DROVER_STUDY"]}) + "\n")
+if x > float(os.environ.get("FAIL_ABOVE", "1e9")):
+    sys.exit(3)
+for e in range(epochs):
+    loss = (x - 1) ** 2 + 1.0 / (e + 1)
+    drover.log(step=e, loss=loss)
+    time.sleep(sleep)
+    if drover.should_prune() and not ignore_prune:
+        sys.exit(0)
+drover.log(loss=(x - 1) ** 2)
+"""
+
+
+class StudyWorkflowTest(DroverTest):
+    def setUp(self):
+        super().setUp()
+        self.write("trial.py", TRIAL)
+
+    def runs(self):
+        return [json.loads(l) for l in self.lines("runs.log")]
+
+    def trials(self, study):
+        return self.query("SELECT t.number, t.state, t.value, t.params, t.job_id, "
+                          "t.intermediate FROM trials t JOIN studies s ON s.id=t.study_id "
+                          "WHERE s.name=? ORDER BY t.number", study)
+
+    def test_trials_are_jobs_and_best_params_feed_the_next_step(self):
+        self.write("drover.yaml", """\
+            name: w
+            steps:
+              tune:
+                study:
+                  space:
+                    x: {type: float, low: -3, high: 3}
+                    tag: {type: categorical, choices: ["a b", "it's", "$(echo no)"]}
+                  sampler: {name: tpe, n_startup_trials: 3}
+                  metric: loss
+                  trials: 8
+                  parallel: 2
+                run: python3 trial.py {x} {tag}
+              final:
+                run: python3 -c 'import sys; open("best.txt", "w").write(sys.argv[1] + "|" + sys.argv[2])' {tune.best.x} {tune.best.tag}
+                outputs: [best.txt]
+            """)
+        self.drover("run", "-j", "2")
+        rows = self.trials("w:tune")
+        self.assertEqual([r[0] for r in rows], list(range(8)))
+        self.assertTrue(all(r[1] == "complete" for r in rows), rows)
+        self.assertEqual(len({r[4] for r in rows}), 8, "one job per trial")
+        runs = self.runs()
+        self.assertEqual(sorted(r["trial"] for r in runs), list(range(8)))
+        for r in runs:  # params reach the command, quoted, and $DROVER_PARAMS, typed
+            params = json.loads(rows[r["trial"]][3])
+            self.assertEqual(r["argv"][1], params["tag"])
+            self.assertAlmostEqual(float(r["argv"][0]), params["x"])
+            self.assertEqual(r["params"]["x"], params["x"])
+            self.assertEqual(r["params"]["tag"], params["tag"])
+        best = min(rows, key=lambda r: r[2])
+        best_params = json.loads(best[3])
+        path = self.query("SELECT a.path FROM artifacts a JOIN jobs j ON j.id=a.job_id "
+                          "WHERE j.step='final'")[0][0]
+        with open(os.path.join(self.dir, path)) as f:
+            x, tag = f.read().split("|")
+        self.assertAlmostEqual(float(x), best_params["x"])
+        self.assertEqual(tag, best_params["tag"])
+        # Run again: nothing runs, no new trial.
+        self.drover("run", "-j", "2")
+        self.assertEqual(len(self.trials("w:tune")), 8)
+        self.assertEqual(len(self.runs()), 8)
+        # The service sees the workflow's study.
+        best_cli = json.loads(self.drover("study", "best", "w:tune").stdout)
+        self.assertEqual(best_cli["number"], best[0])
+
+    def test_pruning_stops_bad_trials_with_real_processes(self):
+        self.write("drover.yaml", """\
+            name: w
+            steps:
+              tune:
+                study:
+                  space: {x: {type: float, low: -4, high: 6}}
+                  sampler: random
+                  pruner: {name: asha, min_resource: 1, reduction_factor: 2}
+                  metric: loss
+                  trials: 10
+                  parallel: 2
+                  seed: 3
+                run: python3 trial.py {x}
+                grace: 1s
+                env: {EPOCHS: "12", SLEEP: "0.15", IGNORE_PRUNE: "{ignore}"}
+            """.replace("{ignore}", "0"))
+        self.drover("run", "-j", "2")
+        rows = self.trials("w:tune")
+        states = [r[1] for r in rows]
+        self.assertEqual(len(rows), 10)
+        self.assertIn("pruned", states, rows)
+        self.assertIn("complete", states)
+        self.assertNotIn("failed", states)
+        for number, state, value, params, job_id, inter in rows:
+            steps = len(json.loads(inter))
+            if state == "pruned":
+                self.assertLess(steps, 12, "a pruned trial stops early")
+                self.assertIsNone(value)
+            else:
+                self.assertEqual(steps, 12)
+        # Pruned trials are not failures: every job succeeded.
+        jobs = self.query("SELECT state FROM jobs WHERE step='tune'")
+        self.assertEqual({j[0] for j in jobs}, {"succeeded"})
+        events = self.query("SELECT count(*) FROM events WHERE kind='pruned'")[0][0]
+        self.assertEqual(events, states.count("pruned"))
+
+    def test_a_trial_that_ignores_prune_is_stopped_after_grace(self):
+        self.write("drover.yaml", """\
+            name: w
+            steps:
+              tune:
+                study:
+                  space: {x: {type: float, low: -4, high: 6}}
+                  sampler: random
+                  pruner: {name: asha, min_resource: 1, reduction_factor: 4}
+                  metric: loss
+                  trials: 8
+                  parallel: 2
+                  seed: 3
+                run: python3 trial.py {x}
+                grace: 1s
+                env: {EPOCHS: "40", SLEEP: "0.1", IGNORE_PRUNE: "1"}
+            """)
+        self.drover("run", "-j", "2")
+        rows = self.trials("w:tune")
+        pruned = [r for r in rows if r[1] == "pruned"]
+        self.assertTrue(pruned, rows)
+        for r in pruned:
+            # Pruned at a rung (step 16 at the latest), stopped about 1 s later.
+            self.assertLess(len(json.loads(r[5])), 40, "stopped by drover, not run to the end")
+
+    def test_segments_one_study_each_and_fair_sharing(self):
+        self.write("drover.yaml", """\
+            name: w
+            axes: {data: [d1, d2, d3]}
+            steps:
+              tune:
+                study:
+                  space: {x: {type: int, low: -5, high: 5}}
+                  sampler: qmc
+                  metric: loss
+                  trials: 4
+                  segments: [data]
+                run: python3 trial.py {x}
+              final:
+                over: [data]
+                run: echo {data} {tune.best.x} > best.txt
+                outputs: [best.txt]
+            """)
+        self.drover("run", "-j", "2")
+        for d in ["d1", "d2", "d3"]:
+            rows = self.trials(f"w:tune/data={d}")
+            self.assertEqual([r[1] for r in rows], ["complete"] * 4)
+        # Fair: the first trials started went round the segments.
+        first = [r["study"] for r in self.runs()[:3]]
+        self.assertEqual(sorted(first), ["w:tune/data=d1", "w:tune/data=d2", "w:tune/data=d3"])
+        self.assertEqual(len(self.query("SELECT * FROM jobs WHERE step='final' AND "
+                                        "state='succeeded'")), 3)
+
+    def test_failed_trials_are_recorded_and_the_study_goes_on(self):
+        self.write("drover.yaml", """\
+            name: w
+            steps:
+              tune:
+                study:
+                  space: {x: {type: float, low: -3, high: 3}}
+                  sampler: random
+                  metric: loss
+                  trials: 8
+                  seed: 1
+                run: python3 trial.py {x}
+                env: {FAIL_ABOVE: "0"}
+              final:
+                run: echo {tune.best.x} > best.txt
+            """)
+        p = self.drover("run", "-j", "2", check=False)
+        rows = self.trials("w:tune")
+        failed = [r for r in rows if r[1] == "failed"]
+        self.assertTrue(failed, "some of 8 draws in [-3, 3] are above 0")
+        self.assertTrue(all(json.loads(r[3])["x"] > 0 for r in failed))
+        self.assertTrue(all(json.loads(r[3])["x"] <= 0 for r in rows if r[1] == "complete"))
+        self.assertEqual(p.returncode, 1)  # a job failed
+        self.assertEqual(self.job_state("final"), "succeeded")
+
+    def test_missing_objective_fails_the_trial_with_a_reason(self):
+        self.write("drover.yaml", """\
+            name: w
+            steps:
+              tune:
+                study:
+                  space: {x: {type: float, low: 0, high: 1}}
+                  metric: accuracy
+                  trials: 2
+                run: python3 trial.py {x}
+            """)
+        p = self.drover("run", "-j", "1", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("logged no 'accuracy' metric", p.stdout + p.stderr)
+        self.assertEqual([r[1] for r in self.trials("w:tune")], ["failed", "failed"])
+
+    def test_warm_start_from_an_earlier_study(self):
+        self.write("drover.yaml", """\
+            name: w
+            steps:
+              coarse:
+                study:
+                  space: {x: {type: float, low: -3, high: 3}}
+                  sampler: random
+                  metric: loss
+                  trials: 5
+                run: python3 trial.py {x}
+              fine:
+                study:
+                  space: {x: {type: float, low: -3, high: 3}}
+                  metric: loss
+                  trials: 3
+                  warm_start: coarse
+                run: python3 trial.py {x}
+            """)
+        self.drover("run", "-j", "2")
+        coarse = self.trials("w:coarse")
+        fine = self.trials("w:fine")
+        self.assertEqual(len(fine), 8)
+        self.assertEqual([json.loads(r[3]) for r in fine[:5]], [json.loads(r[3]) for r in coarse])
+        self.assertTrue(all(r[4] is None for r in fine[:5]), "warm-start trials ran no job")
+
+    def test_changed_definition_under_the_same_name_is_refused(self):
+        text = """\
+            name: w
+            steps:
+              tune:
+                study:
+                  space: {x: {type: float, low: -3, high: HIGH}}
+                  metric: loss
+                  trials: 1
+                run: python3 trial.py {x}
+            """
+        self.write("drover.yaml", text.replace("HIGH", "3"))
+        self.drover("run")
+        self.write("drover.yaml", text.replace("HIGH", "4"))
+        p = self.drover("run", check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("already holds study 'w:tune' with another definition", p.stderr)
+        self.assertIn("name:", p.stderr)
+
+    def test_sigkill_mid_study_then_resume(self):
+        self.write("drover.yaml", """\
+            name: w
+            steps:
+              tune:
+                study:
+                  space: {x: {type: float, low: -3, high: 3}}
+                  metric: loss
+                  trials: 12
+                  parallel: 2
+                run: python3 trial.py {x}
+                env: {EPOCHS: "3", SLEEP: "0.3"}
+            """)
+        kills = 0
+        deadline = time.time() + 240
+        while kills < 4 and time.time() < deadline:
+            p = self.spawn("run", "-j", "2", "-q")
+            time.sleep(1.5 + kills * 0.4)
+            if p.poll() is not None:
+                break
+            os.kill(p.pid, signal.SIGKILL)
+            p.wait()
+            kills += 1
+        self.assertGreaterEqual(kills, 2, "the study finished before it could be killed")
+        self.drover("run", "-j", "2")
+        rows = self.trials("w:tune")
+        complete = [r for r in rows if r[1] == "complete"]
+        self.assertEqual(len(complete), 12, rows)
+        self.assertEqual(len({r[4] for r in complete}), 12, "one complete trial per slot")
+        self.assertFalse([r for r in rows if r[1] == "running"])
+        runs = [r["trial"] for r in self.runs()]
+        # Every trial ran exactly once: jobs running at a kill were adopted, finished
+        # trials were reused, and a slot cut off before its start kept its trial.
+        self.assertEqual(sorted(runs), sorted(r[0] for r in rows))
+        self.assertEqual(len(runs), len(set(runs)), "no trial ran twice")
+        print(f"killed drover {kills} times; {len(rows)} trials, {len(runs)} trial runs")
+        # Nothing to do on a further run.
+        self.drover("run", "-j", "2")
+        self.assertEqual(len(self.trials("w:tune")), len(rows))
+
+
+if __name__ == "__main__":
+    unittest.main()
