@@ -57,6 +57,16 @@ class DroverTest(unittest.TestCase):
         with self.db() as c:
             return c.execute(sql, args).fetchall()
 
+    def query_when_ready(self, sql, *args):
+        """Like query, but None while drover is still creating the store (no file or
+        no tables yet): for tests that poll a store a running drover writes."""
+        if not os.path.exists(os.path.join(self.dir, ".drover", "drover.db")):
+            return None
+        try:
+            return self.query(sql, *args)
+        except sqlite3.OperationalError:
+            return None
+
     def job_state(self, name):
         rows = self.query("SELECT state FROM jobs WHERE name=? ORDER BY id DESC LIMIT 1", name)
         return rows[0][0] if rows else None

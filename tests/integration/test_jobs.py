@@ -267,7 +267,8 @@ class CorruptFilesTest(DroverTest):
         p = self.spawn("run")
         deadline = time.time() + 20
         while time.time() < deadline:
-            if os.path.exists(os.path.join(self.dir, ".drover", "drover.db")) and self.query("SELECT count(*) FROM attempts WHERE handle != ''")[0][0]:
+            rows = self.query_when_ready("SELECT count(*) FROM attempts WHERE handle != ''")
+            if rows and rows[0][0]:
                 break
             time.sleep(0.05)
         os.kill(p.pid, signal.SIGKILL)
