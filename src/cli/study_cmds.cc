@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "spec/parser.h"
 #include "store/store.h"
 #include "store/study_store.h"
 #include "study/stored_study.h"
@@ -61,44 +62,11 @@ Result<double> ParseValue(const std::string& text, const char* what) {
   return v;
 }
 
-// "file:LINE:COL: " for a byte offset of `text`.
-std::string Where(const std::string& file, const std::string& text, size_t offset) {
-  int line = 1, col = 1;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') ++line, col = 1;
-    else ++col;
-  }
-  return fmt::format("{}:{}:{}: ", file, line, col);
-}
-
-// Reads a search-space file (JSON); errors say file:line:col where they can.
+// Reads a search-space file (YAML or JSON); errors say file:line:col.
 Result<json> ReadSpace(const std::string& path) {
-  auto text = ReadFile(path);
-  if (!text.ok()) return text.status().With("search space");
-  json j;
-  try {
-    j = json::parse(*text);
-  } catch (const json::parse_error& e) {
-    std::string msg = e.what();
-    size_t cut = msg.find("parse error");
-    return Status::Invalid(Where(path, *text, e.byte ? e.byte - 1 : 0) + "not valid JSON: " +
-                           (cut == std::string::npos ? msg : msg.substr(cut)));
-  }
-  auto space = hpo::Space::FromJson(j);
-  if (!space.ok()) {
-    // Point at the parameter the message names, when it names one.
-    const std::string& m = space.status().message();
-    size_t q = m.find("parameter '");
-    size_t at = 0;
-    if (q != std::string::npos) {
-      size_t e = m.find('\'', q + 11);
-      std::string name = m.substr(q + 11, e - q - 11);
-      size_t k = text->find("\"" + name + "\"");
-      if (k != std::string::npos) at = k + 1;
-    }
-    return Status::Invalid(Where(path, *text, at) + m);
-  }
-  return j;
+  auto text = LoadSpaceFile(path);
+  if (!text.ok()) return text.status();
+  return json::parse(*text);
 }
 
 Result<json> ParseSetting(const std::string& name, const std::string& options, const char* what) {

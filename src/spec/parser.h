@@ -24,6 +24,11 @@ Result<Workflow> LoadWorkflow(const std::string& path,
 Result<Workflow> ParseWorkflow(const std::string& text, const std::string& path,
                                const std::vector<std::string>& overrides = {});
 
+// Reads a search-space file for the study service: YAML (JSON is YAML too), the same
+// map as a study step's space: (optionally under a top-level space: key). Returns the
+// space as JSON text; errors carry file:line:col.
+Result<std::string> LoadSpaceFile(const std::string& path);
+
 // Formats a located error in the style above. `source` is the whole file text.
 std::string FormatLocated(const SourceLoc& loc, const std::string& message,
                           const std::string& source);

@@ -21,6 +21,8 @@
 #include <nlohmann/json.hpp>
 
 #include "hpo/space.h"
+#include "spec/parser.h"
+#include "util/fs.h"
 #include "spec/sections.h"
 #include "study/settings.h"
 
@@ -182,3 +184,30 @@ Status ParseStudy(const Reader& r, const YAML::Node& key, const YAML::Node& v,
 }
 
 }  // namespace drover::spec
+
+namespace drover {
+
+Result<std::string> LoadSpaceFile(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status().With("search space");
+  spec::SourceText src(path, *text);
+  try {
+    YAML::Node root = YAML::Load(*text);
+    if (!root.IsDefined() || root.IsNull())
+      return src.Error(SourceLoc{path, 1, 1},
+                       "the search-space file is empty; map each parameter to its range, such "
+                       "as lr: {type: float, low: 0.0001, high: 0.1, log: true}");
+    spec::Reader r(src);
+    StudySpec s;
+    // A file that holds {"space": {...}} (the study step's key) is read the same way.
+    YAML::Node space = root.IsMap() && root["space"] && root.size() == 1 ? root["space"] : root;
+    DROVER_RETURN_IF_ERROR(spec::ReadSpace(r, space, "the search space", &s));
+    return s.space_json;
+  } catch (const YAML::ParserException& e) {
+    return src.Error(src.At(e.mark), "YAML syntax error: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    return src.Error(src.At(e.mark), "reading the search space failed: " + e.msg);
+  }
+}
+
+}  // namespace drover

@@ -120,15 +120,29 @@ class StudyServiceTest(DroverTest):
         p = self.drover("study", "best", "s")
         self.assertEqual(json.loads(p.stdout)["value"], 1.5)
 
+    def test_space_file_may_be_yaml(self):
+        self.write("space.yaml", "lr: {type: float, low: 0.0001, high: 0.1, log: true}\n"
+                   "act: {type: categorical, choices: [relu, tanh]}\n")
+        self.drover("study", "create", "y", "--space", "space.yaml", "--seed", "3")
+        t = json.loads(self.drover("study", "ask", "y").stdout)
+        self.assertEqual(sorted(t["params"]), ["act", "lr"])
+        self.assertIn(t["params"]["act"], ["relu", "tanh"])
+        self.assertTrue(0.0001 <= t["params"]["lr"] <= 0.1)
+
     def test_bad_definitions_say_where(self):
         self.write("broken.json", '{"x": {"type": "float",\n  "low": 0 "high": 1}}')
         p = self.drover("study", "create", "a", "--space", "broken.json", check=False)
         self.assertEqual(p.returncode, 2)
-        self.assertRegex(p.stderr, r"broken\.json:2:\d+: not valid JSON")
+        self.assertRegex(p.stderr, r"broken\.json:2:\d+: error: YAML syntax error")
         self.write("inverted.json", '{\n  "lr": {"type": "float", "low": 1, "high": 0}\n}')
         p = self.drover("study", "create", "a", "--space", "inverted.json", check=False)
         self.assertEqual(p.returncode, 2)
-        self.assertRegex(p.stderr, r"inverted\.json:2:4: search space: parameter 'lr'")
+        self.assertRegex(p.stderr, r"inverted\.json:2:3: error: search space: parameter 'lr'")
+        self.write("inverted.yaml", "layers: {type: int, low: 1, high: 4}\nlr:\n  type: float\n"
+                   "  low: 1\n  high: 0\n")
+        p = self.drover("study", "create", "a", "--space", "inverted.yaml", check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertRegex(p.stderr, r"inverted\.yaml:2:1: error: search space: parameter 'lr'")
         self.write("space.json", SPACE)
         for args, needle in [
             (["--sampler", "bayes"], "unknown sampler 'bayes'"),
