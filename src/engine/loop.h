@@ -56,7 +56,10 @@ class Loop {
   void Allocate(Running* r);
   void Release(const Running& r);
   std::vector<std::string> JobEnv(uint32_t j, const Running& r) const;
-  void Launch(int64_t attempt_id);
+  Status Launch(const std::vector<int64_t>& attempt_ids);
+  void NotStarted(Running& r, const Status& st);
+  // Runs on an executor that allocates for itself (Slurm): outside the local limits.
+  bool Remote(uint32_t j) const { return StepOf(j).executor != "local"; }
   Status Handle(const Completion& c);
   Status Succeed(Running& r, const JobStatus& st);
   Status Fail(Running& r, AttemptState state, const std::string& reason);
@@ -88,6 +91,7 @@ class Loop {
   std::unordered_map<int64_t, Running> running_;  // by attempt id
   std::vector<Completion> pending_failures_;          // attempts that could not start
   std::vector<bool> gpu_busy_;
+  size_t remote_running_ = 0;          // of running_, those on remote executors
   double cpus_used_ = 0;
   int64_t mem_used_ = 0;
   bool stopping_ = false;
