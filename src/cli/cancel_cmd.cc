@@ -45,13 +45,22 @@ pid_t RunningDrover(const std::string& root) {
   return base == "drover" ? static_cast<pid_t>(pid) : 0;
 }
 
+// Gone: no such process, or a zombie that its parent has not reaped yet.
+bool Gone(pid_t pid) {
+  if (kill(pid, 0) != 0) return true;
+  auto stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat.ok()) return true;
+  size_t paren = stat->rfind(')');
+  return paren != std::string::npos && paren + 2 < stat->size() && (*stat)[paren + 2] == 'Z';
+}
+
 bool WaitGone(pid_t pid, double seconds) {
   for (int i = 0; i < seconds * 10; ++i) {
-    if (kill(pid, 0) != 0) return true;
+    if (Gone(pid)) return true;
     timespec ts{0, 100000000};
     nanosleep(&ts, nullptr);
   }
-  return kill(pid, 0) != 0;
+  return Gone(pid);
 }
 
 // True when `pid` runs in `dir`: the job's wrapper, not a process that reused its pid.
