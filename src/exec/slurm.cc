@@ -97,6 +97,7 @@ class SlurmExecutor final : public Executor {
   double next_poll_ = 0;
   double next_files_ = 0;
   int seq_ = 0;
+  uint64_t file_ticks_ = 0;
 };
 
 std::vector<Status> SlurmExecutor::SubmitMany(const std::vector<LaunchRequest>& reqs,
@@ -258,11 +259,14 @@ void SlurmExecutor::Wait(int timeout_ms, std::vector<Completion>* out) {
   }
 }
 
-// Attempts not known to be pending: has the wrapper written status.json?
+// Has the wrapper written status.json? Looked at every file_poll_s for attempts not
+// known to be pending, every 4 x file_poll_s for the others (which may have started and
+// ended since squeue last saw them pending).
 void SlurmExecutor::CheckFiles(std::vector<Completion>* out) {
+  bool all = ++file_ticks_ % 4 == 0;
   std::vector<std::pair<int64_t, Completion>> done;
   for (const auto& [id, a] : attempts_) {
-    if (a.pending) continue;
+    if (a.pending && !all) continue;
     Completion c;
     if (ReadStatusInto(a.dir, &c)) done.emplace_back(id, std::move(c));
   }

@@ -11,7 +11,8 @@
 //
 // Completion: JOBDIR/status.json (written by the wrapper) is the record of how an
 // attempt ended. Besides reading those files, the executor makes ONE `squeue` call
-// per polling interval for all of its jobs; a job that has left the queue without a
+// per polling interval for all of its jobs (between two, status files are looked at
+// more often, which costs the controller nothing); a job that has left the queue without a
 // status.json (two polls in a row) is reported lost. sacct is never used.
 //
 // Walltime: the wrapper enforces the step's walltime itself (SIGTERM, grace, SIGKILL,
@@ -63,6 +64,7 @@ struct SlurmExecutorOptions {
   std::string state_dir;        // batch scripts, manifests and Slurm's logs (.drover/slurm)
   double poll_s = 5;            // one squeue call per this many seconds
   double file_poll_s = 0.25;    // status.json of running jobs is looked at this often
+                                // (of jobs last seen pending, 4 times less often)
   int max_array_size = 1000;    // larger groups are split (Slurm's MaxArraySize)
   int submit_tries = 6;         // sbatch attempts on a temporary refusal
   double backoff_s = 0.5;       // before the second try; doubles each time
