@@ -222,6 +222,40 @@ class SlurmRefusalTest(SlurmTest):
         self.assertIn("Invalid partition name specified", reason)
 
 
+class SlurmLostTest(SlurmTest):
+    def test_job_killed_without_status_is_lost_and_retried(self):
+        self.write("drover.yaml", """\
+            executor: slurm
+            slurm: {poll_interval: 1s}
+            steps:
+              once:
+                run: '[ "$DROVER_ATTEMPT" = 1 ] && sleep 60; echo ok > out.txt'
+                outputs: [out.txt]
+                retries: 1
+            """)
+        run = self.spawn_drover("run", "-q")
+        self.wait_until("the job running", lambda: list(self.queued().values()) == ["RUNNING"])
+        job = self.slurm_ids()[0]
+        # SIGKILL to the job's wrapper (the batch step's process): no status.json.
+        job_dir = os.path.realpath(self.job_dirs("once")[0])
+        wrappers = [pid for pid in os.listdir("/proc") if pid.isdigit() and
+                    self.link(f"/proc/{pid}/cwd") == job_dir and
+                    self.link(f"/proc/{pid}/exe").endswith("/drover-job")]
+        self.assertEqual(len(wrappers), 1, "the job's wrapper was not found")
+        os.kill(int(wrappers[0]), signal.SIGKILL)
+        self.assertEqual(run.wait(timeout=120), 0)
+        states = [(a[1], a[4]) for a in self.attempts("once")]
+        self.assertEqual([s for s, _ in states], ["lost", "succeeded"], states)
+        self.assertIn(f"lost: Slurm job {job} left the queue without a status.json", states[0][1])
+
+    @staticmethod
+    def link(path):
+        try:
+            return os.readlink(path)
+        except OSError:
+            return ""
+
+
 CANCEL_WORKFLOW = """\
     axes:
       i: [0, 1, 2, 3, 4, 5, 6, 7]
@@ -287,6 +321,8 @@ class SlurmLeaderboardTest(SlurmTest):
                            cwd=folder, capture_output=True, text=True, timeout=600,
                            env=dict(os.environ, **self.env))
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        # 2 tasks x 3 models trained and evaluated, 2 ensembles: all ran here.
+        self.assertIn("drover: 14 jobs: 14 ran, 0 reused", p.stdout)
         with open(os.path.join(folder, "results", "table.md")) as f:
             return f.read()
 
@@ -297,6 +333,13 @@ class SlurmLeaderboardTest(SlurmTest):
         self.assertGreater(self.calls()["sbatch"], 0)
         self.assertIn("ensemble", slurm)
         self.assertEqual(slurm, local)
+        attempts = self.query_store(os.path.join(self.dir, "slurm"),
+                                   "SELECT executor, count(*) FROM attempts GROUP BY executor")
+        self.assertEqual(attempts, [("slurm", 14)])
+
+    def query_store(self, folder, sql):
+        with sqlite3.connect(os.path.join(folder, ".drover", "drover.db")) as c:
+            return c.execute(sql).fetchall()
 
 
 if __name__ == "__main__":
