@@ -162,8 +162,7 @@ void SlurmExecutor::SubmitArray(const std::vector<LaunchRequest>& reqs,
   if (!id.ok()) {
     ::unlink((base + ".jobs").c_str());
     ::unlink((base + ".sh").c_str());
-    Status why = Status::Invalid("Slurm refused the job: " + id.status().message());
-    for (size_t i : ok) (*out)[i] = why;
+    for (size_t i : ok) (*out)[i] = Status::Invalid(id.status().message());
     return;
   }
   files_[*id] = {base + ".jobs", base + ".sh"};

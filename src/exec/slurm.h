@@ -82,7 +82,9 @@ std::vector<std::string> SbatchArgs(const LaunchRequest& first, size_t count,
                                     const std::string& log_path);
 // Slurm's --time for a walltime and grace, in whole minutes ("" for no walltime).
 std::string TimeLimit(double walltime_s, double grace_s);
-// The job id from `sbatch --parsable` ("1234" or "1234;cluster"), or why it failed.
+// The job id from `sbatch --parsable` ("1234" or "1234;cluster"), or why there is none:
+// Busy when trying again may help, Invalid otherwise ("Slurm refused the job: <its
+// message>", or sbatch could not be started).
 Result<std::string> ParseSbatch(const CommandOutput& c);
 // True when a refusal may pass if tried again later.
 bool IsTransient(const std::string& message);

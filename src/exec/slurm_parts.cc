@@ -78,9 +78,15 @@ Result<std::string> ParseSbatch(const CommandOutput& c) {
   bool digits = !id.empty() && id.find_first_not_of("0123456789") == std::string::npos;
   if (c.exit_code == 0 && digits) return id;
   std::string msg = Message(c.err);
+  if (c.exit_code < 0) {  // not started (no Slurm here?), or timed out (a busy controller)
+    if (msg.find("could not be started") != std::string::npos)
+      return Status::Invalid(msg + "; is Slurm's sbatch installed and on PATH?");
+    return Status::Busy(msg);
+  }
   if (msg.empty()) msg = c.exit_code == 0 ? "sbatch printed no job id: '" + out + "'"
                                           : "sbatch exited with code " + std::to_string(c.exit_code);
-  return IsTransient(msg) || c.exit_code < 0 ? Status::Busy(msg) : Status::Invalid(msg);
+  msg = "Slurm refused the job: " + msg;
+  return IsTransient(msg) ? Status::Busy(msg) : Status::Invalid(msg);
 }
 
 bool IsTransient(const std::string& message) {
@@ -88,7 +94,7 @@ bool IsTransient(const std::string& message) {
   std::transform(m.begin(), m.end(), m.begin(), [](unsigned char ch) { return std::tolower(ch); });
   for (const char* w : {"timed out", "timeout", "unable to contact", "temporarily", "try again",
                         "connection refused", "zero bytes were transmitted", "rpc rate",
-                        "submit limit", "maxsubmit", "too many", "busy", "could not be started"})
+                        "submit limit", "maxsubmit", "too many", "busy"})
     if (m.find(w) != std::string::npos) return true;
   return false;
 }

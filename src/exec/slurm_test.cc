@@ -80,8 +80,11 @@ TEST(SlurmParts, ParseSbatchAndClassifyRefusals) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), Code::kInvalid);
   EXPECT_EQ(bad.status().message(),
-            "invalid partition specified: nope; Batch job submission failed: Invalid partition "
-            "name specified");
+            "Slurm refused the job: invalid partition specified: nope; Batch job submission "
+            "failed: Invalid partition name specified");
+  auto missing = slurm::ParseSbatch({-1, "", "sbatch could not be started: No such file or directory"});
+  EXPECT_EQ(missing.status().code(), Code::kInvalid);
+  EXPECT_NE(missing.status().message().find("is Slurm's sbatch installed"), std::string::npos);
   auto busy = slurm::ParseSbatch(
       {1, "", "sbatch: error: Batch job submission failed: Socket timed out on send/recv operation\n"});
   EXPECT_EQ(busy.status().code(), Code::kBusy);

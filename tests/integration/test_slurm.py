@@ -35,13 +35,17 @@ class SlurmTest(DroverTest):
             self.assertIsNotNone(real, f"{cmd} is not on PATH")
             path = os.path.join(self.shim, cmd)
             with open(path, "w") as f:
-                f.write(f'#!/bin/sh\necho {cmd} >> "{self.calls_log}"\nexec {real} "$@"\n')
+                f.write(f'#!/bin/sh\necho {cmd} "$@" >> "{self.calls_log}"\nexec {real} "$@"\n')
             os.chmod(path, 0o755)
         self.env = {"PATH": self.shim + ":" + os.environ["PATH"]}
         self.addCleanup(self.cancel_leftovers)
 
     def calls(self):
-        return collections.Counter(self.lines("slurm-calls.log"))
+        """How many times each command ran."""
+        return collections.Counter(l.split()[0] for l in self.lines("slurm-calls.log"))
+
+    def sbatch_lines(self):
+        return [l.split() for l in self.lines("slurm-calls.log") if l.startswith("sbatch ")]
 
     def run_drover(self, *args, **kw):
         return self.drover(*args, env=self.env, **kw)
@@ -187,6 +191,9 @@ class SlurmWalltimeTest(SlurmTest):
                 grace: 2s
             """)
         self.run_drover("run", timeout=180)
+        for line in self.sbatch_lines():  # Slurm's limit lies beyond the wrapper's
+            self.assertIn("--time=3", line)
+            self.assertIn("--signal=B:TERM@32", line)
         states = [a[1] for a in self.attempts("train")]
         self.assertGreaterEqual(len(states), 2, states)
         self.assertEqual(states[-1], "succeeded")
@@ -201,6 +208,41 @@ class SlurmWalltimeTest(SlurmTest):
         self.assertEqual(len({s[2] for s in starts}), len(starts), "each attempt is a new Slurm job")
         with open(os.path.join(self.job_dirs("train")[0], "result.txt")) as f:
             self.assertEqual(f.read().strip(), "finished at 12")
+
+
+class SlurmWarningSignalTest(SlurmTest):
+    def test_slurms_time_limit_warning_requeues_from_checkpoint(self):
+        self.write("train.sh", """\
+            ckpt="$DROVER_CHECKPOINT_DIR/n"
+            n=$(cat "$ckpt" 2>/dev/null || echo 0)
+            echo "start $n" >> "$DROVER_WORKDIR/starts.log"
+            trap 'echo $n > "$ckpt"; exit 85' TERM
+            while [ $n -lt 8 ]; do sleep 0.5 & wait $!; n=$((n + 1)); done
+            echo "finished at $n" > result.txt
+            """)
+        self.write("drover.yaml", """\
+            executor: slurm
+            slurm: {poll_interval: 1s}
+            steps:
+              train:
+                run: sh train.sh
+                outputs: [result.txt]
+                grace: 2s
+            """)
+        run = self.spawn_drover("run", "-q")
+        self.wait_until("the job running", lambda: len(self.lines("starts.log")) == 1 and
+                        list(self.queued().values()) == ["RUNNING"])
+        time.sleep(1)
+        # What --signal=B:TERM@N makes Slurm send before its time limit: TERM to the
+        # batch shell, which is the job's wrapper.
+        subprocess.run(["scancel", "--batch", "--signal=TERM", self.slurm_ids()[0]],
+                       check=True, timeout=60)
+        self.assertEqual(run.wait(timeout=120), 0)
+        self.assertEqual([a[1] for a in self.attempts("train")], ["requeued", "succeeded"])
+        starts = [int(l.split()[1]) for l in self.lines("starts.log")]
+        self.assertEqual(starts[0], 0)
+        self.assertGreater(starts[1], 0, "the second attempt did not resume from its checkpoint")
+        self.assertIn("--signal=B:TERM@32", self.sbatch_lines()[0])
 
 
 class SlurmRefusalTest(SlurmTest):
