@@ -3,6 +3,7 @@
 // running (jobs left by a drover that was killed): one scancel for the Slurm jobs,
 // naming whole arrays, and SIGTERM for local job wrappers. Those attempts are then
 // recorded as cancelled.
+#include <fmt/format.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -11,7 +12,6 @@
 
 #include <cstdio>
 #include <cstring>
-#include <fmt/format.h>
 #include <map>
 #include <set>
 
@@ -102,9 +102,10 @@ int CancelCmd(const GlobalOptions& g) {
     std::fflush(stdout);
     kill(pid, SIGTERM);
     if (!WaitGone(pid, kWaitForRunS))
-      return Fail(Status::Busy(fmt::format("drover (pid {}) is still running after {:.0f}s; "
-                                           "run `drover cancel` again, or kill -INT it twice",
-                                           pid, kWaitForRunS)));
+      return Fail(
+          Status::Busy(fmt::format("drover (pid {}) is still running after {:.0f}s; "
+                                   "run `drover cancel` again, or kill -INT it twice",
+                                   pid, kWaitForRunS)));
   }
   auto store = OpenSqliteStore(root);
   if (!store.ok()) return Fail(store.status());

@@ -2,6 +2,7 @@
 // polling interval and the wrappers' status.json files in.
 #include "exec/slurm.h"
 
+#include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
 #include <time.h>
@@ -10,7 +11,6 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "util/fs.h"
 #include "util/signals.h"
@@ -88,11 +88,11 @@ class SlurmExecutor final : public Executor {
 
   SlurmExecutorOptions opts_;
   std::unique_ptr<SlurmCommands> cmds_;
-  std::unordered_map<int64_t, Attempt> attempts_;             // by attempt id
-  std::unordered_map<std::string, int64_t> by_job_;           // Slurm id -> attempt id
-  std::map<std::string, std::set<std::string>> arrays_;       // array -> tracked task ids
-  std::map<std::string, std::vector<std::string>> files_;     // array -> its script, manifest
-  std::set<std::string> to_cancel_;                           // Slurm ids for the next scancel
+  std::unordered_map<int64_t, Attempt> attempts_;          // by attempt id
+  std::unordered_map<std::string, int64_t> by_job_;        // Slurm id -> attempt id
+  std::map<std::string, std::set<std::string>> arrays_;    // array -> tracked task ids
+  std::map<std::string, std::vector<std::string>> files_;  // array -> its script, manifest
+  std::set<std::string> to_cancel_;                        // Slurm ids for the next scancel
   std::set<std::string> to_kill_;
   double next_poll_ = 0;
   double next_files_ = 0;
@@ -124,8 +124,8 @@ std::vector<Status> SlurmExecutor::SubmitMany(const std::vector<LaunchRequest>& 
 
 // One sbatch call for the requests reqs[idx...]; fills their handles or statuses.
 void SlurmExecutor::SubmitArray(const std::vector<LaunchRequest>& reqs,
-                                const std::vector<size_t>& idx,
-                                std::vector<std::string>* handles, std::vector<Status>* out) {
+                                const std::vector<size_t>& idx, std::vector<std::string>* handles,
+                                std::vector<Status>* out) {
   auto fail_all = [&](const Status& st) {
     for (size_t i : idx) (*out)[i] = st;
   };
@@ -150,7 +150,8 @@ void SlurmExecutor::SubmitArray(const std::vector<LaunchRequest>& reqs,
     manifest_text += r.job_dir + "\n";
   }
   if (ok.empty()) return;
-  std::string base = fmt::format("{}/{}-{:.0f}-{}", opts_.state_dir, getpid(), WallNow() * 1000, ++seq_);
+  std::string base =
+      fmt::format("{}/{}-{:.0f}-{}", opts_.state_dir, getpid(), WallNow() * 1000, ++seq_);
   const LaunchRequest& first = reqs[ok[0]];
   st = WriteFile(base + ".jobs", manifest_text);
   if (st.ok())
@@ -310,8 +311,9 @@ void SlurmExecutor::Poll(std::vector<Completion>* out) {
       c.status.ended = WallNow();
       done.emplace_back(id, std::move(c));
     } else if (++a.absent >= 2) {
-      c.error = fmt::format("lost: Slurm job {} left the queue without a status.json (its log: {}/{}.log)",
-                            a.job, opts_.state_dir, slurm::ArrayOf(a.job));
+      c.error = fmt::format(
+          "lost: Slurm job {} left the queue without a status.json (its log: {}/{}.log)", a.job,
+          opts_.state_dir, slurm::ArrayOf(a.job));
       done.emplace_back(id, std::move(c));
     }
   }

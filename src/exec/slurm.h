@@ -60,14 +60,14 @@ class SlurmCommands {
 std::unique_ptr<SlurmCommands> NewSlurmCommands(double timeout_s = 120);
 
 struct SlurmExecutorOptions {
-  std::string wrapper;          // the drover-job binary, as the nodes see it
-  std::string state_dir;        // batch scripts, manifests and Slurm's logs (.drover/slurm)
-  double poll_s = 5;            // one squeue call per this many seconds
-  double file_poll_s = 0.25;    // status.json of running jobs is looked at this often
-                                // (of jobs last seen pending, 4 times less often)
-  int max_array_size = 1000;    // larger groups are split (Slurm's MaxArraySize)
-  int submit_tries = 6;         // sbatch attempts on a temporary refusal
-  double backoff_s = 0.5;       // before the second try; doubles each time
+  std::string wrapper;        // the drover-job binary, as the nodes see it
+  std::string state_dir;      // batch scripts, manifests and Slurm's logs (.drover/slurm)
+  double poll_s = 5;          // one squeue call per this many seconds
+  double file_poll_s = 0.25;  // status.json of running jobs is looked at this often
+                              // (of jobs last seen pending, 4 times less often)
+  int max_array_size = 1000;  // larger groups are split (Slurm's MaxArraySize)
+  int submit_tries = 6;       // sbatch attempts on a temporary refusal
+  double backoff_s = 0.5;     // before the second try; doubles each time
 };
 
 std::unique_ptr<Executor> NewSlurmExecutor(const SlurmExecutorOptions& opts,
@@ -101,8 +101,8 @@ std::string ArrayOf(const std::string& job_id);
 std::vector<std::string> CancelTargets(const std::map<std::string, std::set<std::string>>& tracked,
                                        const std::set<std::string>& cancel);
 // The batch script of an array whose task i runs the job folder on line i+1 of `manifest`.
-std::string BatchScript(const std::string& wrapper, const std::string& manifest,
-                        double walltime_s, double grace_s);
+std::string BatchScript(const std::string& wrapper, const std::string& manifest, double walltime_s,
+                        double grace_s);
 // "NAME=value" lines as `export NAME='value'` lines for /bin/sh.
 std::string EnvFile(const std::vector<std::string>& env);
 

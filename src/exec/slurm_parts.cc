@@ -1,6 +1,7 @@
 // The Slurm executor's pure parts (argument building, parsing, array bookkeeping) and
 // the real command runner. The executor itself is in slurm.cc.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -12,7 +13,6 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fmt/format.h>
 
 #include "exec/slurm.h"
 #include "util/shell.h"
@@ -37,7 +37,8 @@ std::vector<std::string> SbatchArgs(const LaunchRequest& r, size_t count,
   if (!s.account.empty()) a.push_back("--account=" + s.account);
   if (!s.qos.empty()) a.push_back("--qos=" + s.qos);
   const Resources& res = r.resources;
-  a.push_back("--cpus-per-task=" + std::to_string(std::max(1, static_cast<int>(std::ceil(res.cpus - 1e-9)))));
+  a.push_back("--cpus-per-task=" +
+              std::to_string(std::max(1, static_cast<int>(std::ceil(res.cpus - 1e-9)))));
   if (res.memory_bytes > 0)
     a.push_back("--mem=" + std::to_string((res.memory_bytes + 1048575) / 1048576) + "M");
   if (res.gpus > 0) a.push_back("--gres=gpu:" + std::to_string(res.gpus));
@@ -83,8 +84,9 @@ Result<std::string> ParseSbatch(const CommandOutput& c) {
       return Status::Invalid(msg + "; is Slurm's sbatch installed and on PATH?");
     return Status::Busy(msg);
   }
-  if (msg.empty()) msg = c.exit_code == 0 ? "sbatch printed no job id: '" + out + "'"
-                                          : "sbatch exited with code " + std::to_string(c.exit_code);
+  if (msg.empty())
+    msg = c.exit_code == 0 ? "sbatch printed no job id: '" + out + "'"
+                           : "sbatch exited with code " + std::to_string(c.exit_code);
   msg = "Slurm refused the job: " + msg;
   return IsTransient(msg) ? Status::Busy(msg) : Status::Invalid(msg);
 }
@@ -122,10 +124,10 @@ std::unordered_map<std::string, std::string> ParseSqueue(const std::string& out)
 
 std::string GroupKey(const LaunchRequest& r) {
   const SlurmSettings& s = r.slurm;
-  std::string key = fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}",
-                                r.step, r.resources.cpus, r.resources.memory_bytes,
-                                r.resources.gpus, r.walltime_s, r.grace_s, s.partition,
-                                s.account, s.qos, s.array_throttle, s.sbatch_args.size());
+  std::string key =
+      fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", r.step,
+                  r.resources.cpus, r.resources.memory_bytes, r.resources.gpus, r.walltime_s,
+                  r.grace_s, s.partition, s.account, s.qos, s.array_throttle, s.sbatch_args.size());
   for (const std::string& a : s.sbatch_args) key += "\x1f" + a;
   return key;
 }
@@ -151,8 +153,8 @@ std::vector<std::string> CancelTargets(const std::map<std::string, std::set<std:
   return out;
 }
 
-std::string BatchScript(const std::string& wrapper, const std::string& manifest,
-                        double walltime_s, double grace_s) {
+std::string BatchScript(const std::string& wrapper, const std::string& manifest, double walltime_s,
+                        double grace_s) {
   return fmt::format(
       "#!/bin/sh\n"
       "# drover: array task i runs the job folder on line i+1 of the manifest\n"
@@ -161,8 +163,7 @@ std::string BatchScript(const std::string& wrapper, const std::string& manifest,
       "[ -n \"$dir\" ] || {{ echo \"drover: no job folder for array task $i\" >&2; exit 1; }}\n"
       ". \"$dir/slurm-env.sh\" || exit 1\n"
       "exec {} \"$dir\" {:.3f} {:.3f}\n",
-      ShellQuote(manifest), ShellQuote(wrapper), std::max(0.0, walltime_s),
-      std::max(0.0, grace_s));
+      ShellQuote(manifest), ShellQuote(wrapper), std::max(0.0, walltime_s), std::max(0.0, grace_s));
 }
 
 std::string EnvFile(const std::vector<std::string>& env) {

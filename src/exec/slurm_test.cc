@@ -1,6 +1,8 @@
 // The Slurm executor against fake Slurm commands: arguments, parsing, arrays, polling
 // cost, retries, refusals, cancellation and adoption. tests/integration/test_slurm.py
 // runs it against a real Slurm.
+#include "exec/slurm.h"
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -8,7 +10,6 @@
 #include <algorithm>
 #include <functional>
 
-#include "exec/slurm.h"
 #include "util/fs.h"
 
 namespace drover {
@@ -16,7 +17,9 @@ namespace {
 
 using Argv = std::vector<std::string>;
 
-bool Has(const Argv& a, const std::string& x) { return std::find(a.begin(), a.end(), x) != a.end(); }
+bool Has(const Argv& a, const std::string& x) {
+  return std::find(a.begin(), a.end(), x) != a.end();
+}
 
 class FakeSlurm : public SlurmCommands {
  public:
@@ -52,10 +55,10 @@ TEST(SlurmParts, SbatchArgsMapResources) {
   r.slurm.sbatch_args = {"--constraint=a100"};
   r.slurm.array_throttle = 5;
   Argv a = slurm::SbatchArgs(r, 10, "/s/%A.log");
-  for (const char* want : {"--parsable", "--partition=gpu", "--account=ml", "--qos=short",
-                           "--cpus-per-task=3", "--mem=1024M", "--gres=gpu:2", "--time=33",
-                           "--signal=B:TERM@40", "--array=0-9%5", "--constraint=a100",
-                           "--job-name=drover-train", "--output=/s/%A.log"})
+  for (const char* want :
+       {"--parsable", "--partition=gpu", "--account=ml", "--qos=short", "--cpus-per-task=3",
+        "--mem=1024M", "--gres=gpu:2", "--time=33", "--signal=B:TERM@40", "--array=0-9%5",
+        "--constraint=a100", "--job-name=drover-train", "--output=/s/%A.log"})
     EXPECT_TRUE(Has(a, want)) << want;
   EXPECT_EQ(a[0], "sbatch");
   // No throttle when the array is no larger than it; no walltime, no --time.
@@ -75,23 +78,28 @@ TEST(SlurmParts, ParseSbatchAndClassifyRefusals) {
   EXPECT_EQ(*slurm::ParseSbatch({0, "1234\n", ""}), "1234");
   EXPECT_EQ(*slurm::ParseSbatch({0, "77;cluster2\n", ""}), "77");
   auto bad = slurm::ParseSbatch(
-      {1, "", "sbatch: error: invalid partition specified: nope\n"
-              "sbatch: error: Batch job submission failed: Invalid partition name specified\n"});
+      {1, "",
+       "sbatch: error: invalid partition specified: nope\n"
+       "sbatch: error: Batch job submission failed: Invalid partition name specified\n"});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), Code::kInvalid);
   EXPECT_EQ(bad.status().message(),
             "Slurm refused the job: invalid partition specified: nope; Batch job submission "
             "failed: Invalid partition name specified");
-  auto missing = slurm::ParseSbatch({-1, "", "sbatch could not be started: No such file or directory"});
+  auto missing =
+      slurm::ParseSbatch({-1, "", "sbatch could not be started: No such file or directory"});
   EXPECT_EQ(missing.status().code(), Code::kInvalid);
   EXPECT_NE(missing.status().message().find("is Slurm's sbatch installed"), std::string::npos);
   auto busy = slurm::ParseSbatch(
-      {1, "", "sbatch: error: Batch job submission failed: Socket timed out on send/recv operation\n"});
+      {1, "",
+       "sbatch: error: Batch job submission failed: Socket timed out on send/recv operation\n"});
   EXPECT_EQ(busy.status().code(), Code::kBusy);
-  EXPECT_EQ(slurm::ParseSbatch({-1, "", "sbatch timed out after 120s"}).status().code(), Code::kBusy);
+  EXPECT_EQ(slurm::ParseSbatch({-1, "", "sbatch timed out after 120s"}).status().code(),
+            Code::kBusy);
   EXPECT_TRUE(slurm::IsTransient("Slurm temporarily unable to accept job"));
-  EXPECT_TRUE(slurm::IsTransient("Job violates accounting/QOS policy (job submit limit, user's "
-                                 "size and/or time limits)"));
+  EXPECT_TRUE(
+      slurm::IsTransient("Job violates accounting/QOS policy (job submit limit, user's "
+                         "size and/or time limits)"));
   EXPECT_FALSE(slurm::IsTransient("Invalid account or account/partition combination specified"));
 }
 
@@ -168,14 +176,15 @@ TEST_F(SlurmExecutorTest, ReadyJobsOfAStepGoOutAsOneArray) {
   auto st = exec_->SubmitMany(reqs, &handles);
   for (const Status& s : st) EXPECT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(Count("sbatch"), 2u);
-  EXPECT_EQ(handles, (std::vector<std::string>{"100_0", "100_1", "100_2", "100_3", "100_4",
-                                               "101_0", "101_1"}));
+  EXPECT_EQ(handles, (std::vector<std::string>{"100_0", "100_1", "100_2", "100_3", "100_4", "101_0",
+                                               "101_1"}));
   EXPECT_TRUE(Has(calls_[0], "--array=0-4"));
   // The script reads its job folder from the manifest; each folder has its environment.
   std::string script = calls_[0].back();
   auto manifest = ReadFile(script.substr(0, script.size() - 3) + ".jobs");
   ASSERT_TRUE(manifest.ok());
-  EXPECT_EQ(*manifest, Dir(0) + "\n" + Dir(1) + "\n" + Dir(2) + "\n" + Dir(3) + "\n" + Dir(4) + "\n");
+  EXPECT_EQ(*manifest,
+            Dir(0) + "\n" + Dir(1) + "\n" + Dir(2) + "\n" + Dir(3) + "\n" + Dir(4) + "\n");
   auto env = ReadFile(Dir(3) + "/slurm-env.sh");
   ASSERT_TRUE(env.ok());
   EXPECT_NE(env->find("export SEED=1\n"), std::string::npos);
@@ -218,7 +227,9 @@ TEST_F(SlurmExecutorTest, TransientRefusalsAreRetriedWithBackoff) {
   int refusals = 2;
   fake_->respond = [&](const Argv& a) -> CommandOutput {
     if (a[0] == "sbatch" && refusals-- > 0)
-      return {1, "", "sbatch: error: Batch job submission failed: Socket timed out on send/recv operation\n"};
+      return {
+          1, "",
+          "sbatch: error: Batch job submission failed: Socket timed out on send/recv operation\n"};
     return Default(a);
   };
   std::string handle;
@@ -232,16 +243,18 @@ TEST_F(SlurmExecutorTest, TransientRefusalsAreRetriedWithBackoff) {
 TEST_F(SlurmExecutorTest, PermanentRefusalFailsTheJobsWithSlurmsMessage) {
   fake_->respond = [&](const Argv& a) -> CommandOutput {
     if (a[0] == "sbatch")
-      return {1, "", "sbatch: error: invalid partition specified: nope\n"
-                     "sbatch: error: Batch job submission failed: Invalid partition name specified\n"};
+      return {1, "",
+              "sbatch: error: invalid partition specified: nope\n"
+              "sbatch: error: Batch job submission failed: Invalid partition name specified\n"};
     return Default(a);
   };
   std::vector<std::string> handles;
   auto st = exec_->SubmitMany({Req(1, Dir(1)), Req(2, Dir(2))}, &handles);
   EXPECT_EQ(Count("sbatch"), 1u);
   ASSERT_FALSE(st[0].ok());
-  EXPECT_EQ(st[0].message(), "Slurm refused the job: invalid partition specified: nope; Batch "
-                             "job submission failed: Invalid partition name specified");
+  EXPECT_EQ(st[0].message(),
+            "Slurm refused the job: invalid partition specified: nope; Batch "
+            "job submission failed: Invalid partition name specified");
   EXPECT_FALSE(st[1].ok());
   EXPECT_EQ(exec_->running(), 0u);
   EXPECT_TRUE(sleeps_.empty());
@@ -257,7 +270,8 @@ TEST_F(SlurmExecutorTest, CancelNamesWholeArraysAndReportsKilledJobsCancelled) {
   exec_->Cancel(3);
   std::vector<Completion> out;
   exec_->Wait(0, &out);
-  auto scancel = std::find_if(calls_.begin(), calls_.end(), [](const Argv& a) { return a[0] == "scancel"; });
+  auto scancel =
+      std::find_if(calls_.begin(), calls_.end(), [](const Argv& a) { return a[0] == "scancel"; });
   ASSERT_NE(scancel, calls_.end());
   EXPECT_EQ(*scancel, (Argv{"scancel", "100", "101_0"}));
   EXPECT_EQ(Count("scancel"), 1u);

@@ -24,8 +24,8 @@ Status ReadSbatchArgs(const Reader& r, const YAML::Node&, const YAML::Node& v,
                       const std::string& what, SlurmSettings* s) {
   std::vector<YAML::Node> items;
   if (v.IsScalar())
-    return r.Error(v, what + " must be a list of options such as [--constraint=a100], got " +
-                          KindOf(v));
+    return r.Error(
+        v, what + " must be a list of options such as [--constraint=a100], got " + KindOf(v));
   DROVER_RETURN_IF_ERROR(r.StringList(v, what, &s->sbatch_args, &items));
   for (size_t i = 0; i < items.size(); ++i) {
     const std::string& a = s->sbatch_args[i];
@@ -83,8 +83,10 @@ Status ReadSlurm(const Reader& r, const YAML::Node& v, const std::string& where,
     if (v.IsMap())
       for (const auto& kv : v)
         if (kv.first.IsScalar() && kv.first.Scalar() == "poll_interval")
-          return r.Error(kv.first, "poll_interval is set once for the whole workflow, in its "
-                                   "top-level slurm: section; remove it from " + where);
+          return r.Error(kv.first,
+                         "poll_interval is set once for the whole workflow, in its "
+                         "top-level slurm: section; remove it from " +
+                             where);
     return ReadFields(r, v, SlurmFields(), where, out);
   }
   // Top level: the shared keys, plus poll_interval.
@@ -95,7 +97,8 @@ Status ReadSlurm(const Reader& r, const YAML::Node& v, const std::string& where,
   for (const auto& kv : v) {
     const std::string& key = kv.first.Scalar();
     std::string what = "'" + key + "' in " + where;
-    if (kv.second.IsNull() && key != "sbatch_args") return r.Error(kv.first, what + " has no value");
+    if (kv.second.IsNull() && key != "sbatch_args")
+      return r.Error(kv.first, what + " has no value");
     if (key == "poll_interval") {
       DROVER_RETURN_IF_ERROR(r.Duration(kv.second, what, poll_s));
       if (*poll_s < 0.1)
