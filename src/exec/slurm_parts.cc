@@ -49,7 +49,7 @@ std::vector<std::string> SbatchArgs(const LaunchRequest& r, size_t count,
   // Always an array, even of one: every handle is then "ARRAY_TASK".
   std::string array = "--array=0-" + std::to_string(count > 0 ? count - 1 : 0);
   if (s.array_throttle > 0 && static_cast<size_t>(s.array_throttle) < count)
-    array += "%" + std::to_string(s.array_throttle);
+    array += fmt::format("%{}", s.array_throttle);
   a.push_back(array);
   for (const std::string& x : s.sbatch_args) a.push_back(x);
   return a;
