@@ -124,8 +124,10 @@ Status Loop::StartReady() {
   return Launch(started);
 }
 
-// Starts the attempts in one batch (Slurm: one job array per step and resources),
-// then records their handles at once, so that a later drover can adopt them.
+// Starts the attempts in one batch (Slurm: one job array per step and resources).
+// Remote attempts' handles (Slurm job ids) are committed at once: a later drover can
+// only adopt them by those. Local ones are written with the next iteration's
+// transaction, as a local attempt is also found through its job folder's lock.
 Status Loop::Launch(const std::vector<int64_t>& ids) {
   std::vector<LaunchRequest> reqs;
   std::vector<int64_t> sent;
@@ -144,7 +146,7 @@ Status Loop::Launch(const std::vector<int64_t>& ids) {
   }
   std::vector<std::string> handles;
   std::vector<Status> st = exec_->SubmitMany(reqs, &handles);
-  DROVER_RETURN_IF_ERROR(store_->Begin());
+  bool began = false;
   for (size_t i = 0; i < sent.size(); ++i) {
     Running& r = running_.at(sent[i]);
     if (!st[i].ok()) {
@@ -152,11 +154,14 @@ Status Loop::Launch(const std::vector<int64_t>& ids) {
       continue;
     }
     r.rec.handle = handles[i];
+    printer_->Started(plan_.Name(r.job), r.rec.number, Prog());
+    if (!Remote(r.job)) continue;
+    if (!began) DROVER_RETURN_IF_ERROR(store_->Begin());
+    began = true;
     r.handle_dirty = false;
     DROVER_RETURN_IF_ERROR(store_->UpdateAttempt(r.rec));
-    printer_->Started(plan_.Name(r.job), r.rec.number, Prog());
   }
-  return store_->Commit();
+  return began ? store_->Commit() : Status::Ok();
 }
 
 // Reported like any completion: the attempt failed before its command ran.
@@ -164,7 +169,10 @@ void Loop::NotStarted(Running& r, const Status& st) {
   r.rec.handle = "";
   r.rec.reason = "could not start: " + st.message();
   printer_->Started(plan_.Name(r.job), r.rec.number, Prog());
-  pending_failures_.push_back({r.rec.id, false, {}, r.rec.reason});
+  Completion c;
+  c.attempt_id = r.rec.id;
+  c.error = r.rec.reason;
+  pending_failures_.push_back(std::move(c));
 }
 
 }  // namespace drover

@@ -39,10 +39,12 @@ class RoutingExecutor final : public Executor {
       by_exec[e].push_back(i);
     }
     for (const auto& [e, idx] : by_exec) {
+      // Usually one executor takes the whole batch: no copies then.
       std::vector<LaunchRequest> sub;
-      for (size_t i : idx) sub.push_back(reqs[i]);
+      if (idx.size() != reqs.size())
+        for (size_t i : idx) sub.push_back(reqs[i]);
       std::vector<std::string> hs;
-      std::vector<Status> st = e->SubmitMany(sub, &hs);
+      std::vector<Status> st = e->SubmitMany(idx.size() == reqs.size() ? reqs : sub, &hs);
       for (size_t k = 0; k < idx.size(); ++k) {
         out[idx[k]] = st[k];
         if (!st[k].ok()) continue;
