@@ -19,6 +19,10 @@ CPUS=${DROVER_SLURM_CPUS:-32}
 PORT=${DROVER_SLURM_PORT:-36917}
 MEM_MB=$((CPUS * 2048))
 
+if [ "$(id -u)" -ne 0 ]; then
+  echo "up.sh: run as root: slurmd must be root to start jobs (sudo $0 $DIR)" >&2
+  exit 1
+fi
 for b in munged munge unmunge slurmctld slurmd sbatch squeue scontrol sinfo scancel; do
   command -v "$b" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin"
   command -v "$b" >/dev/null 2>&1 ||
@@ -36,6 +40,10 @@ chmod 0755 "$DIR" "$DIR/munge"   # munged refuses a socket folder that is not 07
 : > "$DIR/pids"
 
 SOCK=$DIR/munge/munge.socket
+if [ ${#SOCK} -gt 100 ]; then
+  echo "up.sh: $SOCK is too long for a Unix socket; give a shorter DIR" >&2
+  exit 1
+fi
 CONF=$DIR/slurm.conf
 
 # Waits up to $1 tenths of a second for the command "$2 ..." to succeed.
