@@ -9,7 +9,7 @@
 #
 # Environment: N (1000), POLL (5: seconds between squeue calls, both ways), DROVER
 # (build/drover), SLURM_CONF (a running cluster; without it, tests/slurm/up.sh starts
-# one in a temporary folder on port 36937 and down.sh stops it at the end), KEEP=1
+# one in a temporary folder on port 16937 and down.sh stops it at the end), KEEP=1
 # keeps the temporary folder.
 set -euo pipefail
 
@@ -28,7 +28,7 @@ cleanup() {
 trap cleanup EXIT
 if [[ -z ${SLURM_CONF:-} ]]; then
   own_cluster=1
-  DROVER_SLURM_PORT=36937 "$root/tests/slurm/up.sh" "$tmp/cluster"
+  DROVER_SLURM_PORT=16937 "$root/tests/slurm/up.sh" "$tmp/cluster"
   export SLURM_CONF=$tmp/cluster/slurm.conf
 fi
 

@@ -196,6 +196,11 @@ void SlurmExecutor::Track(int64_t attempt_id, const std::string& dir, const std:
 // Reports an attempt and forgets it; an array's files go with its last task.
 void SlurmExecutor::Report(int64_t attempt_id, Completion c, std::vector<Completion>* out) {
   auto it = attempts_.find(attempt_id);
+  // scancel signals the job's processes too, not only its wrapper: the command may
+  // end by that signal before the wrapper records that it was asked to stop.
+  JobStatus& s = c.status;
+  if (it->second.cancel && c.has_status && s.exit_code != 0 && s.exit_code != 85)
+    s.cancelled = true;
   std::string job = it->second.job;
   std::string array = slurm::ArrayOf(job);
   by_job_.erase(job);

@@ -21,8 +21,10 @@
 // Slurm's limit ever comes first.
 //
 // Cancel and KillAll are sent with `scancel`, one call per loop iteration, naming
-// whole arrays where every unreported task of the array is cancelled. A cancelled
-// job that Slurm killed before its wrapper wrote status.json is reported cancelled.
+// whole arrays where every unreported task of the array is cancelled. Slurm signals
+// every process of the job and kills what is left after its KillWait, which thus
+// bounds the step's grace. An attempt drover cancelled that ends unsuccessfully, or
+// that Slurm killed before its wrapper wrote status.json, is reported cancelled.
 //
 // Handles are Slurm job ids ("1234_7" for array tasks). Adopt registers an attempt
 // by its handle; the next squeue call tells whether it is still there.

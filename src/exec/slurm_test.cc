@@ -275,7 +275,13 @@ TEST_F(SlurmExecutorTest, CancelNamesWholeArraysAndReportsKilledJobsCancelled) {
   ASSERT_NE(scancel, calls_.end());
   EXPECT_EQ(*scancel, (Argv{"scancel", "100", "101_0"}));
   EXPECT_EQ(Count("scancel"), 1u);
-  queue_ = "101_1 RUNNING\n";  // Slurm killed them before their wrappers wrote status.json
+  // 100_0's command died of Slurm's SIGTERM before its wrapper noted the stop; the
+  // others were killed before their wrappers wrote status.json.
+  JobStatus killed;
+  killed.exit_code = -1;
+  killed.term_signal = 15;
+  ASSERT_TRUE(WriteFile(Dir(1) + "/status.json", FormatStatus(killed)).ok());
+  queue_ = "101_1 RUNNING\n";
   out.clear();
   exec_->Wait(0, &out);
   ASSERT_EQ(out.size(), 3u);

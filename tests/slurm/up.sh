@@ -10,13 +10,14 @@
 # Settings, from the environment:
 #   DROVER_SLURM_CPUS   CPUs the node advertises (default 32, more than the machine has,
 #                       so that many trivial jobs run at once)
-#   DROVER_SLURM_PORT   slurmctld's port; slurmd uses the next one (default 36917)
+#   DROVER_SLURM_PORT   slurmctld's port; slurmd uses the next one (default 16917: below
+#                       the ephemeral range, so no client connection can hold it)
 set -eu
 
 DIR=${1:-${DROVER_SLURM_DIR:-}}
 [ -n "$DIR" ] || { echo "usage: $0 DIR (or DROVER_SLURM_DIR=DIR $0)" >&2; exit 2; }
 CPUS=${DROVER_SLURM_CPUS:-32}
-PORT=${DROVER_SLURM_PORT:-36917}
+PORT=${DROVER_SLURM_PORT:-16917}
 MEM_MB=$((CPUS * 2048))
 
 if [ "$(id -u)" -ne 0 ]; then
