@@ -4,7 +4,7 @@
 set -eu
 PKGS="cmake ninja-build g++ make pkg-config libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev \
 libcli11-dev libfmt-dev libgtest-dev libxxhash-dev python3 python3-sklearn python3-numpy \
-snakemake sqlite3"
+snakemake sqlite3 munge slurmctld slurmd slurm-client"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

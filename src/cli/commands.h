@@ -23,6 +23,7 @@ struct RunArgs {
   double cpus = 0;
   std::string memory;
   std::string gpus;     // "2" or "0,3"
+  std::string executor; // --executor local|slurm: every step runs there ("": as the file says)
   bool fail_fast = false;
   bool dry_run = false;
   bool quiet = false;
@@ -60,6 +61,9 @@ int Jobs(const GlobalOptions& g, const std::string& step, const std::string& sta
 int Show(const GlobalOptions& g, const std::string& job);
 int Logs(const GlobalOptions& g, const std::string& job, bool stderr_only, bool stdout_only);
 int TableCmd(const GlobalOptions& g, const TableArgs& a);
+// Stops the running `drover run` of this store (which cancels its jobs), then cancels
+// the attempts of the latest run still recorded as running (scancel, signals).
+int CancelCmd(const GlobalOptions& g);
 
 // Prints "drover: <message>" to stderr; returns 2 for bad input, 1 otherwise.
 int Fail(const Status& st);

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   run->add_option("--gpus", ra.gpus, "GPUs: a count (ids 0..N-1) or ids like 0,3");
   run->add_option("--force", ra.force, "rerun this step and what depends on it");
   run->add_flag("--fail-fast", ra.fail_fast, "stop at the first failed job");
+  run->add_option("--executor", ra.executor, "run every step on this executor: local|slurm");
   run->add_flag("-n,--dry-run", ra.dry_run, "print what would run and what is reused");
   run->add_flag("-q,--quiet", ra.quiet, "no per-job lines when not on a terminal");
 
@@ -91,6 +92,8 @@ int main(int argc, char** argv) {
   s_trials->add_option("name", s_name, "the study")->required();
   s_trials->add_option("--format", t_format, "text|csv|json")->capture_default_str();
   auto* s_list = study->add_subcommand("list", "the studies in the store");
+  auto* cancel = app.add_subcommand(
+      "cancel", "stop the running drover and cancel the latest run's jobs (local and Slurm)");
 
   CLI11_PARSE(app, argc, argv);
   if (*study) {
@@ -112,5 +115,6 @@ int main(int argc, char** argv) {
   if (*show) return Show(g, job);
   if (*logs) return Logs(g, job, only_err, only_out);
   if (*table) return TableCmd(g, ta);
+  if (*cancel) return CancelCmd(g);
   return 2;
 }

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "engine/engine.h"
 #include "engine/printer.h"
+#include "exec/slurm.h"
 #include "plan/plan.h"
 #include "report/table.h"
 #include "spec/parser.h"
@@ -99,6 +100,34 @@ std::string Summary(const RunSummary& s) {
   return out + fmt::format(", in {:.1f}s", s.seconds);
 }
 
+// Every executor a run may need: local, and Slurm (also to adopt Slurm jobs of an
+// earlier run). Slurm's files go under .drover/slurm.
+std::unique_ptr<Executor> Executors(const Workflow& wf, const std::string& root) {
+  std::string wrapper = SelfExeDir() + "/drover-job";
+  std::vector<std::unique_ptr<Executor>> all;
+  all.push_back(NewLocalExecutor(wrapper));
+  SlurmExecutorOptions so;
+  so.wrapper = wrapper;
+  so.state_dir = root + "/.drover/slurm";
+  so.poll_s = wf.slurm_poll_s;
+  all.push_back(NewSlurmExecutor(so, NewSlurmCommands()));
+  return NewRoutingExecutor(std::move(all));
+}
+
+// .drover/drover.pid names the running `drover run`, for `drover cancel`.
+class PidFile {
+ public:
+  explicit PidFile(std::string path) : path_(std::move(path)) {
+    (void)WriteFileAtomic(path_, std::to_string(getpid()) + "\n");
+  }
+  ~PidFile() { ::unlink(path_.c_str()); }
+  PidFile(const PidFile&) = delete;
+  PidFile& operator=(const PidFile&) = delete;
+
+ private:
+  std::string path_;
+};
+
 }  // namespace
 
 int Fail(const Status& st) {
@@ -124,6 +153,12 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
     return LoadWorkflow(path, a.sets);
   }();
   if (!wf.ok()) return Fail(wf.status());
+  if (!a.executor.empty()) {  // --executor: every step runs there
+    if (a.executor != "local" && a.executor != "slurm")
+      return Fail(Status::Invalid("--executor " + a.executor + ": use local or slurm"));
+    wf->executor = a.executor;
+    for (Step& s : wf->steps) s.executor = a.executor;
+  }
   auto opts = Options(a);
   if (!opts.ok()) return Fail(opts.status());
   std::string root = StoreRoot(g);
@@ -135,11 +170,13 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
   auto store = OpenSqliteStore(root);
   if (!store.ok()) return Fail(store.status());
   if (a.dry_run) return DryRun(*plan, store->get(), *opts);
-  nlohmann::json argv = {{"workflow", wf->path}, {"set", a.sets}, {"force", a.force}};
+  nlohmann::json argv = {{"workflow", wf->path}, {"set", a.sets}, {"force", a.force},
+                         {"executor", a.executor}};
   auto run_id = (*store)->StartRun(wf->name, wf->path, argv.dump());
   if (!run_id.ok()) return Fail(run_id.status());
   InstallSignalHandlers();
-  auto exec = NewLocalExecutor(SelfExeDir() + "/drover-job");
+  auto exec = Executors(*wf, root);
+  PidFile pid_file(root + "/.drover/drover.pid");
   Printer printer = Printer::ForStdout(a.quiet);
   RunOptions o = *opts;
   o.plan_only = a.plan_only;

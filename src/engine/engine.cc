@@ -95,6 +95,7 @@ Loop::Loop(const Plan& plan, Store* store, Executor* exec, Printer* printer,
   if (opts_.memory_bytes <= 0)
     opts_.memory_bytes = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
   gpu_busy_.assign(opts_.gpu_ids.size(), false);
+  for (const Step& s : plan.workflow().steps) remote_steps_ |= s.executor != "local";
   const char* pp = getenv("PYTHONPATH");
   base_pythonpath_ = opts_.python_dir + ":" + plan.workflow().dir;
   if (pp && *pp) base_pythonpath_ += std::string(":") + pp;
@@ -102,6 +103,7 @@ Loop::Loop(const Plan& plan, Store* store, Executor* exec, Printer* printer,
 
 Status Loop::CheckResources() const {
   for (const Step& s : plan_.workflow().steps) {
+    if (s.executor != "local") continue;  // the cluster's limits apply, not this machine's
     const Resources& r = s.resources;
     auto refuse = [&](const std::string& what) {
       return Status::Invalid(fmt::format("step '{}' asks for {}; {}", s.name, what,
@@ -265,7 +267,7 @@ Result<RunSummary> Loop::Run() {
         return st;
       }
       for (int64_t id : cancel) exec_->Cancel(id);
-      for (int64_t id : started) Launch(id);
+      if (!started.empty()) DROVER_RETURN_IF_ERROR(Launch(started));
     }
     printer_->Refresh(Prog());
     bool more = !stopping_ && (!ready_.empty() || !retry_.empty());

@@ -40,6 +40,14 @@ class FakeExecutor : public Executor {
     *handle = "fake-" + std::to_string(req.attempt_id);
     return Status::Ok();
   }
+  std::vector<size_t> batches;     // size of each SubmitMany call
+  std::vector<std::string> executors;  // LaunchRequest::executor of each submit
+  std::vector<Status> SubmitMany(const std::vector<LaunchRequest>& reqs,
+                                 std::vector<std::string>* handles) override {
+    batches.push_back(reqs.size());
+    for (const auto& r : reqs) executors.push_back(r.executor);
+    return Executor::SubmitMany(reqs, handles);
+  }
   AdoptResult Adopt(int64_t, const std::string&, const std::string&, Completion*) override {
     return AdoptResult::kGone;
   }
@@ -100,6 +108,40 @@ class EngineTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
   FakeExecutor exec_;
 };
+
+TEST_F(EngineTest, RemoteStepsGoOutInOneBatchOutsideTheLocalLimits) {
+  RunOptions o;
+  o.max_jobs = 1;
+  o.cpus = 1;
+  auto s = Run(R"(
+axes: {i: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]}
+steps:
+  sweep:
+    over: [i]
+    executor: slurm
+    resources: {cpus: 64, memory: 1T}
+    run: "true"
+  local:
+    over: [i]
+    after: [sweep]
+    run: "true"
+)",
+               o);
+  EXPECT_EQ(s.succeeded, 24);
+  ASSERT_FALSE(exec_.batches.empty());
+  EXPECT_EQ(exec_.batches[0], 12u);  // every ready sweep job in one call
+  for (size_t i = 1; i < exec_.batches.size(); ++i) EXPECT_EQ(exec_.batches[i], 1u);  // -j 1
+  EXPECT_EQ(std::count(exec_.executors.begin(), exec_.executors.end(), "slurm"), 12);
+  EXPECT_EQ(std::count(exec_.executors.begin(), exec_.executors.end(), "local"), 12);
+  // Each attempt's handle was recorded with its executor's name.
+  auto job = store_->FindJob(1, "sweep/i=3");
+  ASSERT_TRUE(job.ok());
+  auto atts = store_->Attempts(job->id);
+  ASSERT_TRUE(atts.ok());
+  ASSERT_EQ(atts->size(), 1u);
+  EXPECT_EQ((*atts)[0].executor, "slurm");
+  EXPECT_EQ((*atts)[0].handle.rfind("fake-", 0), 0u);
+}
 
 TEST_F(EngineTest, PriorityThenLongestPathFirst) {
   RunOptions o;

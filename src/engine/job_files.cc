@@ -36,6 +36,10 @@ Status PrepareJobDir(const std::string& dir, const std::string& command,
   return WriteFile(dir + "/command.sh", "#!/bin/sh\ntrap 'exit $?' TERM\n" + command + "\n");
 }
 
+void RemoveOutputs(const std::string& dir, const std::vector<std::string>& outputs) {
+  for (const std::string& o : outputs) ::unlink((dir + "/" + o).c_str());
+}
+
 static bool ParseMetricLine(const std::string& line, MetricRecord* m, std::string* why) {
   auto j = nlohmann::json::parse(line, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {

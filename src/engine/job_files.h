@@ -22,6 +22,9 @@ namespace drover {
 Status PrepareJobDir(const std::string& dir, const std::string& command,
                      const std::vector<std::string>& outputs, int attempt);
 
+// Removes the declared outputs (of a cancelled or requeued attempt).
+void RemoveOutputs(const std::string& dir, const std::vector<std::string>& outputs);
+
 // Parses metrics.jsonl. Malformed lines are skipped and described in *problems
 // ("metrics.jsonl:3: not JSON"); a missing file means no metrics.
 std::vector<MetricRecord> ReadMetrics(const std::string& path, std::vector<std::string>* problems);

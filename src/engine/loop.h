@@ -60,7 +60,10 @@ class Loop {
   void Allocate(Running* r);
   void Release(const Running& r);
   std::vector<std::string> JobEnv(uint32_t j, const Running& r) const;
-  void Launch(int64_t attempt_id);
+  Status Launch(const std::vector<int64_t>& attempt_ids);
+  void NotStarted(Running& r, const Status& st);
+  // Runs on an executor that allocates for itself (Slurm): outside the local limits.
+  bool Remote(uint32_t j) const { return StepOf(j).executor != "local"; }
   Status Handle(const Completion& c);
   Status Succeed(Running& r, const JobStatus& st, bool collect = true);
   Status HandleTrial(Running& r, const Completion& c, const std::vector<MetricRecord>& metrics,
@@ -95,6 +98,8 @@ class Loop {
   std::unordered_map<int64_t, Running> running_;  // by attempt id
   std::vector<Completion> pending_failures_;          // attempts that could not start
   std::vector<bool> gpu_busy_;
+  bool remote_steps_ = false;           // some step runs on a remote executor (Slurm)
+  size_t remote_running_ = 0;          // of running_, those on remote executors
   double cpus_used_ = 0;
   int64_t mem_used_ = 0;
   bool stopping_ = false;

@@ -32,6 +32,7 @@ void Loop::MakeReady(uint32_t j) {
 }
 
 bool Loop::Fits(uint32_t j) const {
+  if (Remote(j)) return true;  // the cluster's scheduler allocates
   const Resources& r = StepOf(j).resources;
   if (cpus_used_ + r.cpus > opts_.cpus + 1e-9) return false;
   if (mem_used_ + r.memory_bytes > opts_.memory_bytes) return false;
@@ -40,6 +41,10 @@ bool Loop::Fits(uint32_t j) const {
 }
 
 void Loop::Allocate(Running* r) {
+  if (Remote(r->job)) {
+    ++remote_running_;
+    return;
+  }
   const Resources& res = StepOf(r->job).resources;
   cpus_used_ += res.cpus;
   mem_used_ += res.memory_bytes;
@@ -51,6 +56,10 @@ void Loop::Allocate(Running* r) {
 }
 
 void Loop::Release(const Running& r) {
+  if (Remote(r.job)) {
+    --remote_running_;
+    return;
+  }
   const Resources& res = StepOf(r.job).resources;
   cpus_used_ -= res.cpus;
   mem_used_ -= res.memory_bytes;
@@ -70,7 +79,7 @@ std::vector<std::string> Loop::JobEnv(uint32_t j, const Running& r) const {
   env.push_back("DROVER_ATTEMPT=" + std::to_string(r.rec.number));
   env.push_back("DROVER_WORKDIR=" + plan_.workflow().dir);
   env.push_back("PYTHONPATH=" + base_pythonpath_);
-  if (!opts_.gpu_ids.empty()) {
+  if (!opts_.gpu_ids.empty() && !Remote(j)) {
     std::string ids;
     for (int g : r.gpus) ids += (ids.empty() ? "" : ",") + opts_.gpu_ids[g];
     env.push_back("CUDA_VISIBLE_DEVICES=" + ids);
@@ -79,17 +88,21 @@ std::vector<std::string> Loop::JobEnv(uint32_t j, const Running& r) const {
 }
 
 bool Loop::CanStart() const {
-  return !stopping_ && !ready_.empty() && static_cast<int>(running_.size()) < opts_.max_jobs;
+  // Remote steps are not bound by -j: with ready jobs, StartReady decides.
+  return !stopping_ && !ready_.empty() &&
+         (remote_steps_ || static_cast<int>(running_.size()) < opts_.max_jobs);
 }
 
 Status Loop::StartReady(std::vector<int64_t>* started) {
   std::vector<ReadyEntry> deferred;
-  while (!ready_.empty() && static_cast<int>(running_.size()) < opts_.max_jobs &&
-         deferred.size() < 64) {
+  while (!ready_.empty() && deferred.size() < 64) {
+    bool local_full = static_cast<int>(running_.size() - remote_running_) >= opts_.max_jobs;
+    if (local_full && !remote_steps_) break;
     ReadyEntry e = ready_.top();
     ready_.pop();
     if (slot_[e.job] != Slot::kReady) continue;
-    if (!Fits(e.job) || (studies_ && !studies_->CanStart(e.job))) {
+    if ((local_full && !Remote(e.job)) || !Fits(e.job) ||
+        (studies_ && !studies_->CanStart(e.job))) {
       deferred.push_back(e);
       continue;
     }
@@ -98,7 +111,7 @@ Status Loop::StartReady(std::vector<int64_t>* started) {
     Running r{e.job, {}, {}, true};
     r.rec.job_id = job_id_[e.job];
     r.rec.number = *latest ? (*latest)->number + 1 : 1;
-    r.rec.executor = exec_->name();
+    r.rec.executor = StepOf(e.job).executor;
     r.rec.started = NowSeconds();
     auto id = store_->InsertAttempt(r.rec);
     if (!id.ok()) return id.status();
@@ -114,25 +127,58 @@ Status Loop::StartReady(std::vector<int64_t>* started) {
   return Status::Ok();
 }
 
-void Loop::Launch(int64_t attempt_id) {
-  Running& r = running_.at(attempt_id);
-  uint32_t j = r.job;
-  const Step& step = StepOf(j);
-  std::string dir = Dir(j);
-  std::string command = plan_.jobs()[j].command;
-  Status st = studies_ ? studies_->Command(j, &command) : Status::Ok();
-  if (st.ok()) st = PrepareJobDir(dir, command, step.outputs, r.rec.number);
-  LaunchRequest req{attempt_id, dir, JobEnv(j, r), step.resources, step.resources.walltime_s,
-                    step.grace_s};
-  if (studies_) studies_->Env(j, &req.env);
-  if (st.ok()) st = exec_->Submit(req, &r.rec.handle);
-  if (!st.ok()) {
-    // Reported like any completion: the attempt failed before its command ran.
-    r.rec.handle = "";
-    r.rec.reason = "could not start: " + st.message();
+// Starts the attempts in one batch (Slurm: one job array per step and resources).
+// Remote attempts' handles (Slurm job ids) are committed at once: a later drover can
+// only adopt them by those. Local ones are written with the next iteration's
+// transaction, as a local attempt is also found through its job folder's lock.
+Status Loop::Launch(const std::vector<int64_t>& ids) {
+  std::vector<LaunchRequest> reqs;
+  std::vector<int64_t> sent;
+  for (int64_t id : ids) {
+    Running& r = running_.at(id);
+    const Step& step = StepOf(r.job);
+    std::string dir = Dir(r.job);
+    std::string command = plan_.jobs()[r.job].command;
+    Status st = studies_ ? studies_->Command(r.job, &command) : Status::Ok();
+    if (st.ok()) st = PrepareJobDir(dir, command, step.outputs, r.rec.number);
+    if (!st.ok()) {
+      NotStarted(r, st);
+      continue;
+    }
+    reqs.push_back({id, dir, JobEnv(r.job, r), step.resources, step.resources.walltime_s,
+                    step.grace_s, step.executor, step.name, step.slurm});
+    if (studies_) studies_->Env(r.job, &reqs.back().env);
+    sent.push_back(id);
   }
-  printer_->Started(plan_.Name(j), r.rec.number, Prog());
-  if (!st.ok()) pending_failures_.push_back({attempt_id, false, {}, r.rec.reason});
+  std::vector<std::string> handles;
+  std::vector<Status> st = exec_->SubmitMany(reqs, &handles);
+  bool began = false;
+  for (size_t i = 0; i < sent.size(); ++i) {
+    Running& r = running_.at(sent[i]);
+    if (!st[i].ok()) {
+      NotStarted(r, st[i]);
+      continue;
+    }
+    r.rec.handle = handles[i];
+    printer_->Started(plan_.Name(r.job), r.rec.number, Prog());
+    if (!Remote(r.job)) continue;
+    if (!began) DROVER_RETURN_IF_ERROR(store_->Begin());
+    began = true;
+    r.handle_dirty = false;
+    DROVER_RETURN_IF_ERROR(store_->UpdateAttempt(r.rec));
+  }
+  return began ? store_->Commit() : Status::Ok();
+}
+
+// Reported like any completion: the attempt failed before its command ran.
+void Loop::NotStarted(Running& r, const Status& st) {
+  r.rec.handle = "";
+  r.rec.reason = "could not start: " + st.message();
+  printer_->Started(plan_.Name(r.job), r.rec.number, Prog());
+  Completion c;
+  c.attempt_id = r.rec.id;
+  c.error = r.rec.reason;
+  pending_failures_.push_back(std::move(c));
 }
 
 }  // namespace drover
@@ -173,7 +219,9 @@ Status Loop::Handle(const Completion& c) {
   if (!c.has_status) return Fail(r, AttemptState::kLost, c.error);
   const JobStatus& s = c.status;
   if (s.cancelled && stopping_) return Fail(r, AttemptState::kCancelled, "cancelled");
-  if (s.exit_code == 85 && !s.cancelled) return Requeue(r);
+  // Exit 85 after a stop drover did not ask for (Slurm's time-limit warning) is a
+  // checkpoint too.
+  if (s.exit_code == 85) return Requeue(r);
   if (s.exit_code != 0 || s.term_signal || s.walltime_exceeded)
     return Fail(r, AttemptState::kFailed, Reason(s, step));
   return Succeed(r, s);
@@ -233,6 +281,7 @@ Status Loop::Requeue(Running& r) {
                 fmt::format("asked to be requeued (exit 85) more than {} times",
                             StepOf(j).retry.max_requeues));
   ++requeues_[j];
+  RemoveOutputs(Dir(j), StepOf(j).outputs);  // the next attempt writes them whole
   r.rec.state = AttemptState::kRequeued;
   r.rec.reason = "checkpointed (exit 85): requeued";
   DROVER_RETURN_IF_ERROR(store_->UpdateAttempt(r.rec));
@@ -260,6 +309,7 @@ Status Loop::Fail(Running& r, AttemptState state, const std::string& reason) {
   int number = r.rec.number;
   running_.erase(r.rec.id);
   if (state == AttemptState::kCancelled) {
+    RemoveOutputs(Dir(j), step.outputs);  // a stopped job leaves no partial outputs
     slot_[j] = Slot::kCancelled;
     ++sum_.cancelled;
     DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[j], JobState::kCancelled));

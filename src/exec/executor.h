@@ -29,6 +29,9 @@ struct LaunchRequest {
   Resources resources;            // for executors that allocate (Slurm); local ignores
   double walltime_s = 0;          // 0: none. Then SIGTERM, grace_s, SIGKILL.
   double grace_s = 10;
+  std::string executor = "local"; // which executor runs it (see NewRoutingExecutor)
+  std::string step;               // the step's name (Slurm: the job's name)
+  SlurmSettings slurm;            // for the Slurm executor
 };
 
 // What the wrapper recorded in status.json when the command ended.
@@ -113,6 +116,17 @@ class Executor {
   // submitting, since its presence is how an attempt's end is recognised.
   virtual Status Submit(const LaunchRequest& req, std::string* handle) = 0;
 
+  // Starts several attempts at once (Slurm: one job array per step and resources).
+  // Returns one Status per request and fills (*handles)[i] for each that started;
+  // a failure fails that attempt only. The default calls Submit for each.
+  virtual std::vector<Status> SubmitMany(const std::vector<LaunchRequest>& reqs,
+                                         std::vector<std::string>* handles) {
+    std::vector<Status> out;
+    handles->assign(reqs.size(), "");
+    for (size_t i = 0; i < reqs.size(); ++i) out.push_back(Submit(reqs[i], &(*handles)[i]));
+    return out;
+  }
+
   // Re-attaches to an attempt started by an earlier drover process.
   virtual AdoptResult Adopt(int64_t attempt_id, const std::string& job_dir,
                             const std::string& handle, Completion* done) = 0;
@@ -143,5 +157,11 @@ class Executor {
 // watched through JOBDIR/lock every 100 ms. Destroying the executor leaves running
 // attempts running (a later drover adopts them).
 std::unique_ptr<Executor> NewLocalExecutor(const std::string& wrapper_path);
+
+// Sends each attempt to the executor its request names (LaunchRequest::executor; the
+// names are the executors' name()). Handles of every executor but `local` are
+// recorded as "NAME:HANDLE", so Adopt finds the executor again after a restart; bare
+// handles are local's. Wait waits on all of them.
+std::unique_ptr<Executor> NewRoutingExecutor(std::vector<std::unique_ptr<Executor>> executors);
 
 }  // namespace drover

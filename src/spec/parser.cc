@@ -17,13 +17,20 @@
 //       env: {SEED: "{seed}"}    # values are templates, like run:
 //       priority: 0              # a whole number; higher runs first
 //       grace: 10s               # SIGTERM -> SIGKILL delay on walltime or cancel
-//       executor: local          # only 'local' for now
+//       executor: local          # local | slurm; default: the workflow's executor:
+//       slurm: {partition: gpu}  # overrides the workflow's slurm: settings, key by key
 //     evaluate:
 //       over: [task, seed]
 //       run: python3 evaluate.py --model {train.model.pkl} --task {task}
 //     ensemble:
 //       over: [task]
 //       run: python3 ensemble.py --models {train.model.pkl...}
+//   executor: slurm              # optional; the steps' default executor (default: local)
+//   slurm:                       # optional; settings of the Slurm executor
+//     partition: gpu             # --partition; also account: (--account), qos: (--qos)
+//     sbatch_args: [--constraint=a100]   # more sbatch options, as written
+//     array_throttle: 100        # at most this many tasks of one job array at once (0: no limit)
+//     poll_interval: 5s          # one squeue call per interval (top level only)
 //   report:
 //     table: {rows: [seed], cols: [task], value: accuracy, agg: mean, format: markdown,
 //             step: evaluate, path: results/table.md, precision: 4}
@@ -136,6 +143,14 @@ const std::vector<Field<Parsed>>& TopFields() {
        [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string&, Parsed* p) {
          return ReadReport(r, v, p);
        }},
+      {"executor", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          Parsed* p) { return ReadExecutorName(r, v, what, &p->wf.executor); }},
+      {"slurm", true,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string&,
+          Parsed* p) {
+         return ReadSlurm(r, v, "slurm:", true, &p->wf.slurm, &p->wf.slurm_poll_s);
+       }},
   };
   return kFields;
 }
@@ -168,6 +183,7 @@ Status ParseChecked(const SourceText& src, const std::string& text, Parsed* p) {
     return r.Error(root,
                    "the workflow has no steps:; declare at least one step with a "
                    "run: command");
+  DROVER_RETURN_IF_ERROR(MergeExecutors(r, p));
   return Validate(r, *p);
 }
 

@@ -130,6 +130,40 @@ TEST(ParserTest, Env) {
             std::string::npos);
 }
 
+TEST(ParserTest, ExecutorsAndSlurmSettingsMergeStepOverWorkflow) {
+  Workflow wf = MustParse(R"(steps:
+  a:
+    run: echo a
+    slurm: {partition: gpu, sbatch_args: [--constraint=a100]}
+  b:
+    run: echo b
+    executor: local
+executor: slurm
+slurm:
+  partition: debug
+  account: ml
+  qos: short
+  array_throttle: 7
+  poll_interval: 2s
+)");
+  EXPECT_EQ(wf.executor, "slurm");
+  EXPECT_EQ(wf.slurm_poll_s, 2);
+  const Step& a = wf.steps[0];
+  EXPECT_EQ(a.executor, "slurm");  // the workflow's default
+  EXPECT_EQ(a.slurm.partition, "gpu");  // its own
+  EXPECT_EQ(a.slurm.account, "ml");     // the rest from the workflow
+  EXPECT_EQ(a.slurm.qos, "short");
+  EXPECT_EQ(a.slurm.array_throttle, 7);
+  EXPECT_EQ(a.slurm.sbatch_args, std::vector<std::string>{"--constraint=a100"});
+  EXPECT_EQ(wf.steps[1].executor, "local");
+  EXPECT_EQ(wf.steps[1].slurm.partition, "debug");
+  // Without executor: everything is local, with the default settings.
+  Workflow plain = MustParse("steps:\n  a:\n    run: echo\n");
+  EXPECT_EQ(plain.steps[0].executor, "local");
+  EXPECT_EQ(plain.steps[0].slurm.array_throttle, 100);
+  EXPECT_EQ(plain.slurm_poll_s, 5);
+}
+
 TEST(ParserTest, RetriesShortAndLongForm) {
   Workflow wf = MustParse(kWorkflow);
   const RetryPolicy& short_form = wf.steps[1].retry;

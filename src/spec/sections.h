@@ -32,6 +32,17 @@ Status ParseStudy(const Reader& r, const YAML::Node& key, const YAML::Node& valu
 // Reads report: table: (its key and value).
 Status ParseTable(const Reader& r, const YAML::Node& key, const YAML::Node& value, TableSpec* out);
 
+// executor: local | slurm (in a step or at the top).
+Status ReadExecutorName(const Reader& r, const YAML::Node& v, const std::string& what,
+                        std::string* out);
+// A slurm: section read over *out (so a step's overrides the workflow's key by key).
+// Only the top level (top) may set poll_interval (into *poll_s).
+Status ReadSlurm(const Reader& r, const YAML::Node& v, const std::string& where, bool top,
+                 SlurmSettings* out, double* poll_s);
+// Gives each step the workflow's executor unless it names its own, and its merged
+// Slurm settings.
+Status MergeExecutors(const Reader& r, Parsed* p);
+
 // Checks what needs the whole workflow: axes named by steps, templates (params and
 // references), after:, cycles, the workflow's env: and report.table against the axes.
 Status Validate(const Reader& r, const Parsed& p);

@@ -121,15 +121,6 @@ Status ReadRetries(const Reader& r, const YAML::Node&, const YAML::Node& v, cons
   return ReadFields(r, v, RetryFields(), what, &s->retry);
 }
 
-Status ReadExecutor(const Reader& r, const YAML::Node&, const YAML::Node& v,
-                    const std::string& what, Step* s) {
-  DROVER_RETURN_IF_ERROR(r.String(v, what, &s->executor));
-  if (s->executor == "local") return Status::Ok();
-  if (s->executor == "slurm")
-    return r.Error(v, "executor 'slurm' is not supported yet; use 'local'");
-  return r.Error(v, "unknown executor '" + s->executor + "'; use 'local'");
-}
-
 const std::vector<StepField>& StepFields() {
   static const std::vector<StepField> kFields = {
       {"over", true,
@@ -154,7 +145,16 @@ const std::vector<StepField>& StepFields() {
       {"grace", false,
        [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
           Step* s) { return r.Duration(v, what, &s->grace_s); }},
-      {"executor", false, ReadExecutor},
+      {"executor", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          Step* s) { return ReadExecutorName(r, v, what, &s->executor); }},
+      {"slurm", true,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string&,
+          Step* s) {
+         double unused = 0;  // checked here; merged over the workflow's in MergeExecutors
+         SlurmSettings scratch;
+         return ReadSlurm(r, v, "slurm: of step '" + s->name + "'", false, &scratch, &unused);
+       }},
       {"study", false, ParseStudy},
   };
   return kFields;

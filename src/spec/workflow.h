@@ -34,6 +34,16 @@ struct Resources {
   double walltime_s = 0;      // 0: no limit
 };
 
+// Settings of the Slurm executor: the workflow's `slurm:` section, which a step's own
+// `slurm:` overrides key by key. After loading, each Step holds the merged result.
+struct SlurmSettings {
+  std::string partition;                 // "": the cluster's default
+  std::string account;
+  std::string qos;
+  std::vector<std::string> sbatch_args;  // passed to sbatch as written
+  int array_throttle = 100;              // at most this many tasks of one array run at once; 0: no limit
+};
+
 struct RetryPolicy {
   int retries = 0;           // extra attempts after a failure
   double backoff_s = 0;      // delay before the first retry
@@ -73,7 +83,8 @@ struct Step {
   std::vector<std::pair<std::string, std::string>> env;  // values may use {axis}
   int priority = 0;                   // higher runs first
   double grace_s = 10;                // SIGTERM -> SIGKILL delay on walltime/cancel
-  std::string executor = "local";
+  std::string executor = "local";     // local | slurm
+  SlurmSettings slurm;                // used when executor is slurm
   std::optional<StudySpec> study;     // an HPO step: over: holds its segments
 };
 
@@ -97,6 +108,9 @@ struct Workflow {
   std::vector<Step> steps;            // in the order written
   std::vector<std::pair<std::string, std::string>> env;  // for every step
   std::optional<TableSpec> report;
+  std::string executor = "local";     // the steps' default (a step's own executor: wins)
+  SlurmSettings slurm;                // the steps' defaults
+  double slurm_poll_s = 5;            // one squeue call per this many seconds
 
   const Axis* FindAxis(const std::string& n) const {
     for (const auto& a : axes)

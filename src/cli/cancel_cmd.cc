@@ -1,0 +1,164 @@
+// `drover cancel`: stops the `drover run` working on this store (it cancels its own
+// jobs, as on Ctrl-C), then cancels what the latest run still has recorded as
+// running (jobs left by a drover that was killed): one scancel for the Slurm jobs,
+// naming whole arrays, and SIGTERM for local job wrappers. Those attempts are then
+// recorded as cancelled.
+#include <fmt/format.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <set>
+
+#include "cli/commands.h"
+#include "exec/slurm.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/fs.h"
+
+namespace drover::cli {
+namespace {
+
+constexpr double kWaitForRunS = 180;
+
+std::string Link(const std::string& path) {
+  char buf[PATH_MAX];
+  ssize_t n = readlink(path.c_str(), buf, sizeof buf - 1);
+  if (n < 0) return "";
+  buf[n] = '\0';
+  return buf;
+}
+
+// The pid in .drover/drover.pid, if that process is still a drover; 0 otherwise.
+pid_t RunningDrover(const std::string& root) {
+  auto text = ReadFile(root + "/.drover/drover.pid");
+  if (!text.ok()) return 0;
+  long pid = std::strtol(text->c_str(), nullptr, 10);
+  if (pid <= 0 || pid == getpid()) return 0;
+  std::string exe = Link("/proc/" + std::to_string(pid) + "/exe");
+  std::string base = exe.substr(exe.rfind('/') + 1);
+  return base == "drover" ? static_cast<pid_t>(pid) : 0;
+}
+
+// Gone: no such process, or a zombie that its parent has not reaped yet.
+bool Gone(pid_t pid) {
+  if (kill(pid, 0) != 0) return true;
+  auto stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat.ok()) return true;
+  size_t paren = stat->rfind(')');
+  return paren != std::string::npos && paren + 2 < stat->size() && (*stat)[paren + 2] == 'Z';
+}
+
+bool WaitGone(pid_t pid, double seconds) {
+  for (int i = 0; i < seconds * 10; ++i) {
+    if (Gone(pid)) return true;
+    timespec ts{0, 100000000};
+    nanosleep(&ts, nullptr);
+  }
+  return Gone(pid);
+}
+
+// True when `pid` runs in `dir`: the job's wrapper, not a process that reused its pid.
+bool IsWrapperOf(pid_t pid, const std::string& dir) {
+  char real[PATH_MAX];
+  if (realpath(dir.c_str(), real) == nullptr) return false;
+  return Link("/proc/" + std::to_string(pid) + "/cwd") == real;
+}
+
+struct Found {
+  JobRow job;
+  AttemptRecord attempt;
+};
+
+Status RunningOfLatestRun(Store* store, int64_t* run_id, std::vector<Found>* out) {
+  auto run = store->LatestRun("");
+  if (!run.ok()) return run.status();
+  if (!*run) return Status::NotFound("no run recorded yet");
+  *run_id = (*run)->id;
+  auto jobs = store->JobsOfRun(*run_id, "", JobState::kRunning);
+  if (!jobs.ok()) return jobs.status();
+  for (const JobRow& j : *jobs) {
+    auto atts = store->Attempts(j.id);
+    if (!atts.ok()) return atts.status();
+    for (const AttemptRecord& a : *atts)
+      if (a.state == AttemptState::kRunning) out->push_back({j, a});
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+int CancelCmd(const GlobalOptions& g) {
+  std::string root = StoreRoot(g);
+  if (!PathExists(root + "/.drover/drover.db"))
+    return Fail(Status::NotFound("no drover store in " + root + " or above: nothing to cancel"));
+  if (pid_t pid = RunningDrover(root)) {
+    std::printf("drover: stopping the running drover (pid %d); it cancels its jobs\n", pid);
+    std::fflush(stdout);
+    kill(pid, SIGTERM);
+    if (!WaitGone(pid, kWaitForRunS))
+      return Fail(
+          Status::Busy(fmt::format("drover (pid {}) is still running after {:.0f}s; "
+                                   "run `drover cancel` again, or kill -INT it twice",
+                                   pid, kWaitForRunS)));
+  }
+  auto store = OpenSqliteStore(root);
+  if (!store.ok()) return Fail(store.status());
+  int64_t run_id = 0;
+  std::vector<Found> found;
+  Status st = RunningOfLatestRun(store->get(), &run_id, &found);
+  if (!st.ok()) return Fail(st);
+  std::set<std::string> slurm_ids;
+  std::map<std::string, std::set<std::string>> arrays;
+  int local = 0;
+  for (const Found& f : found) {
+    const std::string& h = f.attempt.handle;
+    if (h.rfind("slurm:", 0) == 0) {
+      std::string id = h.substr(6);
+      slurm_ids.insert(id);
+      arrays[slurm::ArrayOf(id)].insert(id);
+    } else if (!h.empty()) {
+      pid_t pid = static_cast<pid_t>(std::strtol(h.c_str(), nullptr, 10));
+      if (pid > 0 && IsWrapperOf(pid, root + "/" + f.job.rec.dir) && kill(pid, SIGTERM) == 0)
+        ++local;
+    }
+  }
+  if (!slurm_ids.empty()) {
+    std::vector<std::string> argv = {"scancel"};
+    for (const std::string& t : slurm::CancelTargets(arrays, slurm_ids)) argv.push_back(t);
+    CommandOutput out = NewSlurmCommands(60)->Run(argv);
+    std::string msg = slurm::Message(out.err);
+    if (out.exit_code != 0 && msg.find("Invalid job id") == std::string::npos)
+      return Fail(Status::Io("scancel failed: " + msg + "; nothing was recorded"));
+    std::string line;
+    for (size_t i = 1; i < argv.size(); ++i) line += " " + argv[i];
+    std::printf("drover: scancel%s\n", line.c_str());
+  }
+  st = (*store)->Begin();
+  if (!st.ok()) return Fail(st);
+  for (const Found& f : found) {
+    AttemptRecord a = f.attempt;
+    a.state = AttemptState::kCancelled;
+    a.reason = "cancelled by drover cancel";
+    a.ended = NowSeconds();
+    st = (*store)->UpdateAttempt(a);
+    if (st.ok()) st = (*store)->SetJobState(f.job.id, JobState::kCancelled);
+    if (st.ok()) st = (*store)->AddEvent(run_id, f.job.id, "cancelled", "drover cancel");
+    if (!st.ok()) {
+      (*store)->Rollback();
+      return Fail(st);
+    }
+  }
+  st = (*store)->Commit();
+  if (!st.ok()) return Fail(st);
+  std::printf("drover: cancelled %zu running attempts (%zu on Slurm, %d local)\n", found.size(),
+              slurm_ids.size(), local);
+  return 0;
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,390 @@
+"""drover on a real Slurm (the single-node cluster of tests/slurm/up.sh, which ctest
+starts around these tests and names in SLURM_CONF): sweeps as job arrays, adoption
+after SIGKILL, walltime requeues from checkpoints, refusals, cancellation, and the
+leaderboard example giving the same table as locally.
+
+sbatch, squeue, scancel and scontrol are counted through a PATH shim that logs each
+call and execs the real command."""
+import collections
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import time
+import unittest
+
+from harness import DroverTest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXAMPLE = os.path.join(HERE, "..", "..", "examples", "leaderboard")
+COMMANDS = ("sbatch", "squeue", "scancel", "scontrol")
+
+
+class SlurmTest(DroverTest):
+    def setUp(self):
+        super().setUp()
+        if not os.environ.get("SLURM_CONF"):
+            self.fail("SLURM_CONF is not set: run through ctest, whose slurm fixture "
+                      "starts tests/slurm/up.sh, or export it for a running test cluster")
+        self.shim = os.path.join(self.dir, "shim")
+        self.calls_log = os.path.join(self.dir, "slurm-calls.log")
+        os.makedirs(self.shim)
+        for cmd in COMMANDS:
+            real = shutil.which(cmd)
+            self.assertIsNotNone(real, f"{cmd} is not on PATH")
+            path = os.path.join(self.shim, cmd)
+            with open(path, "w") as f:
+                f.write(f'#!/bin/sh\necho {cmd} "$@" >> "{self.calls_log}"\nexec {real} "$@"\n')
+            os.chmod(path, 0o755)
+        self.env = {"PATH": self.shim + ":" + os.environ["PATH"]}
+        self.addCleanup(self.cancel_leftovers)
+
+    def calls(self):
+        """How many times each command ran."""
+        return collections.Counter(l.split()[0] for l in self.lines("slurm-calls.log"))
+
+    def sbatch_lines(self):
+        return [l.split() for l in self.lines("slurm-calls.log") if l.startswith("sbatch ")]
+
+    def run_drover(self, *args, **kw):
+        return self.drover(*args, env=self.env, **kw)
+
+    def spawn_drover(self, *args):
+        env = dict(os.environ)
+        env.update(self.env)
+        return subprocess.Popen([self.drover_bin(), *args], cwd=self.dir, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+
+    def drover_bin(self):
+        from harness import DROVER
+        return DROVER
+
+    def slurm_ids(self):
+        """The Slurm ids drover recorded ([] before it made its store)."""
+        try:
+            rows = self.query("SELECT handle FROM attempts WHERE handle LIKE 'slurm:%'")
+        except sqlite3.OperationalError:
+            return []
+        return [h[len("slurm:"):] for (h,) in rows]
+
+    def queued(self):
+        """Our jobs still in Slurm's queue: {id: state}."""
+        arrays = sorted({i.split("_")[0] for i in self.slurm_ids()})
+        if not arrays:
+            return {}
+        p = subprocess.run(["squeue", "-h", "-r", "-o", "%i %T", "--jobs=" + ",".join(arrays)],
+                           capture_output=True, text=True, timeout=60)
+        out = {}
+        for line in p.stdout.splitlines():
+            if line.strip():
+                job, state = line.split()
+                out[job] = state
+        return out
+
+    def wait_until(self, what, cond, seconds=60):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            if cond():
+                return
+            time.sleep(0.2)
+        self.fail(f"timed out after {seconds}s waiting for {what}")
+
+    def cancel_leftovers(self):
+        arrays = sorted({i.split("_")[0] for i in self.slurm_ids()})
+        if arrays:
+            subprocess.run(["scancel", *arrays], capture_output=True, timeout=60)
+
+    def job_dirs(self, step):
+        return [os.path.join(self.dir, d) for (d,) in
+                self.query("SELECT dir FROM jobs WHERE step=?", step)]
+
+
+class SlurmSweepTest(SlurmTest):
+    def test_thousand_job_sweep_goes_out_as_one_array(self):
+        self.write("drover.yaml", f"""\
+            axes:
+              i: [{", ".join(str(i) for i in range(1000))}]
+            executor: slurm
+            slurm: {{poll_interval: 1s, array_throttle: 200}}
+            steps:
+              square:
+                over: [i]
+                run: echo $(( {{i}} * {{i}} )) > out.txt
+                outputs: [out.txt]
+            """)
+        t0 = time.time()
+        p = self.run_drover("run", "-q", timeout=400)
+        elapsed = time.time() - t0
+        self.assertIn("1000 ran", p.stdout)
+        calls = self.calls()
+        self.assertEqual(calls["sbatch"], 1, calls)
+        # One squeue per polling interval for all 1000 jobs, never one per job.
+        self.assertLessEqual(calls["squeue"], elapsed / 1.0 + 2, calls)
+        self.assertEqual(calls["scontrol"], 0)
+        states = self.query("SELECT state, count(*) FROM jobs GROUP BY state")
+        self.assertEqual(states, [("succeeded", 1000)])
+        values = []
+        for d in self.job_dirs("square"):
+            with open(os.path.join(d, "out.txt")) as f:
+                values.append(int(f.read()))
+        values.sort()
+        self.assertEqual(values, sorted(i * i for i in range(1000)))
+        print(f"1000 jobs in {elapsed:.1f}s with {dict(calls)}")
+
+
+class SlurmRestartTest(SlurmTest):
+    def test_killed_drover_adopts_running_jobs_and_reruns_nothing(self):
+        n = 12
+        self.write("drover.yaml", f"""\
+            axes:
+              i: [{", ".join(str(i) for i in range(n))}]
+            executor: slurm
+            slurm: {{poll_interval: 1s}}
+            steps:
+              work:
+                over: [i]
+                run: sleep 8 && echo {{i}} >> "$DROVER_WORKDIR/done.log" && echo {{i}} > out.txt
+                outputs: [out.txt]
+            """)
+        first = self.spawn_drover("run", "-q")
+        self.wait_until("all jobs submitted, some running", lambda: len(self.slurm_ids()) == n
+                        and "RUNNING" in self.queued().values(), seconds=60)
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        self.assertTrue(self.queued(), "the jobs must outlive drover")
+        submitted = self.calls()["sbatch"]
+        self.assertEqual(submitted, 1)
+        p = self.run_drover("run", "-q", timeout=120)
+        self.assertIn(f"{n} adopted", p.stdout)
+        self.assertEqual(self.calls()["sbatch"], submitted, "a running job was resubmitted")
+        done = collections.Counter(self.lines("done.log"))
+        self.assertEqual(sorted(done), sorted(str(i) for i in range(n)))
+        self.assertEqual(set(done.values()), {1}, "a job ran twice")
+        rows = self.query("SELECT j.name, count(a.id), min(a.state) FROM jobs j "
+                          "JOIN attempts a ON a.job_id=j.id GROUP BY j.id")
+        self.assertEqual(len(rows), n)
+        for name, attempts, state in rows:
+            self.assertEqual((attempts, state), (1, "succeeded"), name)
+
+
+class SlurmWalltimeTest(SlurmTest):
+    def test_walltime_requeue_resumes_from_checkpoint(self):
+        self.write("train.sh", """\
+            ckpt="$DROVER_CHECKPOINT_DIR/n"
+            n=$(cat "$ckpt" 2>/dev/null || echo 0)
+            echo "start $n $SLURM_JOB_ID" >> "$DROVER_WORKDIR/starts.log"
+            echo partial > result.txt
+            trap 'echo $n > "$ckpt"; exit 85' TERM
+            while [ $n -lt 12 ]; do sleep 0.5 & wait $!; n=$((n + 1)); done
+            echo "finished at $n" > result.txt
+            """)
+        self.write("drover.yaml", """\
+            executor: slurm
+            slurm: {poll_interval: 1s}
+            steps:
+              train:
+                run: sh train.sh
+                outputs: [result.txt]
+                resources: {walltime: 3s}
+                grace: 2s
+            """)
+        self.run_drover("run", timeout=180)
+        for line in self.sbatch_lines():  # Slurm's limit lies beyond the wrapper's
+            self.assertIn("--time=3", line)
+            self.assertIn("--signal=B:TERM@32", line)
+        states = [a[1] for a in self.attempts("train")]
+        self.assertGreaterEqual(len(states), 2, states)
+        self.assertEqual(states[-1], "succeeded")
+        self.assertTrue(all(s == "requeued" for s in states[:-1]), states)
+        starts = [l.split() for l in self.lines("starts.log")]
+        self.assertEqual(len(starts), len(states))
+        self.assertEqual(starts[0][1], "0")
+        counts = [int(s[1]) for s in starts]
+        self.assertEqual(counts, sorted(counts))
+        self.assertGreater(counts[-1], 0, "the requeued attempt did not resume from its checkpoint")
+        self.assertTrue(all(s[2] for s in starts), "attempts ran outside Slurm")
+        self.assertEqual(len({s[2] for s in starts}), len(starts), "each attempt is a new Slurm job")
+        with open(os.path.join(self.job_dirs("train")[0], "result.txt")) as f:
+            self.assertEqual(f.read().strip(), "finished at 12")
+
+
+class SlurmWarningSignalTest(SlurmTest):
+    def test_slurms_time_limit_warning_requeues_from_checkpoint(self):
+        self.write("train.sh", """\
+            ckpt="$DROVER_CHECKPOINT_DIR/n"
+            n=$(cat "$ckpt" 2>/dev/null || echo 0)
+            trap 'echo $n > "$ckpt"; exit 85' TERM
+            echo "start $n" >> "$DROVER_WORKDIR/starts.log"
+            while [ $n -lt 8 ]; do sleep 0.5 & wait $!; n=$((n + 1)); done
+            echo "finished at $n" > result.txt
+            """)
+        self.write("drover.yaml", """\
+            executor: slurm
+            slurm: {poll_interval: 1s}
+            steps:
+              train:
+                run: sh train.sh
+                outputs: [result.txt]
+                grace: 2s
+            """)
+        run = self.spawn_drover("run", "-q")
+        self.wait_until("the job running", lambda: len(self.lines("starts.log")) == 1 and
+                        list(self.queued().values()) == ["RUNNING"])
+        time.sleep(1)
+        # What --signal=B:TERM@N makes Slurm send before its time limit: TERM to the
+        # batch shell, which is the job's wrapper.
+        subprocess.run(["scancel", "--batch", "--signal=TERM", self.slurm_ids()[0]],
+                       check=True, timeout=60)
+        self.assertEqual(run.wait(timeout=120), 0)
+        self.assertEqual([a[1] for a in self.attempts("train")], ["requeued", "succeeded"])
+        starts = [int(l.split()[1]) for l in self.lines("starts.log")]
+        self.assertEqual(starts[0], 0)
+        self.assertGreater(starts[1], 0, "the second attempt did not resume from its checkpoint")
+        self.assertIn("--signal=B:TERM@32", self.sbatch_lines()[0])
+
+
+class SlurmRefusalTest(SlurmTest):
+    def test_bad_partition_fails_with_slurms_message(self):
+        self.write("drover.yaml", """\
+            executor: slurm
+            slurm: {partition: nope}
+            steps:
+              train:
+                run: echo never
+            """)
+        p = self.run_drover("run", check=False, timeout=120)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        out = p.stdout + p.stderr
+        self.assertIn("Slurm refused the job", out)
+        self.assertIn("invalid partition specified: nope", out)
+        self.assertEqual(self.calls()["sbatch"], 1, "a permanent refusal is not retried")
+        reason = self.query("SELECT reason FROM attempts")[0][0]
+        self.assertIn("Invalid partition name specified", reason)
+
+
+class SlurmLostTest(SlurmTest):
+    def test_job_killed_without_status_is_lost_and_retried(self):
+        self.write("drover.yaml", """\
+            executor: slurm
+            slurm: {poll_interval: 1s}
+            steps:
+              once:
+                run: '[ "$DROVER_ATTEMPT" = 1 ] && sleep 60; echo ok > out.txt'
+                outputs: [out.txt]
+                retries: 1
+            """)
+        run = self.spawn_drover("run", "-q")
+        self.wait_until("the job running", lambda: list(self.queued().values()) == ["RUNNING"])
+        job = self.slurm_ids()[0]
+        # SIGKILL to the job's wrapper (the batch step's process): no status.json.
+        job_dir = os.path.realpath(self.job_dirs("once")[0])
+
+        def wrappers():  # the batch script becomes the wrapper once it has found its job
+            return [pid for pid in os.listdir("/proc") if pid.isdigit() and
+                    self.link(f"/proc/{pid}/cwd") == job_dir and
+                    self.link(f"/proc/{pid}/exe").endswith("/drover-job")]
+        self.wait_until("the job's wrapper", lambda: len(wrappers()) == 1, seconds=30)
+        os.kill(int(wrappers()[0]), signal.SIGKILL)
+        self.assertEqual(run.wait(timeout=120), 0)
+        states = [(a[1], a[4]) for a in self.attempts("once")]
+        self.assertEqual([s for s, _ in states], ["lost", "succeeded"], states)
+        self.assertIn(f"lost: Slurm job {job} left the queue without a status.json", states[0][1])
+
+    @staticmethod
+    def link(path):
+        try:
+            return os.readlink(path)
+        except OSError:
+            return ""
+
+
+CANCEL_WORKFLOW = """\
+    axes:
+      i: [0, 1, 2, 3, 4, 5, 6, 7]
+    executor: slurm
+    slurm: {poll_interval: 1s}
+    steps:
+      hold:
+        over: [i]
+        run: echo partial > out.txt && sleep 300 && echo whole > out.txt
+        outputs: [out.txt]
+    """
+
+
+class SlurmCancelTest(SlurmTest):
+    def start_and_wait_running(self):
+        self.write("drover.yaml", CANCEL_WORKFLOW)
+        p = self.spawn_drover("run", "-q")
+        self.wait_until("every job running", lambda: len(self.slurm_ids()) == 8 and
+                        list(self.queued().values()).count("RUNNING") == 8 and
+                        all(os.path.exists(os.path.join(d, "out.txt"))
+                            for d in self.job_dirs("hold")), seconds=60)
+        return p
+
+    def test_drover_cancel_stops_the_run_and_empties_the_queue(self):
+        run = self.start_and_wait_running()
+        c = self.run_drover("cancel", timeout=200)
+        self.assertIn("stopping the running drover", c.stdout)
+        self.assertEqual(run.wait(timeout=60), 130)
+        self.assertEqual(self.queued(), {}, "jobs left in Slurm's queue")
+        self.assertEqual(self.query("SELECT state, count(*) FROM jobs GROUP BY state"),
+                         [("cancelled", 8)])
+        self.assertEqual(self.calls()["scancel"], 1, "the array is cancelled in one call")
+        for d in self.job_dirs("hold"):
+            self.assertFalse(os.path.exists(os.path.join(d, "out.txt")),
+                             "a cancelled job left a partial output")
+
+    def test_drover_cancel_after_drover_was_killed(self):
+        run = self.start_and_wait_running()
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        array = self.slurm_ids()[0].split("_")[0]
+        c = self.run_drover("cancel", timeout=200)
+        self.assertIn(f"scancel {array}\n", c.stdout)   # the array as a whole
+        self.wait_until("an empty queue", lambda: self.queued() == {}, seconds=30)
+        self.assertEqual(self.query("SELECT state, count(*) FROM attempts GROUP BY state"),
+                         [("cancelled", 8)])
+
+
+class SlurmLeaderboardTest(SlurmTest):
+    # Restricted to keep CI time down; the full study runs the same way.
+    SETS = ["--set", "seed=0", "--set", "task=wine,digits", "--set", "fraction=0.25"]
+
+    def copy_example(self, name):
+        dest = os.path.join(self.dir, name)
+        shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns(".drover", "results"))
+        with open(os.path.join(dest, "drover.yaml"), "a") as f:
+            f.write("slurm: {poll_interval: 1s}\n")
+        return dest
+
+    def table(self, folder, *extra):
+        p = subprocess.run([self.drover_bin(), "--store", folder, "run", "-q",
+                            os.path.join(folder, "drover.yaml"), *self.SETS, *extra],
+                           cwd=folder, capture_output=True, text=True, timeout=600,
+                           env=dict(os.environ, **self.env))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        # 2 tasks x 3 models trained and evaluated, 2 ensembles: all ran here.
+        self.assertIn("drover: 14 jobs: 14 ran, 0 reused", p.stdout)
+        with open(os.path.join(folder, "results", "table.md")) as f:
+            return f.read()
+
+    def test_same_table_on_slurm_as_locally(self):
+        local = self.table(self.copy_example("local"))
+        self.assertEqual(self.calls()["sbatch"], 0)
+        slurm = self.table(self.copy_example("slurm"), "--executor", "slurm")
+        self.assertGreater(self.calls()["sbatch"], 0)
+        self.assertIn("ensemble", slurm)
+        self.assertEqual(slurm, local)
+        attempts = self.query_store(os.path.join(self.dir, "slurm"),
+                                   "SELECT executor, count(*) FROM attempts GROUP BY executor")
+        self.assertEqual(attempts, [("slurm", 14)])
+
+    def query_store(self, folder, sql):
+        with sqlite3.connect(os.path.join(folder, ".drover", "drover.db")) as c:
+            return c.execute(sql).fetchall()
+
+
+if __name__ == "__main__":
+    unittest.main()
