@@ -6,6 +6,7 @@ leaderboard example giving the same table as locally.
 sbatch, squeue, scancel and scontrol are counted through a PATH shim that logs each
 call and execs the real command."""
 import collections
+import json
 import os
 import shutil
 import signal
@@ -132,6 +133,61 @@ class SlurmSweepTest(SlurmTest):
         values.sort()
         self.assertEqual(values, sorted(i * i for i in range(1000)))
         print(f"1000 jobs in {elapsed:.1f}s with {dict(calls)}")
+
+
+class SlurmStudyTest(SlurmTest):
+    def test_study_trials_run_as_slurm_jobs_and_are_pruned_there(self):
+        from test_study_workflow import TRIAL
+        self.write("trial.py", TRIAL)
+        self.write("drover.yaml", """\
+            name: w
+            slurm: {poll_interval: 1s}
+            steps:
+              tune:
+                executor: slurm
+                study:
+                  space: {x: {type: float, low: -4, high: 6}}
+                  sampler: random
+                  pruner: {name: asha, min_resource: 1, reduction_factor: 2}
+                  metric: loss
+                  trials: 8
+                  parallel: 2
+                  seed: 3
+                run: python3 trial.py {x}
+                grace: 2s
+                env: {EPOCHS: "12", SLEEP: "0.3"}
+              final:
+                run: echo {tune.best.x} > best.txt
+                outputs: [best.txt]
+            """)
+        self.run_drover("run", "-q", timeout=300)
+        rows = self.query("SELECT t.number, t.state, t.value, t.intermediate FROM trials t "
+                          "JOIN studies s ON s.id=t.study_id WHERE s.name='w:tune' "
+                          "ORDER BY t.number")
+        self.assertEqual([r[0] for r in rows], list(range(8)))
+        states = [r[1] for r in rows]
+        self.assertEqual(set(states) - {"complete", "pruned"}, set(), rows)
+        self.assertIn("complete", states)
+        self.assertIn("pruned", states, "ASHA stops some trials while they run on Slurm")
+        for number, state, value, inter in rows:
+            if state == "pruned":
+                self.assertLess(len(json.loads(inter)), 12)
+        # Every trial ran as a Slurm job, submitted in arrays, never one sbatch per trial.
+        handles = self.query("SELECT a.executor, a.handle FROM attempts a JOIN jobs j "
+                             "ON j.id=a.job_id WHERE j.step='tune'")
+        self.assertTrue(handles)
+        for executor, handle in handles:
+            self.assertEqual(executor, "slurm")
+            self.assertTrue(handle.startswith("slurm:"), handle)
+        self.assertLess(self.calls()["sbatch"], 8, self.calls())
+        best = min((r for r in rows if r[1] == "complete"), key=lambda r: r[2])
+        x_best = json.loads(self.query("SELECT params FROM trials t JOIN studies s ON "
+                                       "s.id=t.study_id WHERE s.name='w:tune' AND t.number=?",
+                                       best[0])[0][0])["x"]
+        (d,) = self.query("SELECT dir FROM jobs WHERE step='final'")[0]
+        with open(os.path.join(self.dir, d, "best.txt")) as f:
+            self.assertAlmostEqual(float(f.read()), x_best)
+        self.assertEqual(self.queued(), {})
 
 
 class SlurmRestartTest(SlurmTest):
