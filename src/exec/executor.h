@@ -99,6 +99,10 @@ struct Completion {
   std::string error;              // when !has_status: why ("lost: ...", "corrupt ...")
 };
 
+// Fills *c from JOBDIR/status.json: its status, or the message saying why it is
+// corrupt. False when there is no such file yet.
+bool ReadStatusInto(const std::string& job_dir, Completion* c);
+
 enum class AdoptResult {
   kRunning,    // still running; its completion will come from Wait()
   kFinished,   // ended while drover was away; *done is filled

@@ -69,20 +69,6 @@ bool LockHeld(const std::string& dir) {
   return rc != 0 && errno == EWOULDBLOCK;  // on success, closing fd releases it
 }
 
-// Fills *c from JOBDIR/status.json (a status, or the Corrupt message); false when
-// there is no such file.
-bool ReadStatusInto(const std::string& dir, Completion* c) {
-  Result<JobStatus> r = ReadStatusFile(dir + "/" + jw::kStatusFile);
-  if (r.ok()) {
-    c->has_status = true;
-    c->status = std::move(*r);
-    return true;
-  }
-  if (r.status().code() == Code::kNotFound) return false;
-  c->error = r.status().message();
-  return true;
-}
-
 std::string DescribeExit(int wstatus) {
   if (WIFSIGNALED(wstatus)) return "was killed by signal " + std::to_string(WTERMSIG(wstatus));
   return "exited with code " + std::to_string(WEXITSTATUS(wstatus));

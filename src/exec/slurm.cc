@@ -12,6 +12,7 @@
 #include <climits>
 #include <cmath>
 
+#include "util/clock.h"
 #include "util/fs.h"
 #include "util/signals.h"
 
@@ -24,25 +25,6 @@ double Now() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-double WallNow() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-// Fills *c from JOBDIR/status.json; false when there is none yet.
-bool ReadStatusInto(const std::string& dir, Completion* c) {
-  Result<JobStatus> r = ReadStatusFile(dir + "/" + jw::kStatusFile);
-  if (r.ok()) {
-    c->has_status = true;
-    c->status = std::move(*r);
-    return true;
-  }
-  if (r.status().code() == Code::kNotFound) return false;
-  c->error = r.status().message();
-  return true;
 }
 
 class SlurmExecutor final : public Executor {
@@ -151,7 +133,7 @@ void SlurmExecutor::SubmitArray(const std::vector<LaunchRequest>& reqs,
   }
   if (ok.empty()) return;
   std::string base =
-      fmt::format("{}/{}-{:.0f}-{}", opts_.state_dir, getpid(), WallNow() * 1000, ++seq_);
+      fmt::format("{}/{}-{:.0f}-{}", opts_.state_dir, getpid(), NowSeconds() * 1000, ++seq_);
   const LaunchRequest& first = reqs[ok[0]];
   st = WriteFile(base + ".jobs", manifest_text);
   if (st.ok())
@@ -313,7 +295,7 @@ void SlurmExecutor::Poll(std::vector<Completion>* out) {
       c.has_status = true;  // Slurm killed it before its wrapper could write status.json
       c.status.cancelled = true;
       c.status.term_signal = SIGKILL;
-      c.status.ended = WallNow();
+      c.status.ended = NowSeconds();
       done.emplace_back(id, std::move(c));
     } else if (++a.absent >= 2) {
       c.error = fmt::format(

@@ -168,4 +168,16 @@ std::string FormatStatus(const JobStatus& s) {
   return out;
 }
 
+bool ReadStatusInto(const std::string& job_dir, Completion* c) {
+  Result<JobStatus> r = ReadStatusFile(job_dir + "/" + job_wrapper::kStatusFile);
+  if (r.ok()) {
+    c->has_status = true;
+    c->status = std::move(*r);
+    return true;
+  }
+  if (r.status().code() == Code::kNotFound) return false;
+  c->error = r.status().message();
+  return true;
+}
+
 }  // namespace drover
