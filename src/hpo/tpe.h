@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "hpo/parzen.h"
+#include "hpo/qmc.h"
 #include "hpo/sampler.h"
 #include "hpo/tpe_model.h"
 
@@ -34,11 +35,34 @@ namespace drover::hpo {
 
 struct TpeOptions {
   size_t n_startup_trials = 10;
+  // Startup points from a scrambled Halton sequence (qmc.h) instead of uniform random ones.
+  bool startup_qmc = false;
   size_t n_ei_candidates = 24;
   bool multivariate = false;
+  // Independent mode with joint candidates: the univariate densities as
+  // usual, but each candidate takes all unconditional numeric params from one
+  // kernel index (one good trial, or the prior) and candidates are ranked by
+  // the sum of the per-param log l - log g.
+  bool joint_candidates = false;
   bool constant_liar = false;
-  // Good group: min(ceil(gamma * finished), 25) trials.
+  // Good group: min(ceil(gamma * finished), 25) trials; with gamma_sqrt > 0,
+  // min(ceil(gamma_sqrt * sqrt(finished)), 25) instead (Hyperopt's rule).
   double gamma = 0.1;
+  double gamma_sqrt = 0.0;
+  // Candidate generation (the acquisition log l - log g is unchanged):
+  // each candidate is drawn from the best trial's kernel of l with
+  // probability `incumbent` (else from l as usual); then n_refine more are
+  // drawn around the best candidate, from a normal with refine_scale times
+  // the bandwidth of the kernel it came from, and the best of all is kept.
+  double incumbent = 0.0;
+  // Multivariate mode: the fraction of candidates that take each param from
+  // its own kernel (an independent draw of the kernel index per param, a
+  // crossover of the good trials), still scored by the joint densities.
+  double crossover = 0.0;
+  // > 0: the good group's univariate kernels use Scott's rule with this factor (KdeOptions::scott).
+  double good_scott = 0.0;
+  size_t n_refine = 0;
+  double refine_scale = 0.5;
   // The kernel estimators' settings (parzen.h), for both groups.
   double prior_weight = 1.0;
   bool consider_endpoints = false;
@@ -46,6 +70,7 @@ struct TpeOptions {
   double min_bandwidth = 0.0;  // bandwidth floor as a fraction of the range, without magic_clip
   bool weight_ramp = true;
   bool bandwidth_weighted = true;
+  double bandwidth_power = 1.0;
   // Multivariate bandwidth factor: sigma = sigma0 * k^(-1/(d+4)) * range.
   // Optuna uses 0.2; 0.12 (narrower kernels, more exploitation) gave a lower
   // median best on 5 of the 7 functions of bench/hpo and no worse on the
@@ -53,7 +78,7 @@ struct TpeOptions {
   double sigma0 = 0.12;
 
   KdeOptions kde() const {
-    return {prior_weight, consider_endpoints, magic_clip, min_bandwidth, weight_ramp, bandwidth_weighted, sigma0};
+    return {prior_weight, consider_endpoints, magic_clip, min_bandwidth, weight_ramp, bandwidth_weighted, sigma0, bandwidth_power};
   }
 };
 
@@ -77,12 +102,16 @@ class TpeSampler : public Sampler {
   void RemoveBad(int64_t number);
   double SampleOne(const Space& space, size_t i, Rng& rng);
   void SampleJoint(const Space& space, Rng& rng, Params& out);
+  void SampleGrouped(const Space& space, Rng& rng, Params& out);
   std::vector<std::pair<int64_t, double>> Running(size_t i) const;
+  int64_t Incumbent() const;
 
   TpeOptions options_;
+  std::unique_ptr<QuasiRandomSampler> qmc_;  // startup_qmc: seeded from the study's Rng on first use
   bool ready_ = false;
   std::vector<NumericDomain> domains_;
-  std::vector<size_t> joint_;  // multivariate: the unconditional params
+  std::vector<size_t> joint_;    // multivariate: the unconditional params
+  std::vector<size_t> grouped_;  // joint_candidates: the unconditional numeric params
   // Finished trials ordered for the split.
   std::set<std::pair<double, int64_t>> complete_;                   // (loss, number)
   std::set<std::tuple<int64_t, double, int64_t>> pruned_;           // (-last step, loss, number)
