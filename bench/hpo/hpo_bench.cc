@@ -3,7 +3,8 @@
 //   hpo_bench cost SIZES WINDOW ['SAMPLER ...']       mean us per ask+tell at each history size
 //   hpo_bench check                                   function values at fixed points
 //   hpo_bench suggest SAMPLER FUNCTION N < HISTORY     N independent next suggestions
-// SAMPLER: tpe, tpe-mv, random, qmc, cmaes.
+// SAMPLER: tpe, tpe-mv (drover's defaults), tpe-optuna, tpe-mv-optuna (Optuna's), random, qmc, cmaes;
+// 'tpe:key=value,...' or 'tpe-mv:key=value,...' for other TPE settings (TpeVariant).
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -25,9 +26,9 @@ using drover::bench::TestFunction;
 
 namespace {
 
-// "tpe:key=value,..." or "tpe-mv:key=value,...": TPE with options changed,
-// for trying settings (keys: cand, startup, bw, prior, endpoints, clip, minbw, ramp, sigma0, gamma,
-// gsqrt, inc, refine, rscale; see TpeOptions).
+// "tpe:key=value,..." or "tpe-mv:key=value,...": TPE with options changed from drover's defaults,
+// for trying settings (keys: startup, qmc, cand, jc, jcand, gamma, gsqrt, inc, xo, refine, rscale,
+// prior, endpoints, clip, minbw, ramp, bw, bwpow, scott, sigma0; see TpeOptions).
 std::unique_ptr<Sampler> TpeVariant(const std::string& name) {
   TpeOptions o;
   const size_t colon = name.find(':');
@@ -49,6 +50,7 @@ std::unique_ptr<Sampler> TpeVariant(const std::string& name) {
     else if (k == "gamma") o.gamma = v;
     else if (k == "xo") o.crossover = v;
     else if (k == "jc") o.joint_candidates = v != 0;
+    else if (k == "jcand") o.n_joint_candidates = static_cast<size_t>(v);
     else if (k == "scott") o.good_scott = v;
     else if (k == "qmc") o.startup_qmc = v != 0;
     else if (k == "bwpow") o.bandwidth_power = v;
@@ -72,6 +74,9 @@ std::unique_ptr<Sampler> MakeSampler(const std::string& name) {
   if (name == "tpe-density") return std::make_unique<TpeSampler>(TpeOptions{.bandwidth_weighted = false});
   if (name == "tpe-mv-density")
     return std::make_unique<TpeSampler>(TpeOptions{.multivariate = true, .bandwidth_weighted = false});
+  // Optuna's algorithm (TpeOptions::Optuna), for comparison with drover's defaults.
+  if (name == "tpe-optuna") return std::make_unique<TpeSampler>(TpeOptions::Optuna());
+  if (name == "tpe-mv-optuna") return std::make_unique<TpeSampler>(TpeOptions::Optuna(true));
   if (name == "random") return std::make_unique<RandomSampler>();
   if (name == "qmc") return std::make_unique<QuasiRandomSampler>(1);
   if (name == "cmaes") return std::make_unique<CmaEsSampler>();

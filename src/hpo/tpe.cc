@@ -75,7 +75,7 @@ void TpeSampler::OnTell(const Space& space, const TrialHistory& history, const T
 // the groups: usually just `told` joins the bad group.
 void TpeSampler::Resplit(int64_t told) {
   const size_t n = complete_.size() + pruned_.size();
-  const size_t want = options_.gamma_sqrt > 0 ? TpeGammaSqrt(n, options_.gamma_sqrt) : TpeGamma(n, options_.gamma);
+  const size_t want = options_.gamma_sqrt > 0 ? TpeGammaSqrt(n, options_.gamma_sqrt) : TpeGamma(n, options_.Gamma());
   std::vector<int64_t> below;
   for (auto it = complete_.begin(); it != complete_.end() && below.size() < want; ++it) below.push_back(it->second);
   for (auto it = pruned_.begin(); it != pruned_.end() && below.size() < want; ++it) below.push_back(std::get<2>(*it));
@@ -254,7 +254,7 @@ void TpeSampler::SampleJoint(const Space& space, Rng& rng, Params& out) {
 
 // Independent densities, joint candidates (TpeOptions::joint_candidates).
 void TpeSampler::SampleGrouped(const Space& space, Rng& rng, Params& out) {
-  const size_t nc = options_.n_ei_candidates, d = grouped_.size();
+  const size_t nc = options_.n_joint_candidates, d = grouped_.size();
   std::vector<NumericMixture> l;
   for (size_t i : grouped_) {
     std::vector<double> good;

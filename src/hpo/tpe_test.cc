@@ -259,6 +259,28 @@ TEST(TpeTest, IncrementalModelHonoursOptions) {
   for (int i = 0; i < 40; ++i) EXPECT_NEAR(got[i], exact.LogPdf(xs[i]), 2e-3) << xs[i];
 }
 
+TEST(TpeTest, DefaultsPerModeAndOptunas) {
+  EXPECT_DOUBLE_EQ(TpeOptions{}.Gamma(), 0.15);
+  EXPECT_TRUE(TpeOptions{}.joint_candidates);
+  EXPECT_DOUBLE_EQ(TpeOptions{.multivariate = true}.Gamma(), 0.1);
+  EXPECT_DOUBLE_EQ(TpeOptions{.gamma = 0.3}.Gamma(), 0.3);
+  const TpeOptions o = TpeOptions::Optuna(), m = TpeOptions::Optuna(true);
+  EXPECT_FALSE(o.joint_candidates);
+  EXPECT_DOUBLE_EQ(o.Gamma(), 0.1);
+  EXPECT_EQ(o.n_ei_candidates, 24u);
+  EXPECT_TRUE(m.multivariate);
+  EXPECT_DOUBLE_EQ(m.sigma0, 0.2);
+  // 20 finished trials: a good group of ceil(0.15 * 20) = 3 by default, ceil(0.1 * 20) = 2 with Optuna's.
+  using Good = std::vector<int64_t>;
+  for (const auto& [options, want] : {std::pair{TpeOptions{}, Good{0, 1, 2}}, std::pair{TpeOptions::Optuna(), Good{0, 1}}}) {
+    auto sampler = std::make_unique<TpeSampler>(options);
+    const TpeSampler* tpe = sampler.get();
+    Study study(Box(1, 0, 1), std::move(sampler));
+    for (int k = 0; k < 20; ++k) ASSERT_TRUE(study.Add({{"x0", 0.05 * k}}, k).ok());
+    EXPECT_EQ(tpe->good(), want);
+  }
+}
+
 TEST(TpeTest, GammaSqrtIsHyperoptsRule) {
   EXPECT_EQ(TpeGammaSqrt(100, 0.25), 3u);   // ceil(2.5)
   EXPECT_EQ(TpeGammaSqrt(16, 0.25), 1u);    // ceil(1.0)
@@ -302,6 +324,7 @@ TEST(TpeTest, BandwidthPowerWeighsKernels) {
 // 20 trials on [0, 1] at 0.025, 0.075, ...: the best at 0.125, the second
 // at 0.875, the rest bad; gamma(20) = 2 puts both in the good group.
 Result<Params> SuggestAfterTwoGoodOnes(TpeOptions o, uint64_t seed) {
+  o.gamma = 0.1;
   Study study(Box(1, 0, 1), std::make_unique<TpeSampler>(o), nullptr, Direction::kMinimize, seed);
   for (int k = 0; k < 20; ++k) {
     const double x = 0.025 + 0.05 * k;
@@ -322,9 +345,11 @@ TEST(TpeTest, IncumbentCandidatesComeFromTheBestTrial) {
   const int n = 1000;
   int low_default = 0, low_incumbent = 0;
   for (uint64_t seed = 0; seed < n; ++seed) {
-    low_default += std::get<double>(SuggestAfterTwoGoodOnes({.n_ei_candidates = 1}, seed)->at("x0")) < 0.5;
-    low_incumbent +=
-        std::get<double>(SuggestAfterTwoGoodOnes({.n_ei_candidates = 1, .incumbent = 1.0}, seed)->at("x0")) < 0.5;
+    const TpeOptions base{.n_ei_candidates = 1, .joint_candidates = false};
+    TpeOptions inc = base;
+    inc.incumbent = 1.0;
+    low_default += std::get<double>(SuggestAfterTwoGoodOnes(base, seed)->at("x0")) < 0.5;
+    low_incumbent += std::get<double>(SuggestAfterTwoGoodOnes(inc, seed)->at("x0")) < 0.5;
   }
   EXPECT_NEAR(low_default / double(n), 0.5, 0.05);  // about 3.5 standard deviations
   EXPECT_NEAR(low_incumbent / double(n), want, 0.045);
@@ -335,6 +360,8 @@ TEST(TpeTest, IncumbentCandidatesComeFromTheBestTrial) {
 // and the second at 0.875 (the good group), one candidate per ask.
 double SameSide(TpeOptions o, int n) {
   o.n_ei_candidates = 1;
+  o.n_joint_candidates = 1;
+  o.gamma = 0.1;
   int same = 0;
   for (int seed = 0; seed < n; ++seed) {
     Study study(Box(2, 0, 1), std::make_unique<TpeSampler>(o), nullptr, Direction::kMinimize, seed);
@@ -355,13 +382,13 @@ double BelowHalf(double mu, double sigma) {
 }
 
 TEST(TpeTest, JointCandidatesTakeEveryParamFromOneKernel) {
-  // Independent: the params are drawn independently, each symmetric: 1/2.
-  EXPECT_NEAR(SameSide({}, 2000), 0.5, 0.035);
+  // Optuna's independent mode: the params are drawn independently, each symmetric: 1/2.
+  EXPECT_NEAR(SameSide({.joint_candidates = false}, 2000), 0.5, 0.035);
   // Joint candidates: one kernel for both params, chosen with weight 1/3 each
   // (the two good trials, sigma 0.375 = the gap to the prior's centre, and
   // the prior, which is symmetric): 2/3 (p^2 + (1-p)^2) + 1/3 * 1/2.
   const double p = BelowHalf(0.125, 0.375);
-  EXPECT_NEAR(SameSide({.joint_candidates = true}, 2000), 2.0 / 3 * (p * p + (1 - p) * (1 - p)) + 1.0 / 6, 0.035);
+  EXPECT_NEAR(SameSide({}, 2000), 2.0 / 3 * (p * p + (1 - p) * (1 - p)) + 1.0 / 6, 0.035);
 }
 
 TEST(TpeTest, CrossoverDrawsEachParamFromItsOwnKernel) {
@@ -383,8 +410,10 @@ TEST(TpeTest, RefinementNeverLowersTheAcquisition) {
   auto acq = [&](double x) { return l.LogPdf(x) - g.LogPdf(x); };
   int higher = 0;
   for (uint64_t seed = 0; seed < 50; ++seed) {
-    const double base = std::get<double>(SuggestAfterTwoGoodOnes({}, seed)->at("x0"));
-    const double refined = std::get<double>(SuggestAfterTwoGoodOnes({.n_refine = 16}, seed)->at("x0"));
+    TpeOptions refine = TpeOptions::Optuna();
+    refine.n_refine = 16;
+    const double base = std::get<double>(SuggestAfterTwoGoodOnes(TpeOptions::Optuna(), seed)->at("x0"));
+    const double refined = std::get<double>(SuggestAfterTwoGoodOnes(refine, seed)->at("x0"));
     EXPECT_GE(acq(refined), acq(base) - 1e-12) << seed;
     higher += acq(refined) > acq(base) + 1e-9;
   }
