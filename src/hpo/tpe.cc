@@ -255,12 +255,15 @@ void TpeSampler::SampleJoint(const Space& space, Rng& rng, Params& out) {
 // Independent densities, joint candidates (TpeOptions::joint_candidates).
 void TpeSampler::SampleGrouped(const Space& space, Rng& rng, Params& out) {
   const size_t nc = options_.n_joint_candidates, d = grouped_.size();
+  if (nc == 0) return;  // per param instead
+  KdeOptions lo = options_.kde();
+  lo.scott = options_.good_scott;
   std::vector<NumericMixture> l;
   for (size_t i : grouped_) {
     std::vector<double> good;
     for (int64_t x : below_) good.push_back(values_.at(x)[i]);
     if (std::any_of(good.begin(), good.end(), [](double v) { return std::isnan(v); })) return;  // per param instead
-    l.push_back(NumericMixture::Build(good, domains_[i], options_.kde()));
+    l.push_back(NumericMixture::Build(good, domains_[i], lo));
   }
   std::vector<double> cand(nc * d), total(nc, 0.0), xs(nc), g(nc);
   for (size_t c = 0; c < nc; ++c) {

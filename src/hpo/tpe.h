@@ -42,37 +42,42 @@ namespace drover::hpo {
 
 struct TpeOptions {
   size_t n_startup_trials = 10;
-  // Startup points from a scrambled Halton sequence (qmc.h) instead of uniform random ones.
+  // Startup points from a scrambled Halton sequence (qmc.h) instead of uniform
+  // random ones; off by default (no gain measured).
   bool startup_qmc = false;
   size_t n_ei_candidates = 24;
   bool multivariate = false;
   // Independent mode with joint candidates: the univariate densities as
-  // usual, but each candidate takes all unconditional numeric params from one
-  // kernel index (one good trial, or the prior) and candidates are ranked by
-  // the sum of the per-param log l - log g.
-  // Optuna's way (false) loses the coupling between parameters: each
-  // parameter's best candidate comes from a different good trial.
+  // usual, but each of n_joint_candidates candidates takes all unconditional
+  // numeric params from one kernel index (one good trial, or the prior), and
+  // they are ranked by the sum of the per-param log l - log g. Optuna's way
+  // (false: n_ei_candidates per param, each param's best kept) loses the
+  // coupling between parameters. 32 joint candidates with gamma 0.15: P mean
+  // 0.64 against Optuna over the 7 functions of bench/hpo (seeds 0-29 and
+  // 1000-1029), 0.66 against Optuna's settings on seeds 2000-2029, lower
+  // median best on every function there (bench/README.md).
   bool joint_candidates = true;
   size_t n_joint_candidates = 32;
   bool constant_liar = false;
   // Good group: min(ceil(gamma * finished), 25) trials; with gamma_sqrt > 0,
   // min(ceil(gamma_sqrt * sqrt(finished)), 25) instead (Hyperopt's rule).
-  // gamma 0: the mode's default, 0.15 independent (with joint candidates:
-  // lower median best than 0.1 on all 7 functions of bench/hpo on held-out
-  // seeds), 0.1 multivariate (Optuna's).
+  // gamma 0: the mode's default, 0.15 independent (with joint candidates;
+  // 0.1 gave P mean 0.58 instead of 0.64), 0.1 multivariate (Optuna's).
   double gamma = 0.0;
   double gamma_sqrt = 0.0;
-  // Candidate generation (the acquisition log l - log g is unchanged):
-  // each candidate is drawn from the best trial's kernel of l with
+  // Candidate generation for per-param and multivariate sampling, off by
+  // default (no gain measured, bench/README.md; the acquisition log l - log g
+  // is unchanged): each candidate is drawn from the best trial's kernel of l with
   // probability `incumbent` (else from l as usual); then n_refine more are
   // drawn around the best candidate, from a normal with refine_scale times
   // the bandwidth of the kernel it came from, and the best of all is kept.
   double incumbent = 0.0;
-  // Multivariate mode: the fraction of candidates that take each param from
+  // Multivariate mode, off by default: the fraction of candidates that take each param from
   // its own kernel (an independent draw of the kernel index per param, a
   // crossover of the good trials), still scored by the joint densities.
   double crossover = 0.0;
-  // > 0: the good group's univariate kernels use Scott's rule with this factor (KdeOptions::scott).
+  // > 0: the good group's univariate kernels use Scott's rule with this factor (KdeOptions::scott);
+  // off by default (no gain measured).
   double good_scott = 0.0;
   size_t n_refine = 0;
   double refine_scale = 0.5;
