@@ -1,9 +1,10 @@
 // hpo_bench: the C++ side of bench/hpo (run.sh drives it; not a test).
 //   hpo_bench quality SAMPLER FUNCTION SEEDS TRIALS [FIRST_SEED]   one JSON line per seed: best value
-//   hpo_bench cost SIZES WINDOW [SAMPLERS]            mean us per ask+tell at each history size
+//   hpo_bench cost SIZES WINDOW ['SAMPLER ...']       mean us per ask+tell at each history size
 //   hpo_bench check                                   function values at fixed points
 //   hpo_bench suggest SAMPLER FUNCTION N < HISTORY     N independent next suggestions
-// SAMPLER: tpe, tpe-mv, random, qmc, cmaes.
+// SAMPLER: tpe, tpe-mv (drover's defaults), tpe-optuna, tpe-mv-optuna (Optuna's), random, qmc, cmaes;
+// 'tpe:key=value,...' or 'tpe-mv:key=value,...' for other TPE settings (TpeVariant).
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -25,8 +26,9 @@ using drover::bench::TestFunction;
 
 namespace {
 
-// "tpe:key=value,..." or "tpe-mv:key=value,...": TPE with options changed,
-// for trying settings (keys: cand, startup, bw, prior, endpoints, clip, ramp, sigma0).
+// "tpe:key=value,..." or "tpe-mv:key=value,...": TPE with options changed from drover's defaults,
+// for trying settings (keys: startup, qmc, cand, jc, jcand, gamma, gsqrt, inc, xo, refine, rscale,
+// prior, endpoints, clip, minbw, ramp, bw, bwpow, scott, sigma0; see TpeOptions).
 std::unique_ptr<Sampler> TpeVariant(const std::string& name) {
   TpeOptions o;
   const size_t colon = name.find(':');
@@ -46,6 +48,16 @@ std::unique_ptr<Sampler> TpeVariant(const std::string& name) {
     else if (k == "ramp") o.weight_ramp = v != 0;
     else if (k == "sigma0") o.sigma0 = v;
     else if (k == "gamma") o.gamma = v;
+    else if (k == "xo") o.crossover = v;
+    else if (k == "jc") o.joint_candidates = v != 0;
+    else if (k == "jcand") o.n_joint_candidates = static_cast<size_t>(v);
+    else if (k == "scott") o.good_scott = v;
+    else if (k == "qmc") o.startup_qmc = v != 0;
+    else if (k == "bwpow") o.bandwidth_power = v;
+    else if (k == "gsqrt") o.gamma_sqrt = v;
+    else if (k == "inc") o.incumbent = v;
+    else if (k == "refine") o.n_refine = static_cast<size_t>(v);
+    else if (k == "rscale") o.refine_scale = v;
     else {
       std::fprintf(stderr, "unknown TPE option %s\n", k.c_str());
       std::exit(2);
@@ -62,6 +74,9 @@ std::unique_ptr<Sampler> MakeSampler(const std::string& name) {
   if (name == "tpe-density") return std::make_unique<TpeSampler>(TpeOptions{.bandwidth_weighted = false});
   if (name == "tpe-mv-density")
     return std::make_unique<TpeSampler>(TpeOptions{.multivariate = true, .bandwidth_weighted = false});
+  // Optuna's algorithm (TpeOptions::Optuna), for comparison with drover's defaults.
+  if (name == "tpe-optuna") return std::make_unique<TpeSampler>(TpeOptions::Optuna());
+  if (name == "tpe-mv-optuna") return std::make_unique<TpeSampler>(TpeOptions::Optuna(true));
   if (name == "random") return std::make_unique<RandomSampler>();
   if (name == "qmc") return std::make_unique<QuasiRandomSampler>(1);
   if (name == "cmaes") return std::make_unique<CmaEsSampler>();
@@ -117,7 +132,7 @@ int Cost(const std::string& sizes, int window, const std::string& samplers) {
   while (std::getline(ss, item, ',')) {
     const int size = std::stoi(item);
     std::stringstream sl(samplers);
-    for (std::string sampler; std::getline(sl, sampler, ',');) {
+    for (std::string sampler; sl >> sampler;) {
       Study study(SpaceOf(f), MakeSampler(sampler), nullptr, Direction::kMinimize, 1);
       Rng rng(7);
       for (int k = 0; k < size; ++k) {
@@ -187,9 +202,9 @@ int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "quality" && (argc == 6 || argc == 7))
     return Quality(argv[2], argv[3], std::atoi(argv[4]), std::atoi(argv[5]), argc == 7 ? std::atoi(argv[6]) : 0);
-  if (mode == "cost" && (argc == 4 || argc == 5)) return Cost(argv[2], std::atoi(argv[3]), argc == 5 ? argv[4] : "tpe,tpe-mv");
+  if (mode == "cost" && (argc == 4 || argc == 5)) return Cost(argv[2], std::atoi(argv[3]), argc == 5 ? argv[4] : "tpe tpe-mv");
   if (mode == "check") return Check();
   if (mode == "suggest" && argc == 5) return Suggest(argv[2], argv[3], std::atoi(argv[4]));
-  std::fprintf(stderr, "usage: hpo_bench quality SAMPLER FUNCTION SEEDS TRIALS [FIRST_SEED] | cost SIZES WINDOW [SAMPLERS] | check\n");
+  std::fprintf(stderr, "usage: hpo_bench quality SAMPLER FUNCTION SEEDS TRIALS [FIRST_SEED] | cost SIZES WINDOW ['SAMPLER ...'] | check\n");
   return 2;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Optuna's side of bench/hpo (run.sh drives it; not a test).
 
-  optuna_bench.py quality SAMPLER FUNCTION SEEDS TRIALS   one JSON line per seed
+  optuna_bench.py quality SAMPLER FUNCTION SEEDS TRIALS [FIRST_SEED]   one JSON line per seed
   optuna_bench.py cost SIZES WINDOW SQLITE_WINDOW          mean us per ask+tell
   optuna_bench.py check                                    function values at fixed points
   optuna_bench.py suggest SAMPLER FUNCTION N < HISTORY     N independent next suggestions
@@ -98,10 +98,10 @@ def make_sampler(kind, seed):
     raise SystemExit(f"unknown sampler {kind}")
 
 
-def quality(kind, name, seeds, trials):
+def quality(kind, name, seeds, trials, first_seed=0):
     dim, _, f = FUNCTIONS[name]
     dists = distributions(name)
-    for seed in range(seeds):
+    for seed in range(first_seed, first_seed + seeds):
         study = optuna.create_study(sampler=make_sampler(kind, seed))
         for _ in range(trials):
             t = study.ask(dists)
@@ -173,7 +173,7 @@ def check():
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else ""
     if mode == "quality":
-        quality(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+        quality(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]) if len(sys.argv) > 6 else 0)
     elif mode == "cost":
         cost([int(s) for s in sys.argv[2].split(",")], int(sys.argv[3]), int(sys.argv[4]))
     elif mode == "suggest":

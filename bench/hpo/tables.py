@@ -3,6 +3,7 @@
 
   tables.py check DROVER_CHECK OPTUNA_CHECK   the function definitions agree
   tables.py report QUALITY.jsonl COST.jsonl   median-best and cost tables
+  tables.py compare A.jsonl B.jsonl           per function: median best of A and of B, P(A run < B run)
   tables.py suggest DROVER.txt OPTUNA.txt     per-dimension two-sample Kolmogorov-Smirnov test of
                                               next suggestions (hpo_bench / optuna_bench.py suggest)
 """
@@ -75,6 +76,22 @@ def report(quality_path, cost_path):
             print(f"| {n} | {d:.1f} | {dm:.1f} | {om:.0f} | {os_:.0f} | {om / d:.0f}x | {os_ / d:.0f}x | {om / dm:.1f}x |")
 
 
+def compare(a_path, b_path):
+    a, b = lines(a_path), lines(b_path)
+    funcs = list(dict.fromkeys(r["function"] for r in a))
+    worse, ps = 0, []
+    for f in funcs:
+        x = [r["best"] for r in a if r["function"] == f]
+        y = [r["best"] for r in b if r["function"] == f]
+        if not y:
+            continue
+        ma, mb = statistics.median(x), statistics.median(y)
+        worse += ma > mb
+        ps.append(auc(x, y))
+        print(f"{f:14s} {ma:12.5g} {mb:12.5g}  P={auc(x, y):.2f} {'ok' if ma <= mb else 'WORSE'}")
+    print(f"A's median worse in {worse} of {len(ps)}; P mean {statistics.mean(ps):.3f}, min {min(ps):.2f}")
+
+
 def suggest(a_path, b_path):
     def load(p):
         with open(p) as f:
@@ -103,6 +120,8 @@ if __name__ == "__main__":
         check(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 4 and sys.argv[1] == "report":
         report(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "compare":
+        compare(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 4 and sys.argv[1] == "suggest":
         suggest(sys.argv[2], sys.argv[3])
     else:

@@ -14,6 +14,10 @@ size_t TpeGamma(size_t n, double fraction) {
   return std::min<size_t>(static_cast<size_t>(std::ceil(fraction * static_cast<double>(n))), 25);
 }
 
+size_t TpeGammaSqrt(size_t n, double beta) {
+  return std::min<size_t>(static_cast<size_t>(std::ceil(beta * std::sqrt(static_cast<double>(n)))), 25);
+}
+
 std::vector<double> TpeWeights(size_t k, bool ramp) {
   std::vector<double> w(k, 1.0);
   if (k < 25 || !ramp) return w;
@@ -30,6 +34,23 @@ double TpeMinSigma(size_t k, double range, const KdeOptions& o) {
 
 std::vector<double> TpeSigmas(std::span<const double> mus, double lo, double hi, const KdeOptions& o) {
   const size_t k = mus.size();
+  if (o.scott > 0 && k > 0) {
+    const double mean = std::accumulate(mus.begin(), mus.end(), 0.0) / k;
+    double ss = 0;
+    for (double x : mus) ss += (x - mean) * (x - mean);
+    double spread = std::sqrt(ss / k);
+    std::vector<double> sorted(mus.begin(), mus.end());
+    std::sort(sorted.begin(), sorted.end());
+    const auto quantile = [&](double q) {
+      const double r = q * (k - 1);
+      const size_t i = static_cast<size_t>(r);
+      return i + 1 < k ? sorted[i] + (r - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
+    };
+    const double iqr = (quantile(0.75) - quantile(0.25)) / 1.34;
+    if (iqr > 0) spread = std::min(spread, iqr);
+    const double s = o.scott * spread * std::pow(static_cast<double>(k), -0.2);
+    return std::vector<double>(k, std::clamp(s, TpeMinSigma(k, hi - lo, o), hi - lo));
+  }
   std::vector<double> all(mus.begin(), mus.end());
   all.push_back(0.5 * (lo + hi));
   std::vector<size_t> order(all.size());
@@ -75,7 +96,7 @@ NumericMixture NumericMixture::Build(std::span<const double> obs, const NumericD
     cum += w[i];
     m.cumw_.push_back(cum);
     const double logz = math::LogNdtrDiff((d.lo - m.mu_[i]) / m.sigma_[i], (d.hi - m.mu_[i]) / m.sigma_[i]);
-    const double logsigma = o.bandwidth_weighted ? 0.0 : std::log(m.sigma_[i]);
+    const double logsigma = o.LogSigmaTerm(m.sigma_[i]);
     m.lognorm_.push_back(d.step > 0 ? -logz : -logz - logsigma - math::kLogSqrt2Pi);
     m.scale_.push_back(std::exp(m.logw_[i] + m.lognorm_[i]));
   }
@@ -105,8 +126,9 @@ double NumericMixture::LogPdf(double x) const {
   return math::LogSumExp(std::span<const double>(t, n));
 }
 
-double NumericMixture::Sample(Rng& rng) const {
-  const size_t i = DrawIndex(cumw_, rng);
+double NumericMixture::Sample(Rng& rng) const { return SampleKernel(rng, DrawIndex(cumw_, rng)); }
+
+double NumericMixture::SampleKernel(Rng& rng, size_t i) const {
   return d_.Round(math::TruncNormPpf(rng.OpenUniform(), mu_[i], sigma_[i], d_.lo, d_.hi));
 }
 
@@ -216,7 +238,7 @@ void ProductMixture::Assign(std::vector<Dim> dims, std::span<const double> rows,
       const double s = p ? dim.domain.range() : m.sigma_[j];
       exact[j][p] = dim.domain.step > 0 && s < 2 * dim.domain.step;
       const double density = dim.domain.step > 0 ? std::log(dim.domain.step) : 0.0;
-      const double logsigma = o.bandwidth_weighted && dim.domain.step <= 0 ? 0.0 : std::log(s);
+      const double logsigma = dim.domain.step <= 0 ? o.LogSigmaTerm(s) : std::log(s);
       base[j][p] = exact[j][p] ? 0.0 : density - logsigma - math::kLogSqrt2Pi;
       if (exact[j][p]) m.simple_ = false;
     }
@@ -304,28 +326,25 @@ double ProductMixture::LogPdf(std::span<const double> x) const {
   return math::LogSumExp(scratch_);
 }
 
-void ProductMixture::Sample(Rng& rng, std::span<double> out) const {
+void ProductMixture::Sample(Rng& rng, std::span<double> out) const { SampleKernel(rng, DrawIndex(cumw_, rng), out); }
+
+size_t ProductMixture::SampleKernel(Rng& rng, size_t i, std::span<double> out) const {
+  for (size_t j = 0; j < dims_.size(); ++j) out[j] = SampleDim(rng, i, j);
+  return i;
+}
+
+double ProductMixture::SampleDim(Rng& rng, size_t i, size_t j) const {
   const size_t d = dims_.size();
-  const size_t i = DrawIndex(cumw_, rng);
-  for (size_t j = 0; j < d; ++j) {
-    const Dim& dim = dims_[j];
-    if (dim.categorical) {
-      if (i == k_) {
-        out[j] = static_cast<double>(rng.Below(dim.choices));
-      } else {  // own choice with probability (pk + 1) / rownorm, else uniform over the rest
-        const double pown = std::exp(catown_[j]);
-        if (rng.Uniform() < pown) {
-          out[j] = mu_[i * d + j];
-        } else {
-          const auto other = rng.Below(dim.choices - 1);
-          out[j] = static_cast<double>(other >= mu_[i * d + j] ? other + 1 : other);
-        }
-      }
-      continue;
-    }
-    const double sg = i == k_ ? dim.domain.range() : sigma_[j];
-    out[j] = dim.domain.Round(math::TruncNormPpf(rng.OpenUniform(), mu_[i * d + j], sg, dim.domain.lo, dim.domain.hi));
+  const Dim& dim = dims_[j];
+  if (dim.categorical) {
+    if (i == k_) return static_cast<double>(rng.Below(dim.choices));
+    // own choice with probability (pk + 1) / rownorm, else uniform over the rest
+    if (rng.Uniform() < std::exp(catown_[j])) return mu_[i * d + j];
+    const auto other = rng.Below(dim.choices - 1);
+    return static_cast<double>(other >= mu_[i * d + j] ? other + 1 : other);
   }
+  const double sg = i == k_ ? dim.domain.range() : sigma_[j];
+  return dim.domain.Round(math::TruncNormPpf(rng.OpenUniform(), mu_[i * d + j], sg, dim.domain.lo, dim.domain.hi));
 }
 
 size_t DrawIndex(std::span<const double> cumulative, Rng& rng) {

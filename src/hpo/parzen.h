@@ -7,6 +7,7 @@
 // All values are in a parameter's internal representation (space.h).
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <span>
 #include <vector>
@@ -38,10 +39,20 @@ struct KdeOptions {
   bool bandwidth_weighted = true;
   // Multivariate bandwidth: sigma0 * k^(-1/(d+4)) * range (Scott's rule).
   double sigma0 = 0.2;
+  // With bandwidth_weighted: each continuous kernel's density is weighed by
+  // sigma^bandwidth_power (1: Optuna 3.1; 0: the textbook density).
+  double bandwidth_power = 1.0;
+  // > 0: univariate observation kernels share one bandwidth from Scott's rule,
+  // scott * min(std, IQR / 1.34) * k^(-1/5), clipped as in TpeSigmas, instead of the gaps.
+  double scott = 0.0;
+  // The log sigma subtracted from a continuous kernel's log density.
+  double LogSigmaTerm(double sigma) const { return (bandwidth_weighted ? 1.0 - bandwidth_power : 1.0) * std::log(sigma); }
 };
 
 // Size of the good group for n finished trials: min(ceil(fraction * n), 25).
 size_t TpeGamma(size_t n, double fraction = 0.1);
+// Hyperopt's rule, growing like the square root: min(ceil(beta * sqrt(n)), 25).
+size_t TpeGammaSqrt(size_t n, double beta);
 // Kernel weights for k observations in trial order: 1 for all when k < 25;
 // otherwise the older k-25 rise linearly from 1/k to 1 and the newest 25 get 1.
 // ramp = false: 1 for all.
@@ -53,6 +64,9 @@ double TpeMinSigma(size_t k, double range, const KdeOptions& o);
 // (the outermost centres use their inner gap unless consider_endpoints),
 // clipped to [TpeMinSigma, range]. Returns one sigma per mu, in mus' order.
 std::vector<double> TpeSigmas(std::span<const double> mus, double lo, double hi, const KdeOptions& o = {});
+
+// Draws an index with probability proportional to w (cumulative sums given).
+size_t DrawIndex(std::span<const double> cumulative, Rng& rng);
 
 // The geometry of one numeric parameter in internal space.
 struct NumericDomain {
@@ -71,6 +85,11 @@ class NumericMixture {
   static NumericMixture Build(std::span<const double> obs, const NumericDomain& d, const KdeOptions& o = {});
   double LogPdf(double x) const;
   double Sample(Rng& rng) const;
+  // A draw from kernel i alone (i = size() - 1: the prior).
+  double SampleKernel(Rng& rng, size_t i) const;
+  // Kernel index of a draw (as Sample, which draws the index and then SampleKernel).
+  size_t DrawKernel(Rng& rng) const { return DrawIndex(cumw_, rng); }
+  double sigma(size_t i) const { return sigma_[i]; }
   size_t size() const { return mu_.size(); }
 
  private:
@@ -116,6 +135,14 @@ class ProductMixture {
   void Assign(std::vector<Dim> dims, std::span<const double> rows, const KdeOptions& o = {});
   double LogPdf(std::span<const double> x) const;
   void Sample(Rng& rng, std::span<double> out) const;
+  // A draw from kernel i alone (i = size() - 1: the prior); returns i.
+  size_t SampleKernel(Rng& rng, size_t i, std::span<double> out) const;
+  // Dim j of a draw from kernel i.
+  double SampleDim(Rng& rng, size_t i, size_t j) const;
+  size_t DrawKernel(Rng& rng) const { return DrawIndex(cumw_, rng); }
+  // Bandwidth of kernel i in dim j (the prior's: the range; 0 for categorical dims).
+  double sigma(size_t i, size_t j) const { return dims_[j].categorical ? 0.0 : i == k_ ? dims_[j].domain.range() : sigma_[j]; }
+  size_t size() const { return k_ + 1; }
 
  private:
   std::vector<Dim> dims_;
@@ -130,8 +157,5 @@ class ProductMixture {
   std::vector<double> mut_;     // d x k_: observation centres by dim (fast path)
   mutable std::vector<double> scratch_;
 };
-
-// Draws an index with probability proportional to w (cumulative sums given).
-size_t DrawIndex(std::span<const double> cumulative, Rng& rng);
 
 }  // namespace drover::hpo

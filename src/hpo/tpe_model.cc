@@ -40,7 +40,7 @@ AboveModel::AboveModel(const NumericDomain& d, const KdeOptions& o) : d_(d), o_(
 double AboveModel::LogNorm(double mu, double sigma) const {
   const double logz = math::LogNdtrDiff((d_.lo - mu) / sigma, (d_.hi - mu) / sigma);
   if (by_value_) return -logz;
-  const double logsigma = o_.bandwidth_weighted && d_.step <= 0 ? 0.0 : std::log(sigma);
+  const double logsigma = d_.step <= 0 ? o_.LogSigmaTerm(sigma) : std::log(sigma);
   return (d_.step > 0 ? std::log(d_.step) : 0.0) - logz - logsigma - math::kLogSqrt2Pi;
 }
 

@@ -259,6 +259,209 @@ TEST(TpeTest, IncrementalModelHonoursOptions) {
   for (int i = 0; i < 40; ++i) EXPECT_NEAR(got[i], exact.LogPdf(xs[i]), 2e-3) << xs[i];
 }
 
+TEST(TpeTest, DefaultsPerModeAndOptunas) {
+  EXPECT_DOUBLE_EQ(TpeOptions{}.Gamma(), 0.15);
+  EXPECT_TRUE(TpeOptions{}.joint_candidates);
+  EXPECT_DOUBLE_EQ(TpeOptions{.multivariate = true}.Gamma(), 0.1);
+  EXPECT_DOUBLE_EQ(TpeOptions{.gamma = 0.3}.Gamma(), 0.3);
+  const TpeOptions o = TpeOptions::Optuna(), m = TpeOptions::Optuna(true);
+  EXPECT_FALSE(o.joint_candidates);
+  EXPECT_DOUBLE_EQ(o.Gamma(), 0.1);
+  EXPECT_EQ(o.n_ei_candidates, 24u);
+  EXPECT_TRUE(m.multivariate);
+  EXPECT_DOUBLE_EQ(m.sigma0, 0.2);
+  // 20 finished trials: a good group of ceil(0.15 * 20) = 3 by default, ceil(0.1 * 20) = 2 with Optuna's.
+  using Good = std::vector<int64_t>;
+  for (const auto& [options, want] : {std::pair{TpeOptions{}, Good{0, 1, 2}}, std::pair{TpeOptions::Optuna(), Good{0, 1}}}) {
+    auto sampler = std::make_unique<TpeSampler>(options);
+    const TpeSampler* tpe = sampler.get();
+    Study study(Box(1, 0, 1), std::move(sampler));
+    for (int k = 0; k < 20; ++k) ASSERT_TRUE(study.Add({{"x0", 0.05 * k}}, k).ok());
+    EXPECT_EQ(tpe->good(), want);
+  }
+}
+
+TEST(TpeTest, GammaSqrtIsHyperoptsRule) {
+  EXPECT_EQ(TpeGammaSqrt(100, 0.25), 3u);   // ceil(2.5)
+  EXPECT_EQ(TpeGammaSqrt(16, 0.25), 1u);    // ceil(1.0)
+  EXPECT_EQ(TpeGammaSqrt(17, 0.25), 2u);    // ceil(1.03)
+  EXPECT_EQ(TpeGammaSqrt(1000000, 1.0), 25u);
+}
+
+TEST(TpeTest, ScottBandwidthIsSharedAndFloored) {
+  KdeOptions o;
+  o.scott = 1.06;
+  // Centres 0.2 .. 0.8: std sqrt(0.05) = 0.2236 < IQR / 1.34 = 0.3 / 1.34 = 0.2239;
+  // sigma = 1.06 * 0.2236 * 4^(-1/5) = 0.1796 > floor 1 / 6.
+  auto s = TpeSigmas(std::vector<double>{0.8, 0.2, 0.6, 0.4}, 0.0, 1.0, o);
+  ASSERT_EQ(s.size(), 4u);
+  for (double v : s) EXPECT_NEAR(v, 1.06 * std::sqrt(0.05) * std::pow(4.0, -0.2), 1e-12);
+  // Two close centres: the magic clip's floor 1 / min(100, 4).
+  auto f = TpeSigmas(std::vector<double>{0.5, 0.51}, 0.0, 1.0, o);
+  EXPECT_DOUBLE_EQ(f[0], 0.25);
+  EXPECT_DOUBLE_EQ(f[1], 0.25);
+}
+
+TEST(TpeTest, BandwidthPowerWeighsKernels) {
+  // One observation at 0.3 on [0, 1]: sigma = max(gap 0.2, floor 1/3) = 1/3; the prior (0.5, 1).
+  // pdf(x) = sum over kernels of 1/2 * sigma^p * phi((x - mu) / sigma) / (sigma Z).
+  const NumericDomain d{0.0, 1.0, 0.0};
+  for (double p : {0.0, 1.0, 2.0}) {
+    KdeOptions o;
+    o.bandwidth_power = p;
+    const NumericMixture m = NumericMixture::Build(std::vector<double>{0.3}, d, o);
+    auto kernel = [&](double x, double mu, double sg) {
+      const double z = (x - mu) / sg, zn = math::Ndtr((1 - mu) / sg) - math::Ndtr(-mu / sg);
+      return 0.5 * std::pow(sg, p) * std::exp(-0.5 * z * z) / (std::sqrt(2 * M_PI) * sg * zn);
+    };
+    for (double x : {0.05, 0.3, 0.7}) {
+      const double want = kernel(x, 0.3, 1.0 / 3) + kernel(x, 0.5, 1.0);
+      EXPECT_NEAR(m.LogPdf(x), std::log(want), 1e-9) << "p=" << p << " x=" << x;
+    }
+  }
+}
+
+// 20 trials on [0, 1] at 0.025, 0.075, ...: the best at 0.125, the second
+// at 0.875, the rest bad; gamma(20) = 2 puts both in the good group.
+Result<Params> SuggestAfterTwoGoodOnes(TpeOptions o, uint64_t seed) {
+  o.gamma = 0.1;
+  Study study(Box(1, 0, 1), std::make_unique<TpeSampler>(o), nullptr, Direction::kMinimize, seed);
+  for (int k = 0; k < 20; ++k) {
+    const double x = 0.025 + 0.05 * k;
+    (void)study.Add({{"x0", x}}, k == 2 ? 0.0 : k == 17 ? 1.0 : 10.0 + k);
+  }
+  auto t = study.Ask();
+  if (!t.ok()) return t.status();
+  return t->params;
+}
+
+TEST(TpeTest, IncumbentCandidatesComeFromTheBestTrial) {
+  // One candidate, so the suggestion is that candidate. With incumbent = 1 it is a
+  // draw from the best trial's kernel: N(0.125, 0.375) truncated to [0, 1] (sigma:
+  // the gap to the prior's centre 0.5), of which (Phi(1) - Phi(-1/3)) /
+  // (Phi(7/3) - Phi(-1/3)) = 0.760 lies below 0.5. Without, the two good kernels
+  // are mirror images and the prior is symmetric: 0.5.
+  const double want = (math::Ndtr(1.0) - math::Ndtr(-1.0 / 3)) / (math::Ndtr(7.0 / 3) - math::Ndtr(-1.0 / 3));
+  const int n = 1000;
+  int low_default = 0, low_incumbent = 0;
+  for (uint64_t seed = 0; seed < n; ++seed) {
+    const TpeOptions base{.n_ei_candidates = 1, .joint_candidates = false};
+    TpeOptions inc = base;
+    inc.incumbent = 1.0;
+    low_default += std::get<double>(SuggestAfterTwoGoodOnes(base, seed)->at("x0")) < 0.5;
+    low_incumbent += std::get<double>(SuggestAfterTwoGoodOnes(inc, seed)->at("x0")) < 0.5;
+  }
+  EXPECT_NEAR(low_default / double(n), 0.5, 0.05);  // about 3.5 standard deviations
+  EXPECT_NEAR(low_incumbent / double(n), want, 0.045);
+}
+
+// Fraction of suggestions with both params on the same side of 0.5, after 20
+// trials on the diagonal of [0, 1]^2 (0.025, 0.075, ...), the best at 0.125
+// and the second at 0.875 (the good group), one candidate per ask.
+double SameSide(TpeOptions o, int n) {
+  o.n_ei_candidates = 1;
+  o.n_joint_candidates = 1;
+  o.gamma = 0.1;
+  int same = 0;
+  for (int seed = 0; seed < n; ++seed) {
+    Study study(Box(2, 0, 1), std::make_unique<TpeSampler>(o), nullptr, Direction::kMinimize, seed);
+    for (int k = 0; k < 20; ++k) {
+      const double x = 0.025 + 0.05 * k;
+      (void)study.Add({{"x0", x}, {"x1", x}}, k == 2 ? 0.0 : k == 17 ? 1.0 : 10.0 + k);
+    }
+    auto t = study.Ask();
+    same += (std::get<double>(t->params.at("x0")) < 0.5) == (std::get<double>(t->params.at("x1")) < 0.5);
+  }
+  return same / static_cast<double>(n);
+}
+
+// P(a draw from N(mu, sigma) truncated to [0, 1] is below 0.5).
+double BelowHalf(double mu, double sigma) {
+  return (math::Ndtr((0.5 - mu) / sigma) - math::Ndtr(-mu / sigma)) /
+         (math::Ndtr((1 - mu) / sigma) - math::Ndtr(-mu / sigma));
+}
+
+TEST(TpeTest, JointCandidatesTakeEveryParamFromOneKernel) {
+  // Optuna's independent mode: the params are drawn independently, each symmetric: 1/2.
+  EXPECT_NEAR(SameSide({.joint_candidates = false}, 2000), 0.5, 0.035);
+  // Joint candidates: one kernel for both params, chosen with weight 1/3 each
+  // (the two good trials, sigma 0.375 = the gap to the prior's centre, and
+  // the prior, which is symmetric): 2/3 (p^2 + (1-p)^2) + 1/3 * 1/2.
+  const double p = BelowHalf(0.125, 0.375);
+  EXPECT_NEAR(SameSide({}, 2000), 2.0 / 3 * (p * p + (1 - p) * (1 - p)) + 1.0 / 6, 0.035);
+}
+
+TEST(TpeTest, CrossoverDrawsEachParamFromItsOwnKernel) {
+  // Multivariate: one kernel for both params, sigma = max(0.12 * 2^(-1/6), 1/4) = 1/4.
+  const double p = BelowHalf(0.125, 0.25);
+  EXPECT_NEAR(SameSide({.multivariate = true}, 2000), 2.0 / 3 * (p * p + (1 - p) * (1 - p)) + 1.0 / 6, 0.035);
+  // Crossover: a kernel per param, so the params are independent again.
+  EXPECT_NEAR(SameSide({.multivariate = true, .crossover = 1.0}, 2000), 0.5, 0.035);
+}
+
+TEST(TpeTest, RefinementNeverLowersTheAcquisition) {
+  // The same candidates are drawn first (same seed), so the refined choice scores at least as high.
+  const NumericDomain d{0.0, 1.0, 0.0};
+  std::vector<double> bad;
+  for (int k = 0; k < 20; ++k)
+    if (k != 2 && k != 17) bad.push_back(0.025 + 0.05 * k);
+  const NumericMixture l = NumericMixture::Build(std::vector<double>{0.125, 0.875}, d);
+  const NumericMixture g = NumericMixture::Build(bad, d);
+  auto acq = [&](double x) { return l.LogPdf(x) - g.LogPdf(x); };
+  int higher = 0;
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    TpeOptions refine = TpeOptions::Optuna();
+    refine.n_refine = 16;
+    const double base = std::get<double>(SuggestAfterTwoGoodOnes(TpeOptions::Optuna(), seed)->at("x0"));
+    const double refined = std::get<double>(SuggestAfterTwoGoodOnes(refine, seed)->at("x0"));
+    EXPECT_GE(acq(refined), acq(base) - 1e-12) << seed;
+    higher += acq(refined) > acq(base) + 1e-9;
+  }
+  EXPECT_GT(higher, 10);
+}
+
+TEST(TpeTest, QuasiRandomStartupStratifiesAndIsSeeded) {
+  auto run = [](uint64_t seed, TpeOptions o) {
+    o.n_startup_trials = 8;
+    Study study(Box(1, 0, 1), std::make_unique<TpeSampler>(o), nullptr, Direction::kMinimize, seed);
+    std::vector<double> xs;
+    for (int k = 0; k < 8; ++k) {
+      auto t = study.Ask();
+      xs.push_back(std::get<double>(t->params.at("x0")));
+      EXPECT_TRUE(study.Tell(t->number, xs.back()).ok());
+    }
+    return xs;
+  };
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    const auto xs = run(seed, {.startup_qmc = true});
+    std::vector<int> bins(8, 0);
+    for (double x : xs) ++bins[static_cast<size_t>(x * 8)];
+    EXPECT_EQ(bins, std::vector<int>(8, 1)) << seed;  // one point in each eighth
+    EXPECT_EQ(xs, run(seed, {.startup_qmc = true}));
+  }
+  EXPECT_NE(run(1, {.startup_qmc = true}), run(2, {.startup_qmc = true}));
+}
+
+TEST(TpeTest, MultivariateIncumbentAndRefinementStayValidAndSeeded) {
+  auto run = [](uint64_t seed) {
+    std::vector<ParamSpec> ps = {ParamSpec::Float("x0", -5, 5), ParamSpec::Float("x1", -5, 5)};
+    ps.push_back(ParamSpec::Categorical("c", {"a", "b", "c"}));
+    TpeOptions o{.multivariate = true, .incumbent = 0.5, .n_refine = 8};
+    Study study(*Space::Make(ps), std::make_unique<TpeSampler>(o), nullptr, Direction::kMinimize, seed);
+    std::vector<Params> out;
+    for (int k = 0; k < 40; ++k) {
+      auto t = study.Ask();
+      const double x0 = std::get<double>(t->params.at("x0")), x1 = std::get<double>(t->params.at("x1"));
+      EXPECT_TRUE(x0 >= -5 && x0 <= 5 && x1 >= -5 && x1 <= 5);
+      EXPECT_TRUE(study.Tell(t->number, (x0 - 1) * (x0 - 1) + (x1 - 1) * (x1 - 1)).ok());
+      out.push_back(t->params);
+    }
+    EXPECT_LT(*study.Best()->value, 2.0);
+    return out;
+  };
+  EXPECT_EQ(run(5), run(5));
+}
+
 }  // namespace
 }  // namespace drover::hpo
 
