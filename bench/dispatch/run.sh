@@ -2,13 +2,16 @@
 # Dispatch benchmark: N trivial jobs (`true`), J at a time, three ways:
 #   drover     `drover run -j J -q` on a fresh store each repetition
 #   raw        a posix_spawn loop of `sh -c true` keeping J in flight (the floor)
+#   floor      the same loop over drover's job layout without the engine: a job folder
+#              and command.sh per job, run by the job wrapper (drover-job, found next
+#              to DROVER); and the files without the wrapper (`sh command.sh`)
 #   snakemake  one rule over N wildcard values, `--cores J` (needs an output: touches one)
 # Prints the median jobs/s of each and the ratios drover/raw (target >= 0.7) and
 # drover/snakemake (target >= 20). Not a test: nothing here asserts a timing.
 #
 # Environment: N (5000), J (2), REPS (3), SNAKE_BUDGET_S (120: seconds one Snakemake
 # repetition may take; past it Snakemake runs fewer jobs and its rate is extrapolated),
-# SNAKE_PROBE_N (50), SNAKE_REPS (REPS), PARTS ("raw drover snakemake"), DROVER (build-bench/drover), KEEP=1 keeps the
+# SNAKE_PROBE_N (50), SNAKE_REPS (REPS), PARTS ("raw floor drover snakemake"), DROVER (build-bench/drover), KEEP=1 keeps the
 # temp folder.
 set -euo pipefail
 
@@ -22,7 +25,7 @@ SNAKE_PROBE_N=${SNAKE_PROBE_N:-50}
 SNAKE_REPS=${SNAKE_REPS:-$REPS}
 DROVER=${DROVER:-$root/build-bench/drover}
 SNAKEMAKE=${SNAKEMAKE:-/usr/bin/snakemake}
-PARTS=${PARTS:-raw drover snakemake}
+PARTS=${PARTS:-raw floor drover snakemake}
 
 [[ -x $DROVER ]] || { echo "no drover at $DROVER: build it first (see bench/README.md)" >&2; exit 2; }
 [[ -x $SNAKEMAKE ]] || { echo "no snakemake at $SNAKEMAKE" >&2; exit 2; }
@@ -50,6 +53,24 @@ if [[ $PARTS == *raw* ]]; then
   raw_med=$(median "${raw_s[@]}")
   raw_rate=$(rate "$N" "$raw_med")
   printf '%-10s %8s jobs/s  (median of %s s: %s)\n' raw "$raw_rate" "$raw_med" "${raw_s[*]}"
+fi
+
+# --- floor: drover's job layout without the engine ------------------------------------
+if [[ $PARTS == *floor* ]]; then
+  g++ -O2 -std=c++20 -o "$tmp/wrapper_floor" "$here/wrapper_floor.cc"
+  wrapper=$(dirname "$DROVER")/drover-job
+  [[ -x $wrapper ]] || { echo "no job wrapper at $wrapper" >&2; exit 2; }
+  files_s=() floor_s=()
+  for ((r = 0; r < REPS; r++)); do
+    files_s+=("$("$tmp/wrapper_floor" "$N" "$J" "$tmp/files-$r" "$wrapper" script-only)")
+    floor_s+=("$("$tmp/wrapper_floor" "$N" "$J" "$tmp/floor-$r" "$wrapper")")
+  done
+  files_med=$(median "${files_s[@]}")
+  floor_med=$(median "${floor_s[@]}")
+  files_rate=$(rate "$N" "$files_med")
+  floor_rate=$(rate "$N" "$floor_med")
+  printf '%-10s %8s jobs/s  (median of %s s: %s)\n' "+files" "$files_rate" "$files_med" "${files_s[*]}"
+  printf '%-10s %8s jobs/s  (median of %s s: %s)\n' "+wrapper" "$floor_rate" "$floor_med" "${floor_s[*]}"
 fi
 
 # --- drover ---------------------------------------------------------------------------
@@ -129,6 +150,10 @@ fi
 echo
 [[ -n ${raw_rate:-} && -n ${drover_rate:-} ]] &&
   echo "drover/raw       $(ratio "$drover_rate" "$raw_rate")   (target >= 0.7)"
+[[ -n ${raw_rate:-} && -n ${floor_rate:-} ]] &&
+  echo "layout/raw       $(ratio "$files_rate" "$raw_rate") with the files, $(ratio "$floor_rate" "$raw_rate") with the wrapper too (no engine)"
+[[ -n ${floor_rate:-} && -n ${drover_rate:-} ]] &&
+  echo "drover/layout    $(ratio "$drover_rate" "$floor_rate")   (what the engine's loop and store cost on top)"
 [[ -n ${snake_rate:-} && -n ${drover_rate:-} ]] &&
   echo "drover/snakemake $(ratio "$drover_rate" "$snake_marginal")   (target >= 20; against its marginal rate; $(ratio "$drover_rate" "$snake_rate") against its whole-run rate)"
 exit 0
