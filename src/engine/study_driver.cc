@@ -24,14 +24,25 @@ const StudySpec& SpecOf(const Plan& plan, uint32_t step) {
   return *plan.workflow().steps[step].study;
 }
 
-study::StudyDefinition Definition(const StudySpec& spec, const std::string& name) {
+// A segment's seed: the step's seed mixed with the segment's values (FNV-1a), so that
+// the studies of a segmented step are independent (not the same draws in every
+// segment) and still reproducible.
+uint64_t SegmentSeed(uint64_t seed, const std::string& segment) {
+  if (segment.empty()) return seed;
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : segment) h = (h ^ c) * 1099511628211ull;
+  return (seed ^ h) & 0x3fffffffffffffffull;  // a non-negative SQLite integer
+}
+
+study::StudyDefinition Definition(const StudySpec& spec, const std::string& name,
+                                  const std::string& segment) {
   study::StudyDefinition d;
   d.name = name;
   d.space = json::parse(spec.space_json);
   d.sampler = json::parse(spec.sampler_json);
   d.pruner = json::parse(spec.pruner_json);
   d.direction = *hpo::ParseDirection(spec.direction);
-  d.seed = spec.seed;
+  d.seed = SegmentSeed(spec.seed, segment);
   return d;
 }
 
@@ -65,6 +76,11 @@ Status StudyDriver::Init(const std::vector<int64_t>& job_ids) {
         seg.name = wf.name + ":" + name;
       }
       seg.warm = spec.warm_start.empty();
+      if (!ps.axes.empty()) {  // the segment's axis values, "dataset=wine"
+        std::string name = plan_.Name(j);
+        size_t slash = name.find('/'), slot = name.rfind(",slot=");
+        seg.values = name.substr(slash + 1, slot == std::string::npos ? slot : slot - slash - 1);
+      }
       segments_.push_back(std::move(seg));
     }
   }
@@ -72,7 +88,7 @@ Status StudyDriver::Init(const std::vector<int64_t>& job_ids) {
   Status st;
   for (Segment& seg : segments_) {
     const Step& step = wf.steps[seg.step];
-    study::StudyDefinition def = Definition(*step.study, seg.name);
+    study::StudyDefinition def = Definition(*step.study, seg.name, seg.values);
     auto found = store_->studies()->FindStudy(seg.name);
     if (!found.ok()) { st = found.status(); break; }
     if (*found) {

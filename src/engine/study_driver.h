@@ -68,6 +68,7 @@ class StudyDriver {
  private:
   struct Segment {
     std::string name;
+    std::string values;  // the segment's axis values ("dataset=wine"); empty: no segments
     uint32_t step = 0;
     uint32_t index = 0;  // segment within the step
     std::unique_ptr<study::StoredStudy> study;

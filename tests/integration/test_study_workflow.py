@@ -183,6 +183,26 @@ class StudyWorkflowTest(DroverTest):
         self.assertEqual(len(self.query("SELECT * FROM jobs WHERE step='final' AND "
                                         "state='succeeded'")), 3)
 
+    def test_segments_draw_independently(self):
+        self.write("drover.yaml", """\
+            name: w
+            axes: {data: [d1, d2, d3]}
+            steps:
+              tune:
+                study:
+                  space: {x: {type: float, low: -3, high: 3}}
+                  sampler: random
+                  metric: loss
+                  trials: 2
+                  segments: [data]
+                  seed: 7
+                run: python3 trial.py {x}
+            """)
+        self.drover("run", "-j", "2")
+        firsts = {d: json.loads(self.trials(f"w:tune/data={d}")[0][3])["x"]
+                  for d in ["d1", "d2", "d3"]}
+        self.assertEqual(len(set(firsts.values())), 3, firsts)
+
     def test_failed_trials_are_recorded_and_the_study_goes_on(self):
         self.write("drover.yaml", """\
             name: w
