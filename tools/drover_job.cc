@@ -373,6 +373,29 @@ bool TakeLock() {
   return true;
 }
 
+// The attempt command.sh was written for (its kAttemptMarker line), or 0 when it names
+// none (a script written by hand, or by an older drover).
+long ScriptAttempt() {
+  long fd = Open(jw::kCommandFile, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buf[128];
+  long n;
+  while ((n = Sys(SYS_read, fd, A(buf), sizeof buf - 1)) == -EINTR) {
+  }
+  Sys(SYS_close, fd);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  const char* p = buf;
+  while (*p && *p != '\n') ++p;  // the #! line
+  if (!*p) return 0;
+  ++p;
+  for (const char* m = jw::kAttemptMarker; *m; ++m, ++p)
+    if (*p != *m) return 0;
+  long out = 0;
+  for (; *p >= '0' && *p <= '9' && out < 1000000000; ++p) out = out * 10 + (*p - '0');
+  return *p == '\n' ? out : 0;
+}
+
 int WrapperMain(int argc, char** argv, char** envp) {
   SigSet handled = Handled();
   Sys(SYS_rt_sigprocmask, SIG_BLOCK, A(&handled), 0, sizeof handled);  // miss nothing
@@ -389,6 +412,11 @@ int WrapperMain(int argc, char** argv, char** envp) {
     return 74;
   }
   if (!TakeLock()) return jw::kExitLockHeld;
+  if (long written_for = ScriptAttempt(); job.attempt > 0 && written_for > 0 &&
+                                          written_for != job.attempt) {
+    Complain("a later attempt owns this job folder: not running", "", 0);
+    return jw::kExitStaleAttempt;
+  }
   // The job's checkpoint folder, kept across attempts (made here rather than by drover:
   // the wrapper runs beside drover's loop, off its critical path).
   if (long err = Sys(SYS_mkdirat, AT_FDCWD, A("checkpoint"), 0755); err < 0 && err != -EEXIST) {

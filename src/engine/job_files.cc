@@ -8,6 +8,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "exec/executor.h"
 #include "util/fs.h"
 #include "util/hash.h"
 
@@ -33,7 +34,9 @@ Status PrepareJobDir(const std::string& dir, const std::string& command,
   // On SIGTERM (walltime, cancel) the script's shell waits for the command it runs
   // and exits with that command's status, so a job that checkpoints and exits 85
   // is seen as exiting 85. Commands started by the script get TERM as usual.
-  return WriteFile(dir + "/command.sh", "#!/bin/sh\ntrap 'exit $?' TERM\n" + command + "\n");
+  return WriteFile(dir + "/" + job_wrapper::kCommandFile,
+                   "#!/bin/sh\n" + std::string(job_wrapper::kAttemptMarker) +
+                       std::to_string(attempt) + "\ntrap 'exit $?' TERM\n" + command + "\n");
 }
 
 void RemoveOutputs(const std::string& dir, const std::vector<std::string>& outputs) {

@@ -71,7 +71,8 @@ TEST(PrepareJobDir, KeepsCheckpointRemovesStaleFiles) {
   EXPECT_FALSE(PathExists(d + "/out"));
   EXPECT_EQ(*ReadFile(d + "/attempts/1.stderr"), "first attempt");
   EXPECT_EQ(*ReadFile(d + "/attempts/1.status.json"), "{}");
-  EXPECT_EQ(*ReadFile(d + "/command.sh"), "#!/bin/sh\ntrap 'exit $?' TERM\necho hi\n");
+  EXPECT_EQ(*ReadFile(d + "/command.sh"),
+            "#!/bin/sh\n# drover attempt 2\ntrap 'exit $?' TERM\necho hi\n");
 }
 
 }  // namespace

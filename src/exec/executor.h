@@ -61,6 +61,13 @@ inline constexpr char kStatusTmpFile[] = ".status.json.tmp";
 inline constexpr char kCommandFile[] = "command.sh";
 // Exit code when another wrapper holds JOBDIR/lock; nothing was touched then.
 inline constexpr int kExitLockHeld = 75;
+// command.sh names the attempt it was written for on its second line, as
+// kAttemptMarker followed by the number. A wrapper whose DROVER_ATTEMPT differs
+// (a Slurm job submitted by a drover that died before recording its id, starting
+// after a later attempt took over) exits with kExitStaleAttempt at once, running
+// nothing and writing no status.json.
+inline constexpr char kAttemptMarker[] = "# drover attempt ";
+inline constexpr int kExitStaleAttempt = 76;
 // Sent to the wrapper: SIGTERM (also SIGINT, SIGHUP) stops the job gracefully (SIGTERM
 // to the job's group, SIGKILL after the grace period); kKillSignal SIGKILLs the job's
 // group at once. Either way the wrapper still writes status.json with cancelled=true.

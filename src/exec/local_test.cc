@@ -361,6 +361,24 @@ TEST_F(LocalExecutorTest, SecondSubmitOfARunningDirIsRefused) {
   EXPECT_EQ(ReadFile(dir + "/stdout"), "first\n");
 }
 
+TEST_F(LocalExecutorTest, AnEarlierAttemptsWrapperRunsNothing) {
+  // command.sh written for attempt 2; a wrapper of attempt 1 (a Slurm job that a dead
+  // drover submitted) starts late: it must not run the command nor write a status.
+  std::string dir = Job("job", std::string("#!/bin/sh\n") + job_wrapper::kAttemptMarker +
+                                   "2\necho ran >> " + root_ + "/ran.log");
+  setenv("DROVER_ATTEMPT", "1", 1);
+  int stale = Reap(StartWrapper(dir));
+  setenv("DROVER_ATTEMPT", "2", 1);
+  int current = Reap(StartWrapper(dir));
+  unsetenv("DROVER_ATTEMPT");
+  EXPECT_EQ(stale, job_wrapper::kExitStaleAttempt);
+  EXPECT_EQ(current, 0);
+  EXPECT_EQ(ReadFile(root_ + "/ran.log"), "ran\n");  // once: attempt 2's
+  auto st = ReadStatusFile(dir + "/status.json");
+  ASSERT_TRUE(st.ok()) << st.status().message();
+  EXPECT_EQ(st->attempt, 2);
+}
+
 TEST_F(LocalExecutorTest, LockKeepsASecondWrapperOut) {
   std::string dir = Job("job", "echo first; sleep 1");
   pid_t first = StartWrapper(dir);
