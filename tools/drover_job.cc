@@ -355,6 +355,8 @@ int Finish(const Job& j, int wstatus, const rusage& ru, const timespec& started)
 // ---- main ----
 
 // Takes JOBDIR/lock (we are in JOBDIR); the fd stays open, close-on-exec, until exit.
+// A file opened for writing, not the folder itself: on NFS, flock is emulated with a
+// POSIX lock, which an exclusive lock on a read-only descriptor cannot take.
 // Returns false when another wrapper holds it.
 bool TakeLock() {
   long fd = Open(jw::kLockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
