@@ -414,8 +414,8 @@ int WrapperMain(int argc, char** argv, char** envp) {
     return 74;
   }
   if (!TakeLock()) return jw::kExitLockHeld;
-  if (long written_for = ScriptAttempt(); job.attempt > 0 && written_for > 0 &&
-                                          written_for != job.attempt) {
+  if (long written_for = job.attempt > 0 ? ScriptAttempt() : 0;
+      written_for > 0 && written_for != job.attempt) {
     Complain("a later attempt owns this job folder: not running", "", 0);
     return jw::kExitStaleAttempt;
   }

@@ -138,9 +138,14 @@ Status Loop::Launch(const std::vector<int64_t>& ids) {
     Running& r = running_.at(id);
     const Step& step = StepOf(r.job);
     std::string dir = Dir(r.job);
-    std::string command = plan_.jobs()[r.job].command;
-    Status st = studies_ ? studies_->Command(r.job, &command) : Status::Ok();
-    if (st.ok()) st = PrepareJobDir(dir, command, step.outputs, r.rec.number);
+    const std::string* command = &plan_.jobs()[r.job].command;
+    std::string bound;  // a study's trial: its params filled in at start
+    Status st;
+    if (studies_) {
+      st = studies_->Command(r.job, &bound);
+      command = &bound;
+    }
+    if (st.ok()) st = PrepareJobDir(dir, *command, step.outputs, r.rec.number);
     if (!st.ok()) {
       NotStarted(r, st);
       continue;

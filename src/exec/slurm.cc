@@ -21,12 +21,6 @@ namespace {
 
 namespace jw = job_wrapper;
 
-double Now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 class SlurmExecutor final : public Executor {
  public:
   SlurmExecutor(SlurmExecutorOptions opts, std::unique_ptr<SlurmCommands> cmds)
@@ -223,20 +217,20 @@ AdoptResult SlurmExecutor::Adopt(int64_t attempt_id, const std::string& job_dir,
 void SlurmExecutor::Wait(int timeout_ms, std::vector<Completion>* out) {
   const size_t before = out->size();
   const int interrupts = InterruptCount();
-  const double deadline = timeout_ms < 0 ? 1e300 : Now() + timeout_ms / 1000.0;
+  const double deadline = timeout_ms < 0 ? 1e300 : MonotonicSeconds() + timeout_ms / 1000.0;
   for (;;) {
     FlushCancels();
-    double now = Now();
+    double now = MonotonicSeconds();
     if (!attempts_.empty() && now >= next_poll_) {
       Poll(out);
-      next_poll_ = Now() + opts_.poll_s;
-      next_files_ = Now() + opts_.file_poll_s;
+      next_poll_ = MonotonicSeconds() + opts_.poll_s;
+      next_files_ = MonotonicSeconds() + opts_.file_poll_s;
     } else if (!attempts_.empty() && now >= next_files_) {
       CheckFiles(out);
-      next_files_ = Now() + opts_.file_poll_s;
+      next_files_ = MonotonicSeconds() + opts_.file_poll_s;
     }
     if (out->size() > before || InterruptCount() != interrupts) return;
-    now = Now();
+    now = MonotonicSeconds();
     if (now >= deadline) return;
     double until = deadline;
     if (!attempts_.empty()) until = std::min({until, next_poll_, next_files_});

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "exec/slurm.h"
+#include "util/clock.h"
 #include "util/shell.h"
 
 extern char** environ;
@@ -180,12 +181,6 @@ std::string EnvFile(const std::vector<std::string>& env) {
 
 namespace {
 
-double Now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 class RealSlurmCommands final : public SlurmCommands {
  public:
   explicit RealSlurmCommands(double timeout_s) : timeout_s_(timeout_s) {}
@@ -246,10 +241,10 @@ CommandOutput RealSlurmCommands::Run(const std::vector<std::string>& argv) {
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   std::string* bufs[2] = {&res.out, &res.err};
   int open_fds = 2;
-  double deadline = Now() + timeout_s_;
+  double deadline = MonotonicSeconds() + timeout_s_;
   bool timed_out = false;
   while (open_fds > 0) {
-    int left_ms = static_cast<int>((deadline - Now()) * 1000);
+    int left_ms = static_cast<int>((deadline - MonotonicSeconds()) * 1000);
     if (left_ms <= 0) {
       timed_out = true;
       kill(pid, SIGKILL);
