@@ -4,7 +4,8 @@
 #   raw        a posix_spawn loop of `sh -c true` keeping J in flight (the floor)
 #   floor      the same loop over drover's job layout without the engine: a job folder
 #              and command.sh per job, run by the job wrapper (drover-job, found next
-#              to DROVER); and the files without the wrapper (`sh command.sh`)
+#              to DROVER); the files without the wrapper (`sh command.sh`); and two
+#              floors for designs without a wrapper per job (see below)
 #   snakemake  one rule over N wildcard values, `--cores J` (needs an output: touches one)
 # Prints the median jobs/s of each and the ratios drover/raw (target >= 0.7) and
 # drover/snakemake (target >= 20). Not a test: nothing here asserts a timing.
@@ -56,21 +57,34 @@ if [[ $PARTS == *raw* ]]; then
 fi
 
 # --- floor: drover's job layout without the engine ------------------------------------
+# Four ways to make and run the same job folders (wrapper_floor.cc says what each does):
+# +files (folder, command.sh, stdout, stderr), +wrapper (drover's layout as it is, one
+# drover-job per job), and two floors for the alternatives to a wrapper per job:
+# in-process (every file of the layout, written by one process that runs sh itself: the
+# floor of any design that keeps the files) and supervisor (the same, by one long-lived
+# process fed over a pipe).
 if [[ $PARTS == *floor* ]]; then
   g++ -O2 -std=c++20 -o "$tmp/wrapper_floor" "$here/wrapper_floor.cc"
   wrapper=$(dirname "$DROVER")/drover-job
   [[ -x $wrapper ]] || { echo "no job wrapper at $wrapper" >&2; exit 2; }
-  files_s=() floor_s=()
+  modes=(script-only wrapper in-process supervisor)
+  labels=(+files +wrapper in-process supervisor)
+  declare -A floor_runs
   for ((r = 0; r < REPS; r++)); do
-    files_s+=("$("$tmp/wrapper_floor" "$N" "$J" "$tmp/files-$r" "$wrapper" script-only)")
-    floor_s+=("$("$tmp/wrapper_floor" "$N" "$J" "$tmp/floor-$r" "$wrapper")")
+    for m in "${modes[@]}"; do
+      floor_runs[$m]+="$("$tmp/wrapper_floor" "$N" "$J" "$tmp/$m-$r" "$wrapper" "$m") "
+    done
   done
-  files_med=$(median "${files_s[@]}")
-  floor_med=$(median "${floor_s[@]}")
-  files_rate=$(rate "$N" "$files_med")
-  floor_rate=$(rate "$N" "$floor_med")
-  printf '%-10s %8s jobs/s  (median of %s s: %s)\n' "+files" "$files_rate" "$files_med" "${files_s[*]}"
-  printf '%-10s %8s jobs/s  (median of %s s: %s)\n' "+wrapper" "$floor_rate" "$floor_med" "${floor_s[*]}"
+  declare -A floor_rate
+  for i in "${!modes[@]}"; do
+    m=${modes[$i]}
+    # shellcheck disable=SC2086
+    med=$(median ${floor_runs[$m]})
+    floor_rate[$m]=$(rate "$N" "$med")
+    printf '%-10s %8s jobs/s  (median of %s s: %s)\n' "${labels[$i]}" "${floor_rate[$m]}" "$med" "${floor_runs[$m]% }"
+  done
+  files_rate=${floor_rate[script-only]}
+  floor_rate_wrapper=${floor_rate[wrapper]}
 fi
 
 # --- drover ---------------------------------------------------------------------------
@@ -150,10 +164,13 @@ fi
 echo
 [[ -n ${raw_rate:-} && -n ${drover_rate:-} ]] &&
   echo "drover/raw       $(ratio "$drover_rate" "$raw_rate")   (target >= 0.7)"
-[[ -n ${raw_rate:-} && -n ${floor_rate:-} ]] &&
-  echo "layout/raw       $(ratio "$files_rate" "$raw_rate") with the files, $(ratio "$floor_rate" "$raw_rate") with the wrapper too (no engine)"
-[[ -n ${floor_rate:-} && -n ${drover_rate:-} ]] &&
-  echo "drover/layout    $(ratio "$drover_rate" "$floor_rate")   (what the engine's loop and store cost on top)"
+[[ -n ${raw_rate:-} && -n ${floor_rate_wrapper:-} ]] && {
+  echo "layout/raw       $(ratio "$files_rate" "$raw_rate") with the files, $(ratio "$floor_rate_wrapper" "$raw_rate") with the wrapper too (no engine)"
+  echo "                 $(ratio "${floor_rate[in-process]}" "$raw_rate") every file of the layout by one process (no wrapper, no engine: the floor)"
+  echo "                 $(ratio "${floor_rate[supervisor]}" "$raw_rate") the same by a supervisor process fed over a pipe"
+}
+[[ -n ${floor_rate_wrapper:-} && -n ${drover_rate:-} ]] &&
+  echo "drover/layout    $(ratio "$drover_rate" "$floor_rate_wrapper")   (what the engine's loop and store cost on top)"
 [[ -n ${snake_rate:-} && -n ${drover_rate:-} ]] &&
   echo "drover/snakemake $(ratio "$drover_rate" "$snake_marginal")   (target >= 20; against its marginal rate; $(ratio "$drover_rate" "$snake_rate") against its whole-run rate)"
 exit 0
