@@ -40,7 +40,34 @@ Status Expand(const Space& space, const std::vector<std::vector<ParamValue>>& va
   return Status::Ok();
 }
 
+// Expand without keeping the points: only their number.
+Status CountPoints(const Space& space, const std::vector<std::vector<ParamValue>>& values, size_t i,
+                   Params& cur, const GridOptions& o, size_t* n) {
+  if (i == space.size()) {
+    if (*n >= o.max_points)
+      return Status::Invalid("grid has more than " + std::to_string(o.max_points) + " points");
+    ++*n;
+    return Status::Ok();
+  }
+  if (!space.IsActive(i, cur)) return CountPoints(space, values, i + 1, cur, o, n);
+  for (const auto& v : values[i]) {
+    cur[space[i].name] = v;
+    DROVER_RETURN_IF_ERROR(CountPoints(space, values, i + 1, cur, o, n));
+  }
+  cur.erase(space[i].name);
+  return Status::Ok();
+}
+
 }  // namespace
+
+Result<size_t> GridSampler::Count(const Space& space, const GridOptions& o) {
+  std::vector<std::vector<ParamValue>> values;
+  for (const auto& p : space.params()) values.push_back(Values(p, o.float_points));
+  Params cur;
+  size_t n = 0;
+  DROVER_RETURN_IF_ERROR(CountPoints(space, values, 0, cur, o, &n));
+  return n;
+}
 
 Result<std::vector<Params>> GridSampler::Enumerate(const Space& space, const GridOptions& o) {
   std::vector<std::vector<ParamValue>> values;

@@ -36,6 +36,8 @@ class GridSampler : public Sampler {
 
   // The full grid in hand-out order (built on first use).
   static Result<std::vector<Params>> Enumerate(const Space& space, const GridOptions& options);
+  // How many points the grid has (without building them); an error past max_points.
+  static Result<size_t> Count(const Space& space, const GridOptions& options);
 
  private:
   GridOptions options_;

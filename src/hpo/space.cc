@@ -42,6 +42,19 @@ Result<ParamSpec> SpecFromJson(const std::string& name, const nlohmann::json& j)
   else if (type == "int") p.type = ParamType::kInt, p.step = 1;
   else if (type == "categorical") p.type = ParamType::kCategorical;
   else return Bad(name, "unknown type '" + type + "' (float, int or categorical)");
+  // A misspelt key would otherwise be dropped without a word (a "condtion" that makes a
+  // conditional parameter unconditional): each type has its keys, and no others.
+  static const char* const kNumericKeys[] = {"type", "low", "high", "log", "step", "when"};
+  static const char* const kCategoricalKeys[] = {"type", "choices", "when"};
+  for (const auto& [key, value] : j.items()) {
+    const bool known = p.numeric()
+        ? std::find(std::begin(kNumericKeys), std::end(kNumericKeys), key) != std::end(kNumericKeys)
+        : std::find(std::begin(kCategoricalKeys), std::end(kCategoricalKeys), key) != std::end(kCategoricalKeys);
+    if (!known)
+      return Bad(name, "unknown key '" + key + "' for " + (type == "int" ? "an " : "a ") + type + " parameter (" +
+                           (p.numeric() ? "type, low, high, log, step, when" : "type, choices, when") +
+                           (key == "condition" || key == "if" || key == "parent" ? "; a conditional parameter says when: {parent: [values]}" : "") + ")");
+  }
   if (p.numeric()) {
     if (!j.contains("low") || !j["low"].is_number() || !j.contains("high") || !j["high"].is_number())
       return Bad(name, "needs numeric low and high");

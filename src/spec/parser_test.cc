@@ -295,5 +295,32 @@ TEST(ParserTest, NeverThrowsOnOddYaml) {
   }
 }
 
+// A grid study may leave trials: out (the whole grid, conditional params counted
+// only where active); fewer trials than points are allowed, more are an error.
+TEST(ParserTest, GridStudyTrialsDefaultToTheGrid) {
+  const std::string base = R"(
+steps:
+  tune:
+    study:
+      space:
+        model: {type: categorical, choices: [svm, tree]}
+        c: {type: float, low: 0.1, high: 10, log: true, when: {model: [svm]}}
+        depth: {type: int, low: 2, high: 4, when: {model: [tree]}}
+      sampler: {name: grid, float_points: 4}
+)";
+  const std::string run = "    run: python3 train.py {model}\n";
+  Workflow all = MustParse(base + run);
+  ASSERT_TRUE(all.steps.at(0).study.has_value());
+  EXPECT_EQ(all.steps[0].study->trials, 4 + 3);  // svm x 4 values of c, tree x 3 depths
+  Workflow some = MustParse(base + "      trials: 5\n" + run);
+  EXPECT_EQ(some.steps[0].study->trials, 5);
+  EXPECT_NE(MustFail(base + "      trials: 8\n" + run).find("more than the grid's 7 points"),
+            std::string::npos);
+  // Samplers that never run out still need trials:.
+  EXPECT_NE(MustFail("steps:\n  t:\n    study:\n      space: {x: {type: float, low: 0, high: 1}}\n"
+                     "    run: echo {x}\n").find("has no trials:"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace drover

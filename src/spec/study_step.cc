@@ -18,7 +18,9 @@
 //     run: python3 train.py --lr {lr} --act {act}
 #include <cmath>
 #include <climits>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "hpo/space.h"
 #include "spec/parser.h"
@@ -174,8 +176,29 @@ Status ParseStudy(const Reader& r, const YAML::Node& key, const YAML::Node& v,
   if (!FindKey(v, "space"))
     return r.Error(key, what + " has no space:; give each parameter a range, such as space: "
                                "{lr: {type: float, low: 0.0001, high: 0.1, log: true}}");
-  if (!FindKey(v, "trials"))
+  // A grid runs out: trials: may be left out (the whole grid), and no more than its points.
+  std::optional<size_t> most;
+  {
+    auto space = hpo::Space::FromJson(json::parse(s.space_json));
+    if (!space.ok()) return r.Error(*FindKey(v, "space"), what + ": " + space.status().message());
+    auto m = study::MaxTrials(json::parse(s.sampler_json), *space);
+    auto at = FindKey(v, "sampler");
+    if (!m.ok()) return r.Error(at ? *at : key, what + ": " + m.status().message());
+    most = *m;
+  }
+  auto trials = FindKey(v, "trials");
+  if (!trials && !most)
     return r.Error(key, what + " has no trials:; say how many trials to run, such as trials: 50");
+  if (!trials) {
+    if (*most > static_cast<size_t>(INT_MAX))
+      return r.Error(key, what + ": the grid has too many points; give trials:");
+    s.trials = static_cast<int>(*most);
+  } else if (most && static_cast<size_t>(s.trials) > *most) {
+    return r.Error(*trials, fmt::format("{}: trials: {} is more than the grid's {} point{}; set "
+                                        "trials: {} or fewer, or leave trials: out to run the "
+                                        "whole grid",
+                                        what, s.trials, *most, *most == 1 ? "" : "s", *most));
+  }
   if (auto seg = FindKey(v, "segments")) {
     DROVER_RETURN_IF_ERROR(r.NameList(*seg, "segments: of " + what, &step->over, nullptr));
   }

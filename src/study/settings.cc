@@ -133,19 +133,32 @@ Result<json> NormalisePruner(const json& setting) {
   return Normalise(setting, PrunerOptions(), "pruner");
 }
 
+namespace {
+hpo::GridOptions GridOptionsOf(const json& normalised, uint64_t seed) {
+  hpo::GridOptions o;
+  Get(normalised, "float_points", &o.float_points);
+  Get(normalised, "shuffle", &o.shuffle);
+  o.shuffle_seed = seed;
+  return o;
+}
+}  // namespace
+
+Result<std::optional<size_t>> MaxTrials(const json& setting, const hpo::Space& space) {
+  auto s = NormaliseSampler(setting);
+  if (!s.ok()) return s.status();
+  if ((*s)["name"] != "grid") return std::optional<size_t>();
+  auto n = hpo::GridSampler::Count(space, GridOptionsOf(*s, 0));
+  if (!n.ok()) return n.status();
+  return std::optional<size_t>(*n);
+}
+
 Result<std::unique_ptr<hpo::Sampler>> MakeSampler(const json& setting, uint64_t seed) {
   auto s = NormaliseSampler(setting);
   if (!s.ok()) return s.status();
   const std::string name = (*s)["name"];
   if (name == "random") return std::unique_ptr<hpo::Sampler>(new hpo::RandomSampler());
   if (name == "qmc") return std::unique_ptr<hpo::Sampler>(new hpo::QuasiRandomSampler(seed));
-  if (name == "grid") {
-    hpo::GridOptions o;
-    Get(*s, "float_points", &o.float_points);
-    Get(*s, "shuffle", &o.shuffle);
-    o.shuffle_seed = seed;
-    return std::unique_ptr<hpo::Sampler>(new hpo::GridSampler(o));
-  }
+  if (name == "grid") return std::unique_ptr<hpo::Sampler>(new hpo::GridSampler(GridOptionsOf(*s, seed)));
   if (name == "cmaes") {
     hpo::CmaEsOptions o;
     Get(*s, "separable", &o.separable);

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -34,6 +35,9 @@ Result<nlohmann::json> NormaliseSampler(const nlohmann::json& setting);
 Result<nlohmann::json> NormalisePruner(const nlohmann::json& setting);
 
 Result<std::unique_ptr<hpo::Sampler>> MakeSampler(const nlohmann::json& setting, uint64_t seed);
+// How many trials the sampler can give at most in `space`: the grid's points for
+// "grid", nullopt for the others (they never run out).
+Result<std::optional<size_t>> MaxTrials(const nlohmann::json& setting, const hpo::Space& space);
 // `study_name` seeds Hyperband's bracket assignment.
 Result<std::unique_ptr<hpo::Pruner>> MakePruner(const nlohmann::json& setting,
                                                 const std::string& study_name);
