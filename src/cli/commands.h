@@ -44,6 +44,7 @@ struct StudyCreateArgs {
 struct StudyTellArgs {
   std::string name, number, value;
   bool pruned = false, failed = false;
+  bool force = false;  // also a trial that a workflow's job runs
 };
 
 int Run(const GlobalOptions& g, const RunArgs& a);

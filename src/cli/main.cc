@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
   s_tell->add_option("value", st.value, "the objective's value");
   s_tell->add_flag("--pruned", st.pruned, "the trial was stopped early");
   s_tell->add_flag("--failed", st.failed, "the trial did not finish");
+  s_tell->add_flag("--force", st.force, "also a trial that a workflow's job runs (drover tells those itself)");
   std::string r_number, r_step, r_value;
   auto* s_report = study->add_subcommand("report", "an intermediate value: prints prune or continue");
   s_report->add_option("name", s_name, "the study")->required();

@@ -135,6 +135,21 @@ int StudyAsk(const GlobalOptions& g, const std::string& name) {
   return 0;
 }
 
+// A running trial of a study: step belongs to its job: drover reports its intermediate
+// values from the job's metrics.jsonl and tells it when the job ends.
+static Status NotAWorkflowTrial(const study::StoredStudy& s, int64_t number, const char* verb) {
+  const TrialRecord* row = s.row(number);
+  if (!row || row->job_id == 0 || row->state != "running") return Status::Ok();
+  std::string msg = fmt::format(
+      "study '{}': trial {} runs as a job of a workflow (job {}), and drover {} it from that "
+      "job",
+      s.record().name, number, row->job_id,
+      std::string(verb) == "tell" ? "tells" : "reports for");
+  if (std::string(verb) == "tell")
+    msg += "; to finish it by hand anyway (its drover run is gone for good), add --force";
+  return Status::Invalid(msg);
+}
+
 int StudyTell(const GlobalOptions& g, const StudyTellArgs& a) {
   auto number = ParseNumber(a.number);
   if (!number.ok()) return Fail(number.status());
@@ -154,6 +169,7 @@ int StudyTell(const GlobalOptions& g, const StudyTellArgs& a) {
   Status st = InTransaction(store->get(), [&] {
     auto s = study::StoredStudy::Load((*store)->studies(), a.name);
     if (!s.ok()) return s.status();
+    if (!a.force) DROVER_RETURN_IF_ERROR(NotAWorkflowTrial(**s, *number, "tell"));
     if (value) return (*s)->Tell(*number, *value);
     return a.pruned ? (*s)->TellPruned(*number) : (*s)->TellFailed(*number);
   });
@@ -176,6 +192,7 @@ int StudyReport(const GlobalOptions& g, const std::string& name, const std::stri
   Status st = InTransaction(store->get(), [&] {
     auto s = study::StoredStudy::Load((*store)->studies(), name);
     if (!s.ok()) return s.status();
+    DROVER_RETURN_IF_ERROR(NotAWorkflowTrial(**s, *number, "report"));
     auto p = (*s)->Report(*number, step, *value);
     if (!p.ok()) return p.status();
     prune = *p;

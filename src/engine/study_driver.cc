@@ -316,6 +316,8 @@ Status StudyDriver::ReadNew(uint32_t j, Live& live, size_t budget, bool decide) 
     if (!m.is_object() || m.value("name", "") != metric || !m.contains("step") ||
         !m["step"].is_number_integer() || !m.contains("value") || !m["value"].is_number())
       continue;
+    auto outside = seg.study->TakeOutsideTell(live.number);
+    if (!outside.ok()) return outside.status();
     const hpo::Trial* t = seg.study->study().history().Find(live.number);
     if (!t || t->state != hpo::TrialState::kRunning) break;
     auto prune = seg.study->Report(live.number, m["step"].get<int64_t>(), m["value"].get<double>());
@@ -352,6 +354,19 @@ Result<StudyDriver::Outcome> StudyDriver::Ended(uint32_t j, const Completion& c,
   live.attempt_id = 0;
   if (live.number < 0) return Outcome::kNone;
   DROVER_RETURN_IF_ERROR(ReadNew(j, live, 64u << 20, false));
+  // Finished by hand while it ran (`drover study tell --force`): that result stands.
+  auto outside = seg.study->TakeOutsideTell(live.number);
+  if (!outside.ok()) return outside.status();
+  if (*outside) {
+    const hpo::Trial* t = seg.study->study().history().Find(live.number);
+    const int64_t number = live.number;
+    live_.erase(it);
+    if (t->state == hpo::TrialState::kComplete) return Outcome::kComplete;
+    if (t->state == hpo::TrialState::kPruned) return Outcome::kPruned;
+    *reason = fmt::format("trial {} of study '{}' was told failed by hand while it ran", number,
+                          seg.name);
+    return Outcome::kFailed;
+  }
   if (live.prune_at > 0) {
     DROVER_RETURN_IF_ERROR(seg.study->TellPruned(live.number));
     live_.erase(it);
@@ -381,6 +396,8 @@ Status StudyDriver::Failed(uint32_t j) {
   int64_t number = it->second.number;
   live_.erase(it);
   if (number < 0) return Status::Ok();
+  auto outside = SegmentOf(j).study->TakeOutsideTell(number);
+  if (!outside.ok()) return outside.status();
   const hpo::Trial* t = SegmentOf(j).study->study().history().Find(number);
   if (!t || t->state != hpo::TrialState::kRunning) return Status::Ok();
   return SegmentOf(j).study->TellFailed(number);

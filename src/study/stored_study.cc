@@ -199,6 +199,21 @@ Result<int64_t> StoredStudy::Add(const hpo::Params& params, double value) {
   return n;
 }
 
+Result<bool> StoredStudy::TakeOutsideTell(int64_t number) {
+  const hpo::Trial* t = study_->history().Find(number);
+  if (!t || t->state != hpo::TrialState::kRunning) return false;
+  auto stored = store_->FindTrial(rec_.id, number);
+  if (!stored.ok()) return stored.status();
+  if (!*stored || (*stored)->state == "running") return false;
+  const TrialRecord& r = **stored;
+  Status st = r.state == "complete" && r.value ? study_->Tell(number, *r.value)
+              : r.state == "pruned"            ? study_->TellPruned(number)
+                                               : study_->TellFailed(number);
+  DROVER_RETURN_IF_ERROR(InStudy(st, rec_.name));
+  rows_[number] = r;
+  return true;
+}
+
 Status StoredStudy::Bind(int64_t number, int64_t job_id, int64_t attempt_id) {
   if (!study_->history().Find(number)) return Status::NotFound("no trial " + std::to_string(number));
   rows_[number].job_id = job_id;

@@ -5,8 +5,10 @@
 // study: BEGIN IMMEDIATE serialises them, and each Ask first catches up with the
 // trials others added, so numbers stay dense and unique.
 //
-// Trials told by other processes after this one loaded keep the state it saw;
-// the engine, the only long-lived user, is also the only one telling its trials.
+// Trials told by other processes after this one loaded keep the state it saw,
+// with one exception: a running trial that another process finished (`drover study
+// tell --force` on a workflow's trial) is taken over by TakeOutsideTell, which the
+// engine calls before it tells or reports, so that it never writes over that result.
 #pragma once
 
 #include <cstdint>
@@ -60,6 +62,9 @@ class StoredStudy {
   Status Bind(int64_t number, int64_t job_id, int64_t attempt_id);
   // Replays trials other processes added since the last load.
   Status CatchUp();
+  // If trial `number` runs here but the store has it finished (told by another
+  // process), takes that outcome into this study without writing, and returns true.
+  Result<bool> TakeOutsideTell(int64_t number);
 
   const StudyRecord& record() const { return rec_; }
   const hpo::Study& study() const { return *study_; }

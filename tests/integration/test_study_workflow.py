@@ -244,6 +244,55 @@ class StudyWorkflowTest(DroverTest):
         self.assertIn("logged no 'accuracy' metric", p.stdout + p.stderr)
         self.assertEqual([r[1] for r in self.trials("w:tune")], ["failed", "failed"])
 
+    def test_a_running_trial_is_told_by_its_job_not_by_hand_unless_forced(self):
+        # Each trial waits (60 s at most) for go-N before logging loss = x.
+        self.write("wait.py", """\
+            import os, sys, time
+            import drover
+            n = os.environ["DROVER_TRIAL"]
+            go = os.path.join(os.environ["DROVER_WORKDIR"], "go-" + n)
+            end = time.time() + 60
+            while not os.path.exists(go) and time.time() < end:
+                time.sleep(0.05)
+            drover.log(loss=float(sys.argv[1]))
+            """)
+        self.write("drover.yaml", """\
+            name: w
+            steps:
+              tune:
+                study:
+                  space: {x: {type: float, low: 1, high: 2}}
+                  sampler: random
+                  metric: loss
+                  trials: 2
+                  parallel: 1
+                run: python3 wait.py {x}
+            """)
+        p = self.spawn("run", "-j", "1")
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        end = time.time() + 60
+        while time.time() < end and not self.query_when_ready(
+                "SELECT 1 FROM trials WHERE number=0 AND state='running'"):
+            time.sleep(0.05)
+        told = self.drover("study", "tell", "w:tune", "0", "0.5", check=False)
+        self.assertEqual(told.returncode, 2)
+        self.assertIn("trial 0 runs as a job of a workflow", told.stderr)
+        self.assertIn("add --force", told.stderr)
+        reported = self.drover("study", "report", "w:tune", "0", "1", "0.5", check=False)
+        self.assertEqual(reported.returncode, 2)
+        self.assertEqual(self.trials("w:tune")[0][1:3], ("running", None))
+        self.drover("study", "tell", "w:tune", "0", "0.25", "--force")
+        self.write("go-0", "")
+        self.write("go-1", "")
+        self.assertEqual(p.wait(timeout=120), 0)
+        rows = self.trials("w:tune")
+        # Trial 0 keeps the value told by hand; its job's own loss (x >= 1) is not written over it.
+        self.assertEqual(rows[0][1:3], ("complete", 0.25))
+        self.assertEqual(rows[1][1], "complete")
+        self.assertEqual(rows[1][2], json.loads(rows[1][3])["x"])
+        best = json.loads(self.drover("study", "best", "w:tune").stdout)
+        self.assertEqual(best["value"], 0.25)
+
     def test_warm_start_from_an_earlier_study(self):
         self.write("drover.yaml", """\
             name: w
