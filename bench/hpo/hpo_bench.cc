@@ -49,6 +49,7 @@ std::unique_ptr<Sampler> TpeVariant(const std::string& name) {
     else if (k == "sigma0") o.sigma0 = v;
     else if (k == "gamma") o.gamma = v;
     else if (k == "xo") o.crossover = v;
+    else if (k == "gxo") o.grouped_crossover = v;
     else if (k == "jc") o.joint_candidates = v != 0;
     else if (k == "jcand") o.n_joint_candidates = static_cast<size_t>(v);
     else if (k == "scott") o.good_scott = v;
