@@ -266,9 +266,11 @@ void TpeSampler::SampleGrouped(const Space& space, Rng& rng, Params& out) {
     l.push_back(NumericMixture::Build(good, domains_[i], lo));
   }
   std::vector<double> cand(nc * d), total(nc, 0.0), xs(nc), g(nc);
+  const size_t crossed = static_cast<size_t>(std::lround(options_.grouped_crossover * nc));
   for (size_t c = 0; c < nc; ++c) {
     const size_t k = l[0].DrawKernel(rng);  // the same kernel weights in every param
-    for (size_t j = 0; j < d; ++j) cand[c * d + j] = l[j].SampleKernel(rng, k);
+    for (size_t j = 0; j < d; ++j)
+      cand[c * d + j] = l[j].SampleKernel(rng, c < nc - crossed || j == 0 ? k : l[0].DrawKernel(rng));
   }
   for (size_t j = 0; j < d; ++j) {
     for (size_t c = 0; c < nc; ++c) xs[c] = cand[c * d + j];

@@ -76,6 +76,9 @@ struct TpeOptions {
   // its own kernel (an independent draw of the kernel index per param, a
   // crossover of the good trials), still scored by the joint densities.
   double crossover = 0.0;
+  // Independent mode with joint candidates: the fraction of them that draw each param's
+  // kernel on its own (a crossover of the good trials) rather than one kernel for all.
+  double grouped_crossover = 0.0;
   // > 0: the good group's univariate kernels use Scott's rule with this factor (KdeOptions::scott);
   // off by default (no gain measured).
   double good_scott = 0.0;
