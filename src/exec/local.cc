@@ -60,8 +60,14 @@ class Fd {
 };
 
 // True while some wrapper holds JOBDIR/lock. Probing takes the lock for an instant.
+// The probe opens the file for writing as the wrapper does: on NFS, flock is a POSIX
+// lock underneath, and an exclusive one on a read-only descriptor fails (EBADF), which
+// would read as "not held" and have a running job taken for lost.
 bool LockHeld(const std::string& dir) {
-  Fd fd(open((dir + "/" + jw::kLockFile).c_str(), O_RDONLY | O_CLOEXEC));
+  const std::string path = dir + "/" + jw::kLockFile;
+  int raw = open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (raw < 0 && (errno == EACCES || errno == EROFS)) raw = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  Fd fd(raw);
   if (fd.get() < 0) return false;
   int rc;
   while ((rc = flock(fd.get(), LOCK_EX | LOCK_NB)) != 0 && errno == EINTR) {
