@@ -1,12 +1,16 @@
 // drover: the command line. A thin layer: parses arguments, calls cli/commands.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cstdio>
+
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
   using namespace drover::cli;
   CLI::App app{"drover: sweeps, HPO and pipelines of ML jobs, planned, reused and run"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("drover ") + DROVER_VERSION);
   GlobalOptions g;
   app.add_option("--store", g.store_dir,
                  "folder holding .drover/ (default: nearest above the current folder)");
@@ -16,13 +20,15 @@ int main(int argc, char** argv) {
   auto* plan = app.add_subcommand("plan", "plan the workflow and record its jobs; run nothing");
   for (auto* sc : {run, plan}) {
     sc->add_option("workflow", ra.workflow, "the workflow file")->capture_default_str();
-    sc->add_option("--set", ra.sets, "replace an axis's values: --set seed=1,2,3");
+    sc->add_option("--set", ra.sets, "replace an axis's values: --set seed=1,2,3 (repeat for more)")
+        ->allow_extra_args(false);
   }
   run->add_option("-j,--jobs", ra.jobs, "jobs at once (default: CPUs)");
   run->add_option("--cpus", ra.cpus, "CPUs jobs may use (default: all)");
   run->add_option("--memory", ra.memory, "memory jobs may use, e.g. 16G (default: all)");
   run->add_option("--gpus", ra.gpus, "GPUs: a count (ids 0..N-1) or ids like 0,3");
-  run->add_option("--force", ra.force, "rerun this step and what depends on it");
+  run->add_option("--force", ra.force, "rerun this step and what depends on it (repeat for more)")
+      ->allow_extra_args(false);
   run->add_flag("--fail-fast", ra.fail_fast, "stop at the first failed job");
   run->add_option("--executor", ra.executor, "run every step on this executor: local|slurm");
   run->add_flag("-n,--dry-run", ra.dry_run, "print what would run and what is reused");
@@ -96,7 +102,29 @@ int main(int argc, char** argv) {
   auto* cancel = app.add_subcommand(
       "cancel", "stop the running drover and cancel the latest run's jobs (local and Slurm)");
 
-  CLI11_PARSE(app, argc, argv);
+  // A first word that is no option and no command: say so, with the commands there are.
+  const std::vector<CLI::App*> commands = app.get_subcommands([](CLI::App*) { return true; });
+  if (argc > 1 && argv[1][0] != '-' &&
+      std::none_of(commands.begin(), commands.end(),
+                   [&](const CLI::App* c) { return c->get_name() == argv[1]; })) {
+    std::string names;
+    for (const CLI::App* sub : commands) names += (names.empty() ? "" : ", ") + sub->get_name();
+    std::fprintf(stderr, "drover: unknown command '%s' (commands: %s; drover --help says more)\n",
+                 argv[1], names.c_str());
+    return 2;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints the message and the usage hint
+    return 2;     // bad input, as for every other command-line error
+  }
   if (*study) {
     if (*s_create) return StudyCreate(g, sc);
     if (*s_ask) return StudyAsk(g, s_name);

@@ -1,6 +1,8 @@
 // `drover run` and `drover plan`.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fmt/format.h>
@@ -13,6 +15,7 @@
 #include "plan/plan.h"
 #include "report/table.h"
 #include "spec/parser.h"
+#include "spec/reader.h"
 #include "util/fs.h"
 #include "util/signals.h"
 #include "util/trace.h"
@@ -20,9 +23,17 @@
 namespace drover::cli {
 namespace {
 
+// "2" (ids 0 and 1) or "0,3" (those ids): each id a whole number, no id twice.
 Status ParseGpus(const std::string& text, std::vector<std::string>* ids) {
   if (text.empty()) return Status::Ok();
-  if (text.find_first_not_of("0123456789") == std::string::npos) {
+  auto bad = [&](const std::string& why) {
+    return Status::Invalid("--gpus " + text + ": " + why +
+                           "; give a count (--gpus 2: ids 0 and 1) or ids (--gpus 0,3)");
+  };
+  auto number = [](const std::string& s) {
+    return !s.empty() && s.size() <= 6 && s.find_first_not_of("0123456789") == std::string::npos;
+  };
+  if (number(text)) {
     for (int i = 0; i < std::stoi(text); ++i) ids->push_back(std::to_string(i));
     return Status::Ok();
   }
@@ -30,8 +41,10 @@ Status ParseGpus(const std::string& text, std::vector<std::string>* ids) {
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
     std::string id = text.substr(start, comma == std::string::npos ? comma : comma - start);
-    if (id.empty()) return Status::Invalid("--gpus " + text + ": give a count or ids like 0,3");
-    ids->push_back(id);
+    if (!number(id)) return bad(id.empty() ? "an empty id" : "'" + id + "' is not a GPU id");
+    if (std::find(ids->begin(), ids->end(), std::to_string(std::stoi(id))) != ids->end())
+      return bad("id " + id + " appears twice");
+    ids->push_back(std::to_string(std::stoi(id)));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
@@ -45,6 +58,9 @@ std::string PythonDir() {
 }
 
 Result<RunOptions> Options(const RunArgs& a) {
+  if (a.jobs < 0) return Status::Invalid(fmt::format("-j {}: give a number of jobs >= 1 (0 or none: one per CPU)", a.jobs));
+  if (a.cpus < 0 || std::isnan(a.cpus))
+    return Status::Invalid(fmt::format("--cpus {}: give a number of CPUs > 0 (none: all of them)", a.cpus));
   RunOptions o;
   o.max_jobs = a.jobs;
   o.cpus = a.cpus;
@@ -54,6 +70,8 @@ Result<RunOptions> Options(const RunArgs& a) {
   if (!a.memory.empty()) {
     auto m = ParseMemory(a.memory);
     if (!m.ok()) return m.status().With("--memory");
+    if (*m < (int64_t{1} << 20))
+      return Status::Invalid("--memory " + a.memory + ": less than a megabyte; give a size such as 512M or 16G");
     o.memory_bytes = *m;
   }
   DROVER_RETURN_IF_ERROR(ParseGpus(a.gpus, &o.gpu_ids));
@@ -161,6 +179,13 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
   }
   auto opts = Options(a);
   if (!opts.ok()) return Fail(opts.status());
+  for (const std::string& f : a.force) {
+    if (wf->FindStep(f)) continue;
+    std::vector<std::string> names;
+    for (const Step& st : wf->steps) names.push_back(st.name);
+    return Fail(Status::Invalid("--force " + f + ": the workflow has no step '" + f + "'" +
+                                spec::Suggest(f, names)));
+  }
   std::string root = StoreRoot(g);
   Result<Plan> plan = [&] {
     TracePhase t("build plan");

@@ -35,6 +35,46 @@ class BadWorkflowTest(DroverTest):
         self.assertIn("--set", p.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.dir, ".drover")))
 
+    def test_bad_run_options_are_refused_before_anything_runs(self):
+        self.write("drover.yaml", "steps:\n  s: {run: 'echo ran > ran.txt', outputs: [ran.txt],"
+                                  " resources: {gpus: 1}}\n")
+        cases = [
+            (["--gpus", "abc"], "'abc' is not a GPU id"),
+            (["--gpus", "-1"], "'-1' is not a GPU id"),
+            (["--gpus", "0,0"], "id 0 appears twice"),
+            (["--gpus", "0,"], "an empty id"),
+            (["-j", "-3"], "-j -3: give a number of jobs"),
+            (["--cpus", "-1"], "--cpus -1"),
+            (["--memory", "1K"], "less than a megabyte"),
+            (["--memory", "12Q"], "--memory"),
+            (["--force", "trian"], "the workflow has no step 'trian'"),
+        ]
+        for args, message in cases:
+            with self.subTest(args=args):
+                p = self.drover("run", *args, check=False)
+                self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+                self.assertIn(message, p.stderr)
+                self.assertFalse(os.path.exists(os.path.join(self.dir, ".drover")))
+        # The same options, well formed, run the job on the GPU id given.
+        self.write("drover.yaml", "steps:\n  s: {run: 'echo $CUDA_VISIBLE_DEVICES > ran.txt',"
+                                  " outputs: [ran.txt], resources: {gpus: 1}}\n")
+        self.drover("run", "--gpus", "3", "--force", "s", "-j", "1", "--memory", "1G")
+        out = self.query("SELECT dir FROM jobs WHERE name='s'")[0][0]
+        with open(os.path.join(self.dir, out, "ran.txt")) as f:
+            self.assertIn(f.read().strip(), ["0", "1", "2"])
+
+    def test_command_line_errors_exit_2(self):
+        for args, message in [([], "A subcommand is required"),
+                              (["frobnicate"], "unknown command 'frobnicate' (commands: run,"),
+                              (["run", "--bogus"], "--bogus"),
+                              (["run", "-j", "abc"], "abc")]:
+            with self.subTest(args=args):
+                p = self.drover(*args, check=False)
+                self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+                self.assertIn(message, p.stdout + p.stderr)
+        p = self.drover("--version")
+        self.assertRegex(p.stdout, r"^drover \d+\.\d+\.\d+")
+
 
 class QueryErrorsTest(DroverTest):
     def test_queries_without_a_store(self):
