@@ -61,6 +61,9 @@ Status CheckParam(const Reader& r, const Workflow& wf, const Step& step, const S
   if (Contains(step.over, name)) return Status::Ok();
   if (step.study && Contains(step.study->params, name)) return Status::Ok();
   std::string head = "step '" + step.name + "' uses {" + name + "}, but ";
+  if (wf.FindAxis(name) != nullptr && step.study)
+    return r.src().Error(at, head + "its study has no segment over '" + name +
+                                 "'; add it to study: segments: (now [" + Join(step.over) + "])");
   if (wf.FindAxis(name) != nullptr)
     return r.src().Error(at, head + "does not run over '" + name + "'; add it to over: (now [" +
                                  Join(step.over) + "])");
@@ -97,11 +100,46 @@ Status CheckBestRef(const Reader& r, const Step& step, const Step& from, const S
   return Status::Ok();
 }
 
-// A study step's segments: and warm_start:.
-Status CheckStudy(const Reader& r, const Workflow& wf, const Step& step, const YAML::Node& node) {
+// A study step's segments: (checked before its templates, which may use them).
+Status CheckSegments(const Reader& r, const Workflow& wf, const Step& step, const YAML::Node& node) {
   YAML::Node study = *FindKey(node, "study");
   for (const auto& item : Items(study, "segments"))
     DROVER_RETURN_IF_ERROR(CheckAxisName(r, wf, item, "segments: of step '" + step.name + "'"));
+  return Status::Ok();
+}
+
+// "-{a}-{b}" for segment axes a and b.
+std::string SegmentSuffix(const std::vector<std::string>& axes) {
+  std::string out;
+  for (const auto& a : axes) out += "-{" + a + "}";
+  return out;
+}
+
+// A study step's name: and warm_start:.
+Status CheckStudy(const Reader& r, const Workflow& wf, const Step& step, const YAML::Node& node) {
+  YAML::Node study = *FindKey(node, "study");
+  if (auto name = FindKey(study, "name"); name && name->IsScalar()) {
+    // Each segment is its own study, so the name must tell them apart.
+    size_t err = 0;
+    auto parts = ParseTemplate(name->Scalar(), &err);
+    if (!parts.ok()) return r.src().Error(r.src().InScalar(*name, err), parts.status().message());
+    std::vector<std::string> used;
+    for (const auto& part : *parts) {
+      if (part.kind == TemplatePart::Kind::kLiteral) continue;
+      SourceLoc at = r.src().InScalar(*name, part.offset);
+      if (part.kind != TemplatePart::Kind::kParam || !Contains(step.over, part.text))
+        return r.src().Error(at, "the study name of step '" + step.name + "' may use its " +
+                                     "segment axes only (" +
+                                     (step.over.empty() ? "it has none" : Join(step.over)) + ")");
+      used.push_back(part.text);
+    }
+    for (const auto& axis : step.over)
+      if (!Contains(used, axis))
+        return r.Error(*name, "the study name '" + name->Scalar() + "' of step '" + step.name +
+                                  "' is the same for every " + axis + "; put the segment axes " +
+                                  "in it, such as name: " +
+                                  name->Scalar() + SegmentSuffix(step.over));
+  }
   const std::string& warm = step.study->warm_start;
   const Step* from = warm.empty() ? nullptr : wf.FindStep(warm);
   if (!from) return Status::Ok();  // empty, or a study in the store
@@ -170,6 +208,7 @@ Status CheckStep(const Reader& r, const Workflow& wf, const Step& step, const YA
   std::string where = "over: of step '" + step.name + "'";
   for (const auto& item : Items(node, "over"))
     DROVER_RETURN_IF_ERROR(CheckAxisName(r, wf, item, where));
+  if (step.study) DROVER_RETURN_IF_ERROR(CheckSegments(r, wf, step, node));
   for (const auto& t : Templates(node)) DROVER_RETURN_IF_ERROR(CheckTemplate(r, wf, step, t));
   if (step.study) DROVER_RETURN_IF_ERROR(CheckStudy(r, wf, step, node));
   for (const auto& item : Items(node, "after")) {
