@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "engine/engine.h"
 #include "engine/printer.h"
+#include "engine/study_driver.h"
 #include "exec/slurm.h"
 #include "plan/plan.h"
 #include "report/table.h"
@@ -79,6 +80,7 @@ Result<RunOptions> Options(const RunArgs& a) {
 }
 
 int DryRun(const Plan& plan, Store* store, const RunOptions& opts) {
+  if (Status st = StudyDriver::Check(plan, store); !st.ok()) return Fail(st);  // as run would
   auto f = Forecast(plan, store, opts);
   if (!f.ok()) return Fail(f.status());
   int run = 0, reused = 0;

@@ -234,7 +234,10 @@ Result<RunSummary> Loop::Run() {
     return sum_;
   }
   studies_ = StudyDriver::ForPlan(plan_, store_);
-  if (studies_) DROVER_RETURN_IF_ERROR(studies_->Init(job_id_));
+  if (studies_) {
+    DROVER_RETURN_IF_ERROR(studies_->Init(job_id_));
+    for (const std::string& note : studies_->notes()) printer_->Line(note);
+  }
   DROVER_RETURN_IF_ERROR(AdoptRunning());
   for (uint32_t j = 0; j < slot_.size(); ++j)
     if (slot_[j] == Slot::kBlocked && waiting_[j] == 0) MakeReady(j);

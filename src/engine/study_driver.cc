@@ -54,55 +54,116 @@ std::unique_ptr<StudyDriver> StudyDriver::ForPlan(const Plan& plan, Store* store
   return nullptr;
 }
 
-Status StudyDriver::Init(const std::vector<int64_t>& job_ids) {
-  job_ids_ = job_ids;
-  const Workflow& wf = plan_.workflow();
-  seg_base_.assign(wf.steps.size(), 0);
+std::vector<StudyDriver::Segment> StudyDriver::Segments(const Plan& plan,
+                                                       std::vector<uint32_t>* seg_base) {
+  std::vector<Segment> out;
+  const Workflow& wf = plan.workflow();
+  seg_base->assign(wf.steps.size(), 0);
   for (uint32_t s = 0; s < wf.steps.size(); ++s) {
-    seg_base_[s] = static_cast<uint32_t>(segments_.size());
+    (*seg_base)[s] = static_cast<uint32_t>(out.size());
     if (!wf.steps[s].study) continue;
-    const PlanStep& ps = plan_.steps()[s];
+    const PlanStep& ps = plan.steps()[s];
     for (uint32_t g = 0; g < ps.segments; ++g) {
       uint32_t j = ps.first + g;  // slot 0 of segment g
       Segment seg;
       seg.step = s;
       seg.index = g;
+      seg.origin = plan.jobs()[j].key;
       const StudySpec& spec = *wf.steps[s].study;
       if (!spec.name.empty()) {
-        seg.name = SubstituteRaw(spec.name, [&](const std::string& a) { return plan_.Value(j, a); });
+        seg.name = SubstituteRaw(spec.name, [&](const std::string& a) { return plan.Value(j, a); });
       } else {
-        std::string name = plan_.Name(j);
+        std::string name = plan.Name(j);
         name = name.substr(0, name.rfind(ps.axes.empty() ? "/slot=" : ",slot="));
         seg.name = wf.name + ":" + name;
       }
       seg.warm = spec.warm_start.empty();
       if (!ps.axes.empty()) {  // the segment's axis values, "dataset=wine"
-        std::string name = plan_.Name(j);
+        std::string name = plan.Name(j);
         size_t slash = name.find('/'), slot = name.rfind(",slot=");
         seg.values = name.substr(slash + 1, slot == std::string::npos ? slot : slot - slash - 1);
       }
-      segments_.push_back(std::move(seg));
+      out.push_back(std::move(seg));
     }
   }
+  return out;
+}
+
+namespace {
+
+// The stored study of a segment, checked against the step's definition: nullopt when
+// there is none yet.
+Result<std::optional<StudyRecord>> Stored(Store* store, const Step& step,
+                                          const study::StudyDefinition& def) {
+  auto found = store->studies()->FindStudy(def.name);
+  if (!found.ok() || !*found) return found;
+  auto rec = study::MakeRecord(def);
+  if (!rec.ok()) return rec.status();
+  if (!study::SameDefinition(**found, *rec))
+    return Status::Invalid(fmt::format(
+        "step '{}': the store already holds study '{}' with another definition (search "
+        "space, sampler, pruner, direction or seed); to start a new study give the step a "
+        "new name, such as study: name: {}-2",
+        step.name, def.name, step.name));
+  return found;
+}
+
+}  // namespace
+
+Status StudyDriver::Check(const Plan& plan, Store* store) {
+  std::vector<uint32_t> base;
+  for (const Segment& seg : Segments(plan, &base)) {
+    const Step& step = plan.workflow().steps[seg.step];
+    auto found = Stored(store, step, Definition(*step.study, seg.name, seg.values));
+    if (!found.ok()) return found.status();
+  }
+  return Status::Ok();
+}
+
+Status StudyDriver::Init(const std::vector<int64_t>& job_ids) {
+  job_ids_ = job_ids;
+  const Workflow& wf = plan_.workflow();
+  segments_ = Segments(plan_, &seg_base_);
   DROVER_RETURN_IF_ERROR(store_->Begin());
   Status st;
   for (Segment& seg : segments_) {
     const Step& step = wf.steps[seg.step];
     study::StudyDefinition def = Definition(*step.study, seg.name, seg.values);
-    auto found = store_->studies()->FindStudy(seg.name);
+    def.origin = seg.origin;
+    auto found = Stored(store_, step, def);
     if (!found.ok()) { st = found.status(); break; }
-    if (*found) {
+    bool create = !*found;
+    if (*found && (*found)->origin.empty()) {  // made by the service or an older drover
+      st = store_->studies()->SetStudyOrigin((*found)->id, seg.origin);
+    } else if (*found && (*found)->origin != seg.origin) {
+      // Its trials measured another objective: keep them under NAME@N (the first free N)
+      // and start afresh, or take back a study kept that way which measured this one
+      // (the change was undone: its trial slots are reused, with their trials).
+      std::string kept;
+      std::optional<StudyRecord> back;
       auto rec = study::MakeRecord(def);
-      if (!rec.ok()) { st = rec.status(); break; }
-      if (!study::SameDefinition(**found, *rec)) {
-        st = Status::Invalid(fmt::format(
-            "step '{}': the store already holds study '{}' with another definition (search "
-            "space, sampler, pruner, direction or seed); to start a new study give the step a "
-            "new name, such as study: name: {}-2",
-            step.name, seg.name, step.name));
-        break;
+      if (!rec.ok()) st = rec.status();
+      for (int n = 1; st.ok() && kept.empty(); ++n) {
+        auto taken = store_->studies()->FindStudy(seg.name + "@" + std::to_string(n));
+        if (!taken.ok()) st = taken.status();
+        else if (!*taken) kept = seg.name + "@" + std::to_string(n);
+        else if (!back && (*taken)->origin == seg.origin && study::SameDefinition(**taken, *rec))
+          back = **taken;
       }
-    } else {
+      if (st.ok()) st = store_->studies()->RenameStudy((*found)->id, kept);
+      if (st.ok() && back) st = store_->studies()->RenameStudy(back->id, seg.name);
+      notes_.push_back(
+          back ? fmt::format("study '{}': step '{}' measures again what study '{}' measured, "
+                             "which takes the name back; the study since is kept as '{}'",
+                             seg.name, step.name, back->name, kept)
+               : fmt::format("study '{}': the command, code, environment or inputs of step "
+                             "'{}' changed, so its trials measured another objective; they "
+                             "are kept as study '{}', and a new study starts",
+                             seg.name, step.name, kept));
+      create = !back;
+    }
+    if (!st.ok()) break;
+    if (create) {
       auto made = study::StoredStudy::Create(store_->studies(), def);
       if (!made.ok()) { st = made.status().With("step '" + step.name + "'"); break; }
     }

@@ -39,8 +39,14 @@ class StudyDriver {
   StudyDriver& operator=(const StudyDriver&) = delete;
 
   // Loads or creates every segment's study (own transaction). A stored study of
-  // the same name with another definition is an error that says what to do.
+  // the same name with another definition is an error that says what to do. A stored
+  // study whose trials measured another objective (the step's command, code,
+  // environment or inputs changed: its first slot has another key) is kept under
+  // NAME@N and a new study starts; notes() then says so.
   Status Init(const std::vector<int64_t>& job_ids);
+  const std::vector<std::string>& notes() const { return notes_; }
+  // The definition check of Init, reading only: for `drover run --dry-run`.
+  static Status Check(const Plan& plan, Store* store);
 
   bool IsTrial(uint32_t j) const;
   // Whether a trial slot may start now (the study's parallel: limit).
@@ -68,6 +74,7 @@ class StudyDriver {
  private:
   struct Segment {
     std::string name;
+    std::string origin;  // the key of its first trial slot
     std::string values;  // the segment's axis values ("dataset=wine"); empty: no segments
     uint32_t step = 0;
     uint32_t index = 0;  // segment within the step
@@ -96,6 +103,9 @@ class StudyDriver {
   std::vector<int64_t> job_ids_;
   std::vector<uint32_t> seg_base_;    // per plan step: index of its first segment
   std::vector<Segment> segments_;
+  std::vector<std::string> notes_;
+  // The segments of every study step (name, values, origin), without their studies.
+  static std::vector<Segment> Segments(const Plan& plan, std::vector<uint32_t>* seg_base);
   std::map<uint32_t, Live> live_;     // by job
 };
 

@@ -130,6 +130,11 @@ CREATE TABLE trials (
 );
 CREATE INDEX trials_job ON trials(job_id);
 )sql",
+    // 4: a workflow's study records what it measures (the key of its first trial slot:
+    // command, code, environment, inputs), so that a changed objective starts a new study.
+    R"sql(
+ALTER TABLE studies ADD COLUMN origin TEXT;
+)sql",
 };
 
 const std::vector<JobIndex>& JobIndexes() {

@@ -37,6 +37,7 @@ StudyRecord ReadStudy(const sql::Stmt& s) {
   r.direction = s.Text(5);
   r.seed = s.Int(6);
   r.created = s.Double(7);
+  r.origin = s.IsNull(8) ? "" : s.Text(8);
   return r;
 }
 
@@ -49,17 +50,19 @@ class SqliteStudyStore : public StudyStore {
     if (!found.ok()) return found.status();
     if (*found) return Status::Invalid("study '" + s.name + "' already exists");
     sql::Stmt& ins = Cached(
-        "INSERT INTO studies(name, space, sampler, pruner, direction, seed, created) "
-        "VALUES(?,?,?,?,?,?,?)");
+        "INSERT INTO studies(name, space, sampler, pruner, direction, seed, created, origin) "
+        "VALUES(?,?,?,?,?,?,?,?)");
     ins.Bind(1, s.name).Bind(2, s.space_json).Bind(3, s.sampler_json).Bind(4, s.pruner_json);
     ins.Bind(5, s.direction).Bind(6, s.seed).Bind(7, s.created);
+    if (s.origin.empty()) ins.BindNull(8);
+    else ins.Bind(8, s.origin);
     DROVER_RETURN_IF_ERROR(ins.Run());
     return static_cast<int64_t>(sqlite3_last_insert_rowid(db_.get()));
   }
 
   Result<std::optional<StudyRecord>> FindStudy(const std::string& name) override {
     sql::Stmt& q = Cached(
-        "SELECT id, name, space, sampler, pruner, direction, seed, created FROM studies "
+        "SELECT id, name, space, sampler, pruner, direction, seed, created, origin FROM studies "
         "WHERE name=?");
     q.Bind(1, name);
     Status st;
@@ -73,7 +76,7 @@ class SqliteStudyStore : public StudyStore {
   Result<std::vector<StudySummary>> ListStudies() override {
     sql::Stmt& q = Cached(
         "SELECT s.id, s.name, s.space, s.sampler, s.pruner, s.direction, s.seed, s.created, "
-        "(SELECT count(*) FROM trials t WHERE t.study_id=s.id AND t.state='running'), "
+        "s.origin, (SELECT count(*) FROM trials t WHERE t.study_id=s.id AND t.state='running'), "
         "(SELECT count(*) FROM trials t WHERE t.study_id=s.id AND t.state='complete'), "
         "(SELECT count(*) FROM trials t WHERE t.study_id=s.id AND t.state='pruned'), "
         "(SELECT count(*) FROM trials t WHERE t.study_id=s.id AND t.state='failed') "
@@ -83,13 +86,28 @@ class SqliteStudyStore : public StudyStore {
     while (q.Step(&st)) {
       StudySummary sum;
       sum.study = ReadStudy(q);
-      sum.running = q.Int(8), sum.complete = q.Int(9), sum.pruned = q.Int(10);
-      sum.failed = q.Int(11);
+      sum.running = q.Int(9), sum.complete = q.Int(10), sum.pruned = q.Int(11);
+      sum.failed = q.Int(12);
       out.push_back(std::move(sum));
     }
     q.Reset();
     if (!st.ok()) return st;
     return out;
+  }
+
+  Status RenameStudy(int64_t study_id, const std::string& name) override {
+    auto found = FindStudy(name);
+    if (!found.ok()) return found.status();
+    if (*found) return Status::Invalid("study '" + name + "' already exists");
+    sql::Stmt& q = Cached("UPDATE studies SET name=? WHERE id=?");
+    q.Bind(1, name).Bind(2, study_id);
+    return q.Run();
+  }
+
+  Status SetStudyOrigin(int64_t study_id, const std::string& origin) override {
+    sql::Stmt& q = Cached("UPDATE studies SET origin=? WHERE id=?");
+    q.Bind(1, origin).Bind(2, study_id);
+    return q.Run();
   }
 
   Result<std::vector<TrialRecord>> Trials(int64_t study_id, int64_t from) override {

@@ -30,6 +30,7 @@ struct StudyRecord {
   std::string direction;     // minimize | maximize
   int64_t seed = 0;
   double created = 0;
+  std::string origin;        // a workflow's study: the key of its first trial slot ("": none)
 };
 
 struct TrialRecord {
@@ -59,6 +60,9 @@ class StudyStore {
   virtual Result<int64_t> CreateStudy(const StudyRecord& s) = 0;
   virtual Result<std::optional<StudyRecord>> FindStudy(const std::string& name) = 0;
   virtual Result<std::vector<StudySummary>> ListStudies() = 0;
+  // Renames a study (kInvalid when the new name is taken) / sets its origin.
+  virtual Status RenameStudy(int64_t study_id, const std::string& name) = 0;
+  virtual Status SetStudyOrigin(int64_t study_id, const std::string& origin) = 0;
 
   // Trials of a study with number >= from, in number order.
   virtual Result<std::vector<TrialRecord>> Trials(int64_t study_id, int64_t from = 0) = 0;

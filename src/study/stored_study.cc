@@ -29,6 +29,7 @@ Result<StudyRecord> MakeRecord(const StudyDefinition& def) {
   rec.direction = hpo::ToString(def.direction);
   rec.seed = def.seed;
   rec.created = NowSeconds();
+  rec.origin = def.origin;
   return rec;
 }
 

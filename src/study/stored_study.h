@@ -31,6 +31,7 @@ struct StudyDefinition {
   nlohmann::json pruner = "none";
   hpo::Direction direction = hpo::Direction::kMinimize;
   int64_t seed = 0;
+  std::string origin;                     // a workflow's study: what it measures (StudyRecord)
 };
 
 // The record a definition is stored as (normalised settings); kInvalid on a bad

@@ -337,6 +337,51 @@ class StudyWorkflowTest(DroverTest):
         self.assertEqual(p.returncode, 2)
         self.assertIn("already holds study 'w:tune' with another definition", p.stderr)
         self.assertIn("name:", p.stderr)
+        # A dry run says the same, rather than forecasting a run that would be refused.
+        p = self.drover("run", "--dry-run", check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("already holds study 'w:tune' with another definition", p.stderr)
+
+    def test_a_changed_objective_starts_a_new_study_and_an_undone_change_takes_the_old_back(self):
+        text = """\
+            name: w
+            steps:
+              tune:
+                study:
+                  space: {x: {type: float, low: -3, high: 3}}
+                  sampler: random
+                  metric: loss
+                  trials: 4
+                run: python3 trial.py {x}
+                env: {OFFSET: "SHIFT"}
+              final:
+                run: echo {tune.best.value} > best.txt
+                outputs: [best.txt]
+            """
+        self.write("trial.py", TRIAL.replace("drover.log(loss=(x - 1) ** 2)",
+                                             "drover.log(loss=(x - 1) ** 2 + float(os.environ['OFFSET']))"))
+        self.write("drover.yaml", text.replace("SHIFT", "0"))
+        self.drover("run", "-j", "2")
+        first = self.trials("w:tune")
+        self.assertEqual(len(first), 4)
+        self.assertTrue(all(r[2] < 16 for r in first))
+        # The objective moves up by 100: the old trials would win every comparison.
+        self.write("drover.yaml", text.replace("SHIFT", "100"))
+        p = self.drover("run", "-j", "2")
+        self.assertIn("they are kept as study 'w:tune@1', and a new study starts", p.stdout)
+        self.assertEqual(self.trials("w:tune@1"), first)
+        fresh = self.trials("w:tune")
+        self.assertEqual(len(fresh), 4)
+        self.assertTrue(all(r[2] >= 100 for r in fresh), fresh)
+        best = json.loads(self.drover("study", "best", "w:tune").stdout)["value"]
+        self.assertGreaterEqual(best, 100)
+        # Undone: the first study (and its reused trial slots) comes back under the name.
+        self.write("drover.yaml", text.replace("SHIFT", "0"))
+        p = self.drover("run", "-j", "2")
+        self.assertIn("takes the name back", p.stdout)
+        self.assertIn("0 ran, 5 reused", p.stdout + p.stderr)
+        self.assertEqual(self.trials("w:tune"), first)
+        self.assertEqual(self.trials("w:tune@2"), fresh)
 
     def test_sigkill_mid_study_then_resume(self):
         self.write("drover.yaml", """\
