@@ -94,20 +94,25 @@ int DryRun(const Plan& plan, Store* store, const RunOptions& opts) {
   return 0;
 }
 
-void WriteReport(const Workflow& wf, Store* store, int64_t run_id) {
-  if (!wf.report) return;
+// The report: table of the workflow, printed (and written to its path). A metric that
+// no job of the run logged is an error, as in `drover table`, not an empty table.
+Status WriteReport(const Workflow& wf, Store* store, int64_t run_id) {
+  if (!wf.report) return Status::Ok();
   auto pts = store->LastMetricValues(run_id, wf.report->value);
-  if (!pts.ok()) return (void)Fail(pts.status());
+  if (!pts.ok()) return pts.status();
+  if (pts->empty())
+    return Status::Invalid("report: no succeeded job of this run logged a metric named '" +
+                           wf.report->value + "'; check report: table: value: in " + wf.path);
   auto t = BuildTable(*pts, *wf.report);
-  if (!t.ok()) return (void)Fail(t.status());
+  if (!t.ok()) return t.status();
   std::string text = RenderTable(*t, wf.report->format);
   std::printf("\n%s", text.c_str());
-  if (wf.report->path.empty()) return;
+  if (wf.report->path.empty()) return Status::Ok();
   std::string path = wf.dir + "/" + wf.report->path;
-  Status st = MakeDirs(std::filesystem::path(path).parent_path().string());
-  if (st.ok()) st = WriteFileAtomic(path, text);
-  if (!st.ok()) return (void)Fail(st);
+  DROVER_RETURN_IF_ERROR(MakeDirs(std::filesystem::path(path).parent_path().string()));
+  DROVER_RETURN_IF_ERROR(WriteFileAtomic(path, text));
   std::printf("table written to %s\n", path.c_str());
+  return Status::Ok();
 }
 
 std::string Summary(const RunSummary& s) {
@@ -224,8 +229,12 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
     return 0;
   }
   std::printf("%s\n", Summary(s).c_str());
-  if (!s.interrupted) WriteReport(*wf, store->get(), *run_id);
-  return s.interrupted ? 130 : s.failed ? 1 : 0;
+  if (s.interrupted) return 130;
+  if (Status st = WriteReport(*wf, store->get(), *run_id); !st.ok()) {
+    Fail(st);
+    return s.failed ? 1 : 2;
+  }
+  return s.failed ? 1 : 0;
 }
 
 }  // namespace drover::cli

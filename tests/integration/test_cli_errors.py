@@ -77,6 +77,19 @@ class BadWorkflowTest(DroverTest):
 
 
 class QueryErrorsTest(DroverTest):
+    def test_a_report_of_a_metric_no_job_logged_is_an_error_not_an_empty_table(self):
+        text = ("axes: {a: [1, 2], b: [x]}\nsteps:\n  s:\n    over: [a, b]\n"
+                "    run: echo '{{\"name\":\"accuracy\",\"value\":{a}}}' >> \"$DROVER_METRICS\"\n"
+                "report:\n  table: {rows: [a], cols: [b], value: VALUE}\n")
+        self.write("drover.yaml", text.replace("VALUE", "acuracy"))
+        p = self.drover("run", check=False)
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("no succeeded job of this run logged a metric named 'acuracy'", p.stderr)
+        self.write("drover.yaml", text.replace("VALUE", "accuracy"))
+        p = self.drover("run")
+        self.assertIn("0 ran, 2 reused", p.stdout)
+        self.assertRegex(p.stdout, r"\| 2 +\| +2\.0000 \|")
+
     def test_queries_without_a_store(self):
         p = self.drover("status", check=False)
         self.assertEqual(p.returncode, 2)
