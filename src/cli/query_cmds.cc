@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "report/table.h"
 #include "store/store.h"
+#include "store/study_store.h"
 #include "util/fs.h"
 
 namespace drover::cli {
@@ -117,6 +118,22 @@ int Show(const GlobalOptions& g, const std::string& ref) {
               job->rec.name.c_str(), job->rec.key.c_str(), JobStateName(job->state),
               job->rec.params_json.c_str(), store->root().c_str(), job->rec.dir.c_str(),
               job->rec.command.c_str());
+  // What ran: command.sh, where a study's parameters or a best value filled the template.
+  if (auto script = ReadFile(store->root() + "/" + job->rec.dir + "/command.sh"); script.ok()) {
+    const std::string trap = "trap 'exit $?' TERM\n";
+    size_t at = script->find(trap);
+    if (at != std::string::npos) {
+      std::string ran = script->substr(at + trap.size());
+      while (!ran.empty() && ran.back() == '\n') ran.pop_back();
+      if (ran != job->rec.command) std::printf("ran      %s\n", ran.c_str());
+    }
+  }
+  if (auto trial = store->studies()->LatestTrialOfJob(job->id); trial.ok() && *trial) {
+    const auto& [study, t] = **trial;
+    std::printf("trial    %s #%lld %s%s params %s\n", study.c_str(),
+                static_cast<long long>(t.number), t.state.c_str(),
+                t.value ? fmt::format(" value={}", *t.value).c_str() : "", t.params_json.c_str());
+  }
   auto atts = store->Attempts(job->id);
   if (atts.ok())
     for (const AttemptRecord& a : *atts)

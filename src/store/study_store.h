@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "util/status.h"
@@ -73,6 +74,9 @@ class StudyStore {
   virtual Status InsertTrial(int64_t study_id, const TrialRecord& t) = 0;
   // Rewrites everything but the number of trial t.number.
   virtual Status UpdateTrial(int64_t study_id, const TrialRecord& t) = 0;
+  // The newest trial (any state) a job ran, with its study's name; nullopt if none.
+  virtual Result<std::optional<std::pair<std::string, TrialRecord>>> LatestTrialOfJob(
+      int64_t job_id) = 0;
   // The running trial bound to a job, if any (the newest when several).
   virtual Result<std::optional<TrialRecord>> RunningTrialOfJob(int64_t study_id,
                                                                int64_t job_id) = 0;

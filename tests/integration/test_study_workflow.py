@@ -92,6 +92,12 @@ class StudyWorkflowTest(DroverTest):
         # The service sees the workflow's study.
         best_cli = json.loads(self.drover("study", "best", "w:tune").stdout)
         self.assertEqual(best_cli["number"], best[0])
+        # `drover show` gives a trial job's trial and what ran, with the values filled in.
+        job = self.query("SELECT name FROM jobs WHERE id=?", best[4])[0][0]
+        shown = self.drover("show", job).stdout
+        self.assertIn(f"trial    w:tune #{best[0]} complete value=", shown)
+        self.assertRegex(shown, r"\nran      python3 \S*trial\.py -?[0-9]")
+        self.assertIn("ran      python3 -c", self.drover("show", "final").stdout)
 
     def test_pruning_stops_bad_trials_with_real_processes(self):
         self.write("drover.yaml", """\
