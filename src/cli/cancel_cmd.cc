@@ -75,11 +75,13 @@ struct Found {
   AttemptRecord attempt;
 };
 
-Status RunningOfLatestRun(Store* store, int64_t* run_id, std::vector<Found>* out) {
+Status RunningOfLatestRun(Store* store, int64_t* run_id, std::vector<Found>* out,
+                          bool* run_open) {
   auto run = store->LatestRun("");
   if (!run.ok()) return run.status();
   if (!*run) return Status::NotFound("no run recorded yet");
   *run_id = (*run)->id;
+  *run_open = (*run)->state == "running";
   auto jobs = store->JobsOfRun(*run_id, "", JobState::kRunning);
   if (!jobs.ok()) return jobs.status();
   for (const JobRow& j : *jobs) {
@@ -111,7 +113,8 @@ int CancelCmd(const GlobalOptions& g) {
   if (!store.ok()) return Fail(store.status());
   int64_t run_id = 0;
   std::vector<Found> found;
-  Status st = RunningOfLatestRun(store->get(), &run_id, &found);
+  bool run_open = false;  // its drover was killed before it could record the end
+  Status st = RunningOfLatestRun(store->get(), &run_id, &found, &run_open);
   if (!st.ok()) return Fail(st);
   std::set<std::string> slurm_ids;
   std::map<std::string, std::set<std::string>> arrays;
@@ -155,6 +158,9 @@ int CancelCmd(const GlobalOptions& g) {
     }
   }
   st = (*store)->Commit();
+  if (st.ok() && run_open)  // no drover is left to finish it (checked above)
+    st = (*store)->FinishRun(run_id, "cancelled",
+                             fmt::format("{{\"cancelled\":{}}}", found.size()));
   if (!st.ok()) return Fail(st);
   std::printf("drover: cancelled %zu running attempts (%zu on Slurm, %d local)\n", found.size(),
               slurm_ids.size(), local);

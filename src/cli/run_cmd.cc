@@ -218,7 +218,10 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
     return Fail(sum.status());
   }
   const RunSummary& s = *sum;
-  std::string state = s.interrupted ? "interrupted" : s.failed ? "failed" : "succeeded";
+  std::string state = s.interrupted ? "interrupted"
+                      : s.failed      ? "failed"
+                      : a.plan_only   ? "planned"
+                                      : "succeeded";
   nlohmann::json summary = {{"total", s.total}, {"ran", s.succeeded}, {"reused", s.reused},
                             {"failed", s.failed}, {"skipped", s.skipped},
                             {"cancelled", s.cancelled}, {"seconds", s.seconds}};

@@ -80,7 +80,7 @@ struct RunRecord {
   std::string workflow;
   double started = 0;
   double ended = 0;
-  std::string state;        // running | succeeded | failed | interrupted | crashed
+  std::string state;        // running | succeeded | failed | interrupted | crashed | planned | cancelled
   std::string summary_json;
 };
 

@@ -69,6 +69,9 @@ class LocalCancelTest(DroverTest):
         self.assertFalse(any(self.alive(p) for p in pids), "a job wrapper is still running")
         self.assertEqual(self.query("SELECT state, count(*) FROM attempts GROUP BY state"),
                          [("cancelled", 2)])
+        # The killed drover never closed its run: cancel does, and status says so.
+        self.assertEqual(self.query("SELECT state FROM runs"), [("cancelled",)])
+        self.assertIn("cancelled", self.drover("status").stdout.splitlines()[0])
 
     @staticmethod
     def alive(pid):
