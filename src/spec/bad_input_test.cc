@@ -25,6 +25,8 @@ const BadCase kBadCases[] = {
     {"yaml_unclosed_flow.yaml", 3, 6, "YAML syntax error: end of sequence flow not found"},
     {"yaml_bad_indent.yaml", 4, 4, "YAML syntax error: end of map not found"},
     {"yaml_colon_in_run.yaml", 3, 34, "YAML syntax error: illegal map value"},
+    {"yaml_template_in_flow_list.yaml", 5, 19,
+     "inside [ ] or { } must be quoted, such as [\"data/{name}.csv\"]"},
     {"empty.yaml", 1, 1, "the workflow is empty"},
     {"study_bad_space.yaml", 5, 9, "search space: parameter 'lr': low must be < high"},
     {"study_unknown_sampler.yaml", 5, 16, "unknown sampler 'bayesian'; use one of"},

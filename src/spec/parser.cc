@@ -219,6 +219,31 @@ Status ApplyOverride(const std::string& set, Workflow* wf) {
 }  // namespace
 }  // namespace spec
 
+namespace spec {
+namespace {
+
+// A hint for a YAML syntax error on a line where a {template} sits unquoted in a flow
+// list or map ("inputs: [data/{d}.csv]"): YAML reads its '{' as the start of a map.
+std::string FlowBraceHint(const std::string& text, int line) {
+  size_t start = 0;
+  for (int l = 0; l < line && start != std::string::npos; ++l) {
+    start = text.find('\n', start);
+    if (start != std::string::npos) ++start;
+  }
+  if (start == std::string::npos) return "";
+  std::string_view row(text.data() + start, text.find('\n', start) == std::string::npos
+                                                 ? text.size() - start
+                                                 : text.find('\n', start) - start);
+  size_t open = row.find_first_of("[{");
+  size_t brace = open == std::string_view::npos ? open : row.find('{', open + 1);
+  if (brace == std::string_view::npos || row.find_first_of("\"'") < brace) return "";
+  return "; a value with {...} in it inside [ ] or { } must be quoted, such as "
+         "[\"data/{name}.csv\"]";
+}
+
+}  // namespace
+}  // namespace spec
+
 Result<Workflow> ParseWorkflow(const std::string& text, const std::string& path,
                                const std::vector<std::string>& overrides) {
   spec::SourceText src(path, text);
@@ -226,7 +251,8 @@ Result<Workflow> ParseWorkflow(const std::string& text, const std::string& path,
   try {
     DROVER_RETURN_IF_ERROR(spec::ParseChecked(src, text, &p));
   } catch (const YAML::ParserException& e) {
-    return src.Error(src.At(e.mark), "YAML syntax error: " + e.msg);
+    return src.Error(src.At(e.mark),
+                     "YAML syntax error: " + e.msg + spec::FlowBraceHint(text, e.mark.line));
   } catch (const YAML::Exception& e) {
     return src.Error(src.At(e.mark), "reading the workflow failed: " + e.msg);
   } catch (const std::exception& e) {
