@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -199,6 +201,20 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
     return BuildPlan(*wf, {root});
   }();
   if (!plan.ok()) return Fail(plan.status());
+  if (a.dry_run && !PathExists(root + "/.drover/drover.db")) {
+    // Nothing is stored yet, so everything would run; a dry run leaves no store behind,
+    // so it forecasts against an empty one in a temporary folder.
+    char tmpl[] = "/tmp/drover-dry-run.XXXXXX";
+    if (!mkdtemp(tmpl)) return Fail(Status::FromErrno("creating a temporary folder", errno));
+    int rc = 0;
+    {
+      auto empty = OpenSqliteStore(tmpl);
+      rc = empty.ok() ? DryRun(*plan, empty->get(), *opts) : Fail(empty.status());
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(tmpl, ec);
+    return rc;
+  }
   auto store = OpenSqliteStore(root);
   if (!store.ok()) return Fail(store.status());
   if (a.dry_run) return DryRun(*plan, store->get(), *opts);

@@ -125,6 +125,10 @@ int StudyAsk(const GlobalOptions& g, const std::string& name) {
   Status st = InTransaction(store->get(), [&] {
     auto s = study::StoredStudy::Load((*store)->studies(), name);
     if (!s.ok()) return s.status();
+    if (!(*s)->record().origin.empty())  // its trials are a workflow's jobs
+      return Status::Invalid("study '" + name + "' belongs to a workflow's study step, whose "
+                             "jobs are its trials; ask a study of your own (drover study "
+                             "create), or warm-start one from this (warm_start: " + name + ")");
     auto a = (*s)->Ask();
     if (!a.ok()) return a.status();
     out = {{"number", a->number}, {"params", hpo::ParamsToJson(a->params)}};

@@ -23,6 +23,12 @@ class BadWorkflowTest(DroverTest):
                 self.assertFalse(os.path.exists(os.path.join(self.dir, ".drover")),
                                  "a refused workflow must leave no store behind")
 
+    def test_a_dry_run_without_a_store_leaves_none(self):
+        self.write("drover.yaml", "axes: {a: [1, 2]}\nsteps:\n  s: {over: [a], run: 'true'}\n")
+        p = self.drover("run", "--dry-run")
+        self.assertRegex(p.stdout, r"\ns +2 +0\n")
+        self.assertFalse(os.path.exists(os.path.join(self.dir, ".drover")))
+
     def test_missing_file(self):
         p = self.drover("run", "nope.yaml", check=False)
         self.assertEqual(p.returncode, 2)

@@ -98,6 +98,11 @@ class StudyWorkflowTest(DroverTest):
         self.assertIn(f"trial    w:tune #{best[0]} complete value=", shown)
         self.assertRegex(shown, r"\nran      python3 \S*trial\.py -?[0-9]")
         self.assertIn("ran      python3 -c", self.drover("show", "final").stdout)
+        # Its trials are the workflow's jobs: the service does not hand out more.
+        asked = self.drover("study", "ask", "w:tune", check=False)
+        self.assertEqual(asked.returncode, 2)
+        self.assertIn("belongs to a workflow's study step", asked.stderr)
+        self.assertEqual(len(self.trials("w:tune")), 8)
 
     def test_pruning_stops_bad_trials_with_real_processes(self):
         self.write("drover.yaml", """\
