@@ -244,14 +244,14 @@ int StudyTrials(const GlobalOptions& g, const std::string& name, const std::stri
   std::vector<std::string> names;
   for (const auto& p : study.space().params()) names.push_back(p.name);
   bool csv = format == "csv";
-  std::string head = csv ? "number,state,value,last_step" : fmt::format("{:>6} {:<9} {:>12} {:>5}", "number", "state", "value", "steps");
+  std::string head = csv ? "number,state,value,last_step" : fmt::format("{:>6} {:<9} {:>12} {:>9}", "number", "state", "value", "last step");
   for (const auto& n : names) head += csv ? "," + n : fmt::format(" {:>12}", n);
   std::printf("%s\n", head.c_str());
   for (const hpo::Trial& t : study.history().trials()) {
     std::string v = t.value ? Number(*t.value) : "";
     std::string steps = t.last_step() ? std::to_string(*t.last_step()) : "";
     std::string line = csv ? fmt::format("{},{},{},{}", t.number, hpo::ToString(t.state), v, steps)
-                           : fmt::format("{:>6} {:<9} {:>12} {:>5}", t.number,
+                           : fmt::format("{:>6} {:<9} {:>12} {:>9}", t.number,
                                          hpo::ToString(t.state), v, steps);
     for (const auto& n : names) {
       auto it = t.params.find(n);

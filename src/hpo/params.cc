@@ -1,6 +1,6 @@
 #include "hpo/params.h"
 
-#include <sstream>
+#include <charconv>
 
 namespace drover::hpo {
 
@@ -32,10 +32,10 @@ Result<Params> ParamsFromJson(const nlohmann::json& j) {
 std::string ToString(const ParamValue& v) {
   if (const auto* s = std::get_if<std::string>(&v)) return *s;
   if (const auto* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
-  std::ostringstream os;
-  os.precision(17);
-  os << std::get<double>(v);
-  return os.str();
+  // The shortest text that reads back as the same double (as the JSON of params has it).
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, std::get<double>(v));
+  return ec == std::errc() ? std::string(buf, end) : std::string("nan");
 }
 
 }  // namespace drover::hpo

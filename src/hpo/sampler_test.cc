@@ -120,6 +120,19 @@ TEST(RandomSamplerTest, SameSeedSameSuggestions) {
   EXPECT_NE(run(1, new QuasiRandomSampler(3)), run(1, new QuasiRandomSampler(4)));
 }
 
+// A stepped float's points are the decimals a user writes (0.9, not 0 + 3 * 0.3 =
+// 0.8999999999999999), in the grid and from every other sampler.
+TEST(GridSamplerTest, SteppedFloatPointsAreTheDecimals) {
+  Space s = MustParse(R"({"x": {"type":"float","low":0,"high":1,"step":0.3}})");
+  auto pts = GridSampler::Enumerate(s, GridOptions{});
+  ASSERT_TRUE(pts.ok());
+  std::vector<double> xs;
+  for (const Params& p : *pts) xs.push_back(std::get<double>(p.at("x")));
+  EXPECT_EQ(xs, (std::vector<double>{0.0, 0.3, 0.6, 0.9}));
+  EXPECT_EQ(std::get<double>(s[0].FromInternal(0.91)), 0.9);
+  EXPECT_EQ(s[0].grid_high(), 0.9);
+}
+
 TEST(GridSamplerTest, CompleteWithoutDuplicatesThenExhausted) {
   Space s = MustParse(R"({"i": {"type":"int","low":1,"high":3}, "c": {"type":"categorical","choices":["a","b"]},
                           "f": {"type":"float","low":0,"high":1,"step":0.5},

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <set>
 
 namespace drover::hpo {
@@ -94,9 +96,18 @@ Result<ParamSpec> SpecFromJson(const std::string& name, const nlohmann::json& j)
 
 }  // namespace
 
+// A point of a stepped float's grid as a user writes it: 0 + 3 * 0.3 is
+// 0.8999999999999999 in binary, and the point is 0.9 (12 significant digits).
+static double OnGrid(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.12g", v);
+  return std::strtod(text, nullptr);
+}
+
 double ParamSpec::grid_high() const {
   if (!numeric() || step <= 0) return high;
-  return low + std::floor((high - low) / step + 1e-9) * step;
+  const double top = low + std::floor((high - low) / step + 1e-9) * step;
+  return type == ParamType::kFloat ? std::min(OnGrid(top), high) : top;
 }
 
 double ParamSpec::internal_low() const {
@@ -125,7 +136,10 @@ ParamValue ParamSpec::FromInternal(double x) const {
     return choices[i];
   }
   double v = log ? std::exp(x) : x;
-  if (step > 0) v = low + std::round((v - low) / step) * step;
+  if (step > 0) {
+    v = low + std::round((v - low) / step) * step;
+    if (type == ParamType::kFloat) v = OnGrid(v);
+  }
   v = std::clamp(v, low, grid_high());
   if (type == ParamType::kInt) return static_cast<int64_t>(std::llround(v));
   return v;
