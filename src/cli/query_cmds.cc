@@ -1,4 +1,5 @@
 // The commands that read the store: status, jobs, show, logs, table.
+#include <algorithm>
 #include <cstdio>
 #include <fmt/format.h>
 #include <map>
@@ -33,14 +34,35 @@ Status Latest(const GlobalOptions& g, const std::string& workflow,
 }
 
 // The store, and the job `ref` names in (or before) the latest run.
+std::vector<std::string> Split(const std::string& s);
+
 Status LatestJob(const GlobalOptions& g, const std::string& ref, std::unique_ptr<Store>* store,
                  JobRow* job) {
   RunRecord run;
   DROVER_RETURN_IF_ERROR(Latest(g, "", store, &run));
   auto found = (*store)->FindJob(run.id, ref);
-  if (!found.ok()) return found.status();
-  *job = std::move(*found);
-  return Status::Ok();
+  if (found.ok()) {
+    *job = std::move(*found);
+    return Status::Ok();
+  }
+  // "train/seed=0,model=mlp" names the job "train/model=mlp,seed=0" too: the axes in
+  // any order.
+  const size_t slash = ref.find('/');
+  if (found.status().code() != Code::kNotFound || slash == std::string::npos) return found.status();
+  auto pairs = [](const std::string& name, size_t from) {
+    std::vector<std::string> out = Split(name.substr(from));
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  const std::vector<std::string> want = pairs(ref, slash + 1);
+  auto jobs = (*store)->JobsOfRun(run.id, ref.substr(0, slash), std::nullopt);
+  if (!jobs.ok()) return found.status();
+  for (JobRow& j : *jobs) {
+    if (pairs(j.rec.name, j.rec.name.find('/') + 1) != want) continue;
+    *job = std::move(j);
+    return Status::Ok();
+  }
+  return found.status();
 }
 
 std::vector<std::string> Split(const std::string& s) {

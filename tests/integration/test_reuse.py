@@ -94,6 +94,9 @@ class ReuseTest(DroverTest):
         self.assertIn("ens.txt", p.stdout)
         p = self.drover("logs", "train/task=a,seed=0")
         self.assertIn("stdout", p.stdout)
+        # The axes of a job's name may come in any order.
+        self.assertIn("job      train/task=a,seed=0", self.drover("show", "train/seed=0,task=a").stdout)
+        self.assertEqual(self.drover("show", "train/seed=9,task=a", check=False).returncode, 2)
 
 
 if __name__ == "__main__":
