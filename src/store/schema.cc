@@ -135,6 +135,14 @@ CREATE INDEX trials_job ON trials(job_id);
     R"sql(
 ALTER TABLE studies ADD COLUMN origin TEXT;
 )sql",
+    // 5: fewer index pages written per job. Only running attempts are looked up by state
+    // (adoption after a restart), so the index holds those alone; events are appended and
+    // not looked up by job.
+    R"sql(
+DROP INDEX attempts_state;
+CREATE INDEX attempts_running ON attempts(id) WHERE state = 'running';
+DROP INDEX events_job;
+)sql",
 };
 
 const std::vector<JobIndex>& JobIndexes() {
