@@ -60,7 +60,9 @@ int StudyList(const GlobalOptions& g);
 int StatusCmd(const GlobalOptions& g, const std::string& workflow);
 int Jobs(const GlobalOptions& g, const std::string& step, const std::string& state);
 int Show(const GlobalOptions& g, const std::string& job);
-int Logs(const GlobalOptions& g, const std::string& job, bool stderr_only, bool stdout_only);
+// attempt 0: the latest; an earlier one's logs are kept in the job's attempts/ folder.
+int Logs(const GlobalOptions& g, const std::string& job, bool stderr_only, bool stdout_only,
+         int attempt = 0);
 int TableCmd(const GlobalOptions& g, const TableArgs& a);
 // Stops the running `drover run` of this store (which cancels its jobs), then cancels
 // the attempts of the latest run still recorded as running (scancel, signals).

@@ -51,6 +51,8 @@ int main(int argc, char** argv) {
   logs->add_option("job", job, "name, id or key")->required();
   logs->add_flag("--stderr", only_err, "only stderr");
   logs->add_flag("--stdout", only_out, "only stdout");
+  int log_attempt = 0;
+  logs->add_option("--attempt", log_attempt, "an earlier attempt's logs (1, 2, ...; default: the latest)");
 
   TableArgs ta;
   auto* table = app.add_subcommand("table", "a results table: a metric over the axes");
@@ -142,7 +144,7 @@ int main(int argc, char** argv) {
   if (*status) return StatusCmd(g, workflow);
   if (*jobs) return Jobs(g, step, state);
   if (*show) return Show(g, job);
-  if (*logs) return Logs(g, job, only_err, only_out);
+  if (*logs) return Logs(g, job, only_err, only_out, log_attempt);
   if (*table) return TableCmd(g, ta);
   if (*cancel) return CancelCmd(g);
   return 2;

@@ -177,17 +177,29 @@ int Show(const GlobalOptions& g, const std::string& ref) {
   return 0;
 }
 
-int Logs(const GlobalOptions& g, const std::string& ref, bool only_err, bool only_out) {
+int Logs(const GlobalOptions& g, const std::string& ref, bool only_err, bool only_out,
+         int attempt) {
   std::unique_ptr<Store> store;
   JobRow row;
   Status st = LatestJob(g, ref, &store, &row);
   if (!st.ok()) return Fail(st);
   const JobRow* job = &row;
   std::string dir = store->root() + "/" + job->rec.dir;
+  // The latest attempt's logs are in the job's folder; earlier ones in attempts/N.*.
+  int latest = 0;
+  if (auto atts = store->Attempts(job->id); atts.ok())
+    for (const AttemptRecord& a : *atts) latest = std::max(latest, a.number);
+  if (attempt < 0 || (attempt > 0 && attempt > latest))
+    return Fail(Status::Invalid(fmt::format("job {} has {} attempt{}; --attempt takes 1 to {}",
+                                            job->rec.name, latest, latest == 1 ? "" : "s",
+                                            std::max(latest, 1))));
+  const std::string prefix = attempt > 0 && attempt < latest
+                                 ? dir + "/attempts/" + std::to_string(attempt) + "."
+                                 : dir + "/";
   for (const char* f : {"stdout", "stderr"}) {
     if ((only_err && f[3] == 'o') || (only_out && f[3] == 'e')) continue;
-    auto text = ReadFile(dir + "/" + f);
-    if (!only_err && !only_out) std::printf("==> %s/%s <==\n", dir.c_str(), f);
+    auto text = ReadFile(prefix + f);
+    if (!only_err && !only_out) std::printf("==> %s%s <==\n", prefix.c_str(), f);
     if (text.ok()) std::fwrite(text->data(), 1, text->size(), stdout);
   }
   return 0;

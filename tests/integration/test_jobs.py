@@ -145,6 +145,14 @@ class RetryTest(DroverTest):
         self.assertEqual(atts[0][2], 3)
         self.assertGreaterEqual(atts[1][3] - atts[0][3], 0.5)
         self.assertGreaterEqual(atts[2][3] - atts[1][3], 1.0)
+        # Each attempt's logs are kept: the latest by default, earlier ones by number.
+        self.assertIn("failure 0", self.drover("logs", "flaky", "--attempt", "1", "--stderr").stdout)
+        self.assertIn("failure 1", self.drover("logs", "flaky", "--attempt", "2", "--stderr").stdout)
+        self.assertEqual(self.drover("logs", "flaky", "--stderr").stdout, "")
+        self.assertEqual(self.drover("logs", "flaky", "--attempt", "3", "--stderr").stdout, "")
+        p = self.drover("logs", "flaky", "--attempt", "4", check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("has 3 attempts; --attempt takes 1 to 3", p.stderr)
 
     def test_exhausted_retries_fail_and_skip_dependents(self):
         self.write("drover.yaml", """\
