@@ -369,6 +369,9 @@ Status StudyDriver::ReadNew(uint32_t j, Live& live, size_t budget, bool decide) 
   live.offset += static_cast<int64_t>(last + 1);
   Segment& seg = SegmentOf(j);
   const std::string& metric = SpecOf(plan_, seg.step).metric;
+  // Told by hand meanwhile (`drover study tell --force`): its reports would overwrite that.
+  auto outside = seg.study->TakeOutsideTell(live.number);
+  if (!outside.ok()) return outside.status();
   size_t start = 0;
   while (start <= last) {
     size_t nl = buf.find('\n', start);
@@ -377,8 +380,6 @@ Status StudyDriver::ReadNew(uint32_t j, Live& live, size_t budget, bool decide) 
     if (!m.is_object() || m.value("name", "") != metric || !m.contains("step") ||
         !m["step"].is_number_integer() || !m.contains("value") || !m["value"].is_number())
       continue;
-    auto outside = seg.study->TakeOutsideTell(live.number);
-    if (!outside.ok()) return outside.status();
     const hpo::Trial* t = seg.study->study().history().Find(live.number);
     if (!t || t->state != hpo::TrialState::kRunning) break;
     auto prune = seg.study->Report(live.number, m["step"].get<int64_t>(), m["value"].get<double>());
