@@ -417,10 +417,11 @@ Result<StudyDriver::Outcome> StudyDriver::Ended(uint32_t j, const Completion& c,
   if (live.number < 0) return Outcome::kNone;
   DROVER_RETURN_IF_ERROR(ReadNew(j, live, 64u << 20, false));
   // Finished by hand while it ran (`drover study tell --force`): that result stands.
+  // (ReadNew may have taken that outcome already.)
   auto outside = seg.study->TakeOutsideTell(live.number);
   if (!outside.ok()) return outside.status();
-  if (*outside) {
-    const hpo::Trial* t = seg.study->study().history().Find(live.number);
+  const hpo::Trial* t = seg.study->study().history().Find(live.number);
+  if (*outside || (t && t->state != hpo::TrialState::kRunning)) {
     const int64_t number = live.number;
     live_.erase(it);
     if (t->state == hpo::TrialState::kComplete) return Outcome::kComplete;
