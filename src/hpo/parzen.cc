@@ -212,6 +212,17 @@ void ProductMixture::Assign(std::vector<Dim> dims, std::span<const double> rows,
     if (dim.categorical) continue;
     const double points = std::ceil(32.0 * dim.domain.range() / m.sigma_[j]) + 1;
     if (points >= static_cast<double>(k)) continue;
+    // Dims with the same range and bandwidth (a space of like parameters) share a table.
+    bool shared = false;
+    for (size_t i = 0; i < j && !shared; ++i) {
+      const Dim& other = m.dims_[i];
+      if (ztab[i].empty() || other.domain.lo != dim.domain.lo || other.domain.hi != dim.domain.hi ||
+          m.sigma_[i] != m.sigma_[j])
+        continue;
+      ztab[j] = ztab[i];
+      shared = true;
+    }
+    if (shared) continue;
     ztab[j].resize(static_cast<size_t>(points));
     const double h = dim.domain.range() / (points - 1), s = m.sigma_[j];
     for (size_t t = 0; t < ztab[j].size(); ++t) {
