@@ -16,6 +16,7 @@
 #include <set>
 
 #include "cli/commands.h"
+#include "exec/executor.h"
 #include "exec/slurm.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -61,13 +62,6 @@ bool WaitGone(pid_t pid, double seconds) {
     nanosleep(&ts, nullptr);
   }
   return Gone(pid);
-}
-
-// True when `pid` runs in `dir`: the job's wrapper, not a process that reused its pid.
-bool IsWrapperOf(pid_t pid, const std::string& dir) {
-  char real[PATH_MAX];
-  if (realpath(dir.c_str(), real) == nullptr) return false;
-  return Link("/proc/" + std::to_string(pid) + "/cwd") == real;
 }
 
 struct Found {

@@ -33,9 +33,21 @@ Status Latest(const GlobalOptions& g, const std::string& workflow,
   return Status::Ok();
 }
 
-// The store, and the job `ref` names in (or before) the latest run.
-std::vector<std::string> Split(const std::string& s);
+// "a,b,,c" -> a, b, c.
+std::vector<std::string> Split(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (!s.empty() && start <= s.size()) {
+    size_t c = s.find(',', start);
+    std::string part = s.substr(start, c == std::string::npos ? c : c - start);
+    if (!part.empty()) out.push_back(part);
+    if (c == std::string::npos) break;
+    start = c + 1;
+  }
+  return out;
+}
 
+// The store, and the job `ref` names in (or before) the latest run.
 Status LatestJob(const GlobalOptions& g, const std::string& ref, std::unique_ptr<Store>* store,
                  JobRow* job) {
   RunRecord run;
@@ -65,18 +77,6 @@ Status LatestJob(const GlobalOptions& g, const std::string& ref, std::unique_ptr
   return found.status();
 }
 
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (!s.empty() && start <= s.size()) {
-    size_t c = s.find(',', start);
-    std::string part = s.substr(start, c == std::string::npos ? c : c - start);
-    if (!part.empty()) out.push_back(part);
-    if (c == std::string::npos) break;
-    start = c + 1;
-  }
-  return out;
-}
 
 }  // namespace
 

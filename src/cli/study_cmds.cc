@@ -141,17 +141,14 @@ int StudyAsk(const GlobalOptions& g, const std::string& name) {
 
 // A running trial of a study: step belongs to its job: drover reports its intermediate
 // values from the job's metrics.jsonl and tells it when the job ends.
-static Status NotAWorkflowTrial(const study::StoredStudy& s, int64_t number, const char* verb) {
+static Status NotAWorkflowTrial(const study::StoredStudy& s, int64_t number, bool tell) {
   const TrialRecord* row = s.row(number);
   if (!row || row->job_id == 0 || row->state != "running") return Status::Ok();
-  std::string msg = fmt::format(
+  return Status::Invalid(fmt::format(
       "study '{}': trial {} runs as a job of a workflow (job {}), and drover {} it from that "
-      "job",
-      s.record().name, number, row->job_id,
-      std::string(verb) == "tell" ? "tells" : "reports for");
-  if (std::string(verb) == "tell")
-    msg += "; to finish it by hand anyway (its drover run is gone for good), add --force";
-  return Status::Invalid(msg);
+      "job{}",
+      s.record().name, number, row->job_id, tell ? "tells" : "reports for",
+      tell ? "; to finish it by hand anyway (its drover run is gone for good), add --force" : ""));
 }
 
 int StudyTell(const GlobalOptions& g, const StudyTellArgs& a) {
@@ -173,7 +170,7 @@ int StudyTell(const GlobalOptions& g, const StudyTellArgs& a) {
   Status st = InTransaction(store->get(), [&] {
     auto s = study::StoredStudy::Load((*store)->studies(), a.name);
     if (!s.ok()) return s.status();
-    if (!a.force) DROVER_RETURN_IF_ERROR(NotAWorkflowTrial(**s, *number, "tell"));
+    if (!a.force) DROVER_RETURN_IF_ERROR(NotAWorkflowTrial(**s, *number, true));
     if (value) return (*s)->Tell(*number, *value);
     return a.pruned ? (*s)->TellPruned(*number) : (*s)->TellFailed(*number);
   });
@@ -196,7 +193,7 @@ int StudyReport(const GlobalOptions& g, const std::string& name, const std::stri
   Status st = InTransaction(store->get(), [&] {
     auto s = study::StoredStudy::Load((*store)->studies(), name);
     if (!s.ok()) return s.status();
-    DROVER_RETURN_IF_ERROR(NotAWorkflowTrial(**s, *number, "report"));
+    DROVER_RETURN_IF_ERROR(NotAWorkflowTrial(**s, *number, false));
     auto p = (*s)->Report(*number, step, *value);
     if (!p.ok()) return p.status();
     prune = *p;

@@ -70,18 +70,16 @@ std::vector<StudyDriver::Segment> StudyDriver::Segments(const Plan& plan,
       seg.index = g;
       seg.origin = plan.jobs()[j].key;
       const StudySpec& spec = *wf.steps[s].study;
+      const std::string job = plan.Name(j);  // "tune/dataset=wine,slot=0" or "tune/slot=0"
       if (!spec.name.empty()) {
         seg.name = SubstituteRaw(spec.name, [&](const std::string& a) { return plan.Value(j, a); });
       } else {
-        std::string name = plan.Name(j);
-        name = name.substr(0, name.rfind(ps.axes.empty() ? "/slot=" : ",slot="));
-        seg.name = wf.name + ":" + name;
+        seg.name = wf.name + ":" + job.substr(0, job.rfind(ps.axes.empty() ? "/slot=" : ",slot="));
       }
       seg.warm = spec.warm_start.empty();
       if (!ps.axes.empty()) {  // the segment's axis values, "dataset=wine"
-        std::string name = plan.Name(j);
-        size_t slash = name.find('/'), slot = name.rfind(",slot=");
-        seg.values = name.substr(slash + 1, slot == std::string::npos ? slot : slot - slash - 1);
+        size_t slash = job.find('/'), slot = job.rfind(",slot=");
+        seg.values = job.substr(slash + 1, slot == std::string::npos ? slot : slot - slash - 1);
       }
       out.push_back(std::move(seg));
     }
@@ -141,14 +139,12 @@ Status StudyDriver::Init(const std::vector<int64_t>& job_ids) {
       // (the change was undone: its trial slots are reused, with their trials).
       std::string kept;
       std::optional<StudyRecord> back;
-      auto rec = study::MakeRecord(def);
-      if (!rec.ok()) st = rec.status();
       for (int n = 1; st.ok() && kept.empty(); ++n) {
         auto taken = store_->studies()->FindStudy(seg.name + "@" + std::to_string(n));
         if (!taken.ok()) st = taken.status();
         else if (!*taken) kept = seg.name + "@" + std::to_string(n);
-        else if (!back && (*taken)->origin == seg.origin && study::SameDefinition(**taken, *rec))
-          back = **taken;
+        else if (!back && (*taken)->origin == seg.origin && study::SameDefinition(**taken, **found))
+          back = **taken;  // (*found has this step's definition: Stored checked it)
       }
       if (st.ok()) st = store_->studies()->RenameStudy((*found)->id, kept);
       if (st.ok() && back) st = store_->studies()->RenameStudy(back->id, seg.name);

@@ -10,6 +10,8 @@
 // of how the attempt ended, so completions survive a crash of drover.
 #pragma once
 
+#include <sys/types.h>
+
 #include <csignal>
 #include <cstdint>
 #include <memory>
@@ -158,6 +160,11 @@ class Executor {
   // Attempts started or adopted and not yet reported complete.
   virtual size_t running() const = 0;
 };
+
+// True when `pid` is a process whose working directory is `job_dir`: the job wrapper
+// of that job (it chdirs into its job directory), not a stranger that reuses its pid.
+// For signalling a wrapper whose pid an earlier drover recorded.
+bool IsWrapperOf(pid_t pid, const std::string& job_dir);
 
 // Runs attempts as processes on this machine. `wrapper_path` is the drover-job
 // binary. Blocks SIGCHLD for the calling thread (signals are taken inside Wait).

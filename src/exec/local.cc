@@ -80,8 +80,8 @@ std::string DescribeExit(int wstatus) {
   return "exited with code " + std::to_string(WEXITSTATUS(wstatus));
 }
 
-// True when `pid` is a process whose working directory is `dir`: the wrapper of an
-// adopted attempt (it chdirs into its job directory), not a stranger that reuses its pid.
+}  // namespace
+
 bool IsWrapperOf(pid_t pid, const std::string& dir) {
   char link[64], cwd[PATH_MAX], real[PATH_MAX];
   snprintf(link, sizeof link, "/proc/%d/cwd", static_cast<int>(pid));
@@ -90,6 +90,8 @@ bool IsWrapperOf(pid_t pid, const std::string& dir) {
   cwd[n] = '\0';
   return std::strcmp(cwd, real) == 0;
 }
+
+namespace {
 
 // True when `var` ("NAME=value") names a variable that one of `extra` sets.
 bool Overridden(const char* var, const std::vector<std::string>& extra) {

@@ -22,59 +22,46 @@ std::vector<ParamValue> Values(const ParamSpec& p, int float_points) {
   return out;
 }
 
-// Depth-first over params in order; inactive params are skipped.
+// Depth-first over params in order; inactive params are skipped. Counts the points in
+// *n and, given `out`, keeps them.
 Status Expand(const Space& space, const std::vector<std::vector<ParamValue>>& values, size_t i,
-              Params& cur, const GridOptions& o, std::vector<Params>& out) {
+              Params& cur, const GridOptions& o, size_t* n, std::vector<Params>* out) {
   if (i == space.size()) {
-    if (out.size() >= o.max_points)
+    if (*n >= o.max_points)
       return Status::Invalid("grid has more than " + std::to_string(o.max_points) + " points");
-    out.push_back(cur);
+    ++*n;
+    if (out) out->push_back(cur);
     return Status::Ok();
   }
-  if (!space.IsActive(i, cur)) return Expand(space, values, i + 1, cur, o, out);
+  if (!space.IsActive(i, cur)) return Expand(space, values, i + 1, cur, o, n, out);
   for (const auto& v : values[i]) {
     cur[space[i].name] = v;
-    DROVER_RETURN_IF_ERROR(Expand(space, values, i + 1, cur, o, out));
+    DROVER_RETURN_IF_ERROR(Expand(space, values, i + 1, cur, o, n, out));
   }
   cur.erase(space[i].name);
   return Status::Ok();
 }
 
-// Expand without keeping the points: only their number.
-Status CountPoints(const Space& space, const std::vector<std::vector<ParamValue>>& values, size_t i,
-                   Params& cur, const GridOptions& o, size_t* n) {
-  if (i == space.size()) {
-    if (*n >= o.max_points)
-      return Status::Invalid("grid has more than " + std::to_string(o.max_points) + " points");
-    ++*n;
-    return Status::Ok();
-  }
-  if (!space.IsActive(i, cur)) return CountPoints(space, values, i + 1, cur, o, n);
-  for (const auto& v : values[i]) {
-    cur[space[i].name] = v;
-    DROVER_RETURN_IF_ERROR(CountPoints(space, values, i + 1, cur, o, n));
-  }
-  cur.erase(space[i].name);
-  return Status::Ok();
+// Every param's grid values, and the points (or only their number, without `out`).
+Status Walk(const Space& space, const GridOptions& o, size_t* n, std::vector<Params>* out) {
+  std::vector<std::vector<ParamValue>> values;
+  for (const auto& p : space.params()) values.push_back(Values(p, o.float_points));
+  Params cur;
+  return Expand(space, values, 0, cur, o, n, out);
 }
 
 }  // namespace
 
 Result<size_t> GridSampler::Count(const Space& space, const GridOptions& o) {
-  std::vector<std::vector<ParamValue>> values;
-  for (const auto& p : space.params()) values.push_back(Values(p, o.float_points));
-  Params cur;
   size_t n = 0;
-  DROVER_RETURN_IF_ERROR(CountPoints(space, values, 0, cur, o, &n));
+  DROVER_RETURN_IF_ERROR(Walk(space, o, &n, nullptr));
   return n;
 }
 
 Result<std::vector<Params>> GridSampler::Enumerate(const Space& space, const GridOptions& o) {
-  std::vector<std::vector<ParamValue>> values;
-  for (const auto& p : space.params()) values.push_back(Values(p, o.float_points));
   std::vector<Params> out;
-  Params cur;
-  DROVER_RETURN_IF_ERROR(Expand(space, values, 0, cur, o, out));
+  size_t n = 0;
+  DROVER_RETURN_IF_ERROR(Walk(space, o, &n, &out));
   if (o.shuffle) {
     Rng rng(o.shuffle_seed);
     for (size_t i = out.size(); i > 1; --i) std::swap(out[i - 1], out[rng.Below(i)]);

@@ -97,29 +97,16 @@ class SqliteStudyStore : public StudyStore {
 
   Result<std::optional<std::pair<std::string, TrialRecord>>> LatestTrialOfJob(
       int64_t job_id) override {
-    static const std::string sql = std::string("SELECT s.name, ") + kTrialCols +
-                                   " FROM trials t JOIN studies s ON s.id = t.study_id "
+    // The trial's columns first, as ReadTrial reads them, then the study's name.
+    static const std::string sql = std::string("SELECT ") + kTrialCols +
+                                   ", s.name FROM trials t JOIN studies s ON s.id = t.study_id "
                                    "WHERE t.job_id=? ORDER BY t.started DESC, t.number DESC "
                                    "LIMIT 1";
     sql::Stmt& q = Cached(sql.c_str());
     q.Bind(1, job_id);
     Status st;
     std::optional<std::pair<std::string, TrialRecord>> out;
-    if (q.Step(&st)) {
-      // ReadTrial reads columns from 0: shift past the study's name.
-      TrialRecord t;
-      t.number = q.Int(1);
-      t.params_json = q.Text(2);
-      t.state = q.Text(3);
-      if (!q.IsNull(4)) t.value = q.Double(4);
-      t.intermediate_json = q.Text(5);
-      t.rungs_json = q.Text(6);
-      t.job_id = q.IsNull(7) ? 0 : q.Int(7);
-      t.attempt_id = q.IsNull(8) ? 0 : q.Int(8);
-      t.started = q.Double(9);
-      t.ended = q.IsNull(10) ? 0 : q.Double(10);
-      out.emplace(q.Text(0), std::move(t));
-    }
+    if (q.Step(&st)) out.emplace(q.Text(10), ReadTrial(q));
     q.Reset();
     if (!st.ok()) return st;
     return out;
