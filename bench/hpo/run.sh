@@ -5,7 +5,7 @@
 #            (default, multivariate=True), random.
 #   cost:    mean time per ask+tell once 100 / 1,000 / 5,000 trials exist
 #            (6-D Hartmann), drover vs Optuna in memory and on SQLite.
-# Environment: BUILD (build dir, default build-hpo), SEEDS (10), TRIALS (100),
+# Environment: BUILD (build dir, default build-hpo), SEEDS (10), FIRST_SEED (0), TRIALS (100),
 # JOBS (parallel quality runs, 2), SIZES (100,1000,5000), CACHE (where Optuna's
 # quality results are kept, keyed by Optuna version, sampler, function, seeds
 # and trials: they do not depend on drover; FRESH=1 reruns them).
@@ -15,6 +15,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build-hpo}
 SEEDS=${SEEDS:-10}
+FIRST_SEED=${FIRST_SEED:-0}
 TRIALS=${TRIALS:-100}
 JOBS=${JOBS:-2}
 SIZES=${SIZES:-100,1000,5000}
@@ -36,14 +37,15 @@ mkdir -p "$CACHE"
 i=0
 for f in $FUNCTIONS; do
   for s in tpe tpe-mv random; do
-    echo "'$BENCH' quality $s $f $SEEDS $TRIALS > '$OUT/q$((i++)).jsonl'"
+    echo "'$BENCH' quality $s $f $SEEDS $TRIALS $FIRST_SEED > '$OUT/q$((i++)).jsonl'"
   done
   for s in tpe tpe-mv; do
     cached="$CACHE/optuna-$OPTUNA_VERSION-$s-$f-$SEEDS-$TRIALS.jsonl"
+    [ "$FIRST_SEED" = 0 ] || cached="$CACHE/optuna-$OPTUNA_VERSION-$s-$f-$FIRST_SEED+$SEEDS-$TRIALS.jsonl"
     if [ -s "$cached" ] && [ "${FRESH:-0}" != 1 ]; then
       echo "cat '$cached' > '$OUT/q$((i++)).jsonl'"
     else
-      echo "'$PY' '$HERE/optuna_bench.py' quality $s $f $SEEDS $TRIALS > '$cached.tmp' && mv '$cached.tmp' '$cached' && cp '$cached' '$OUT/q$((i++)).jsonl'"
+      echo "'$PY' '$HERE/optuna_bench.py' quality $s $f $SEEDS $TRIALS $FIRST_SEED > '$cached.tmp' && mv '$cached.tmp' '$cached' && cp '$cached' '$OUT/q$((i++)).jsonl'"
     fi
   done
 done > "$OUT/commands"
