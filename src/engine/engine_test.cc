@@ -9,6 +9,7 @@
 
 #include "engine/engine.h"
 #include "engine/printer.h"
+#include "engine/study_driver.h"
 #include "spec/parser.h"
 #include "util/fs.h"
 
@@ -215,6 +216,23 @@ TEST_F(EngineTest, GpusArePinnedAndReleased) {
   EXPECT_EQ(exec_.peak, 1u);
   for (const auto& env : exec_.envs)
     EXPECT_NE(std::find(env.begin(), env.end(), "CUDA_VISIBLE_DEVICES=5,9"), env.end());
+}
+
+TEST(StudyDriverTest, APruneWrittenAfterTheJobEndedDoesNotPruneIt) {
+  Completion c;
+  c.has_status = true;
+  c.status.exit_code = 0;
+  c.status.ended = 100.0;
+  EXPECT_FALSE(EndsPruned(0, c));       // never asked
+  EXPECT_FALSE(EndsPruned(100.012, c));  // decided 12 ms after it ended: it never saw it
+  EXPECT_TRUE(EndsPruned(99.5, c));      // asked before it ended, then it returned: pruned
+  c.status.exit_code = 1;
+  EXPECT_TRUE(EndsPruned(100.012, c));   // failed: not a complete trial
+  c.status.exit_code = 0;
+  c.status.cancelled = true;
+  EXPECT_TRUE(EndsPruned(99.5, c));      // stopped after the grace
+  Completion lost;                       // no status.json
+  EXPECT_TRUE(EndsPruned(99.5, lost));
 }
 
 }  // namespace

@@ -426,7 +426,7 @@ Result<StudyDriver::Outcome> StudyDriver::Ended(uint32_t j, const Completion& c,
                           seg.name);
     return Outcome::kFailed;
   }
-  if (live.prune_at > 0) {
+  if (EndsPruned(live.prune_at, c)) {
     DROVER_RETURN_IF_ERROR(seg.study->TellPruned(live.number));
     live_.erase(it);
     return Outcome::kPruned;
@@ -447,6 +447,13 @@ Result<StudyDriver::Outcome> StudyDriver::Ended(uint32_t j, const Completion& c,
   DROVER_RETURN_IF_ERROR(seg.study->Tell(live.number, last->value));
   live_.erase(it);
   return Outcome::kComplete;
+}
+
+bool EndsPruned(double prune_at, const Completion& c) {
+  if (prune_at <= 0) return false;
+  const JobStatus& s = c.status;
+  const bool exited_ok = c.has_status && s.exit_code == 0 && !s.term_signal && !s.walltime_exceeded && !s.cancelled;
+  return !(exited_ok && s.ended > 0 && s.ended < prune_at);
 }
 
 Status StudyDriver::Failed(uint32_t j) {

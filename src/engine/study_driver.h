@@ -30,6 +30,11 @@
 
 namespace drover {
 
+// Whether a trial asked to stop at prune_at (0: never) is pruned when its job ends with c:
+// yes, unless the job had exited 0 before the decision was written (drover read its last
+// metrics after it ended, so it never saw the prune): then it is complete.
+bool EndsPruned(double prune_at, const Completion& c);
+
 class StudyDriver {
  public:
   // Null when the plan has no study step.

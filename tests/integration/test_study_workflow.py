@@ -397,6 +397,57 @@ class StudyWorkflowTest(DroverTest):
         self.assertEqual(self.trials("w:tune"), first)
         self.assertEqual(self.trials("w:tune@2"), fresh)
 
+    def test_a_trial_that_ended_before_the_prune_decision_is_complete(self):
+        # Trial 1 runs all its steps, with values the median pruner prunes, while drover is
+        # stopped (SIGSTOP): drover reads them only after the job ended. The job never saw a
+        # prune, so the trial is complete, with its last value. (The live race, a decision
+        # written in the moment between the job's end and drover learning of it, is the
+        # rule EndsPruned, tested in engine_test.cc.)
+        self.write("slow.py", """\
+            import os, sys, time
+            import drover
+            trial = int(os.environ["DROVER_TRIAL"])
+            if trial == 1:
+                with open(os.path.join(os.environ["DROVER_WORKDIR"], "waiting"), "w"):
+                    pass
+                while not os.path.exists(os.path.join(os.environ["DROVER_WORKDIR"], "go")):
+                    time.sleep(0.05)
+            for step in range(5):
+                drover.log(step=step, loss=(100.0 if trial == 1 else 1.0) + step)
+            drover.log(loss=100.0 if trial == 1 else 1.0)
+            """)
+        self.write("drover.yaml", """\
+            name: w
+            steps:
+              tune:
+                study:
+                  space: {x: {type: float, low: -3, high: 3}}
+                  sampler: random
+                  pruner: {name: median, n_startup_trials: 1, n_warmup_steps: 0}
+                  metric: loss
+                  trials: 2
+                  parallel: 1
+                run: python3 slow.py {x}
+            """)
+        p = self.spawn("run", "-j", "1", "-q")
+        deadline = time.time() + 60
+        while not os.path.exists(os.path.join(self.dir, "waiting")) and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(os.path.exists(os.path.join(self.dir, "waiting")), "trial 1 never started")
+        os.kill(p.pid, signal.SIGSTOP)
+        try:
+            self.write("go", "")
+            job = self.query("SELECT j.dir FROM trials t JOIN jobs j ON j.id=t.job_id WHERE t.number=1")[0][0]
+            status = os.path.join(self.dir, job, "status.json")
+            while not os.path.exists(status) and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertTrue(os.path.exists(status), "trial 1 never ended")
+        finally:
+            os.kill(p.pid, signal.SIGCONT)
+        self.assertEqual(p.wait(timeout=60), 0)
+        rows = self.trials("w:tune")
+        self.assertEqual([(r[0], r[1], r[2]) for r in rows], [(0, "complete", 1.0), (1, "complete", 100.0)])
+
     def test_sigkill_mid_study_then_resume(self):
         self.write("drover.yaml", """\
             name: w
