@@ -1,4 +1,6 @@
 // `drover run` and `drover plan`.
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -155,6 +157,37 @@ class PidFile {
   std::string path_;
 };
 
+// One `drover run` (or `drover plan`) at a time per store: an exclusive flock on
+// .drover/run.lock, held until this process ends (a killed drover releases it).
+// Opened close-on-exec so that job processes, which may outlive drover, never hold it.
+class RunLock {
+ public:
+  static Result<std::unique_ptr<RunLock>> Take(const std::string& root) {
+    const std::string path = root + "/.drover/run.lock";
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return Status::FromErrno("opening " + path, errno);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      ::close(fd);
+      if (err != EWOULDBLOCK) return Status::FromErrno("locking " + path, err);
+      auto pid = ReadFile(root + "/.drover/drover.pid");
+      std::string who = pid.ok() && !pid->empty() ? " (pid " + pid->substr(0, pid->find('\n')) + ")" : "";
+      return Status::Busy(fmt::format(
+          "another drover run{} is using the store in {}/.drover; wait for it to finish, "
+          "or stop it with `drover cancel`",
+          who, root));
+    }
+    return std::unique_ptr<RunLock>(new RunLock(fd));
+  }
+  ~RunLock() { ::close(fd_); }
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+
+ private:
+  explicit RunLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
 }  // namespace
 
 int Fail(const Status& st) {
@@ -218,6 +251,8 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
   auto store = OpenSqliteStore(root);
   if (!store.ok()) return Fail(store.status());
   if (a.dry_run) return DryRun(*plan, store->get(), *opts);
+  auto lock = RunLock::Take(root);
+  if (!lock.ok()) return Fail(lock.status());
   nlohmann::json argv = {{"workflow", wf->path}, {"set", a.sets}, {"force", a.force},
                          {"executor", a.executor}};
   auto run_id = (*store)->StartRun(wf->name, wf->path, argv.dump());

@@ -73,6 +73,27 @@ class LocalCancelTest(DroverTest):
         self.assertEqual(self.query("SELECT state FROM runs"), [("cancelled",)])
         self.assertIn("cancelled", self.drover("status").stdout.splitlines()[0])
 
+    def test_a_second_run_in_the_same_store_is_refused_while_one_runs(self):
+        run = self.start()
+        second = self.drover("run", "-j", "2", check=False)
+        self.assertEqual(second.returncode, 1, second.stderr)
+        self.assertIn(f"another drover run (pid {run.pid}) is using the store", second.stderr)
+        self.assertIn("drover cancel", second.stderr)
+        self.assertEqual(self.query("SELECT count(*) FROM runs")[0][0], 1, "the refused run left a row")
+        self.assertIsNone(run.poll(), "the first run was disturbed")
+        self.drover("cancel", timeout=120)
+        self.assertEqual(run.wait(timeout=30), 130)
+
+    def test_job_wrappers_left_by_a_killed_drover_do_not_hold_the_store(self):
+        run = self.start()
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        pids = self.wrappers()
+        self.assertTrue(all(self.alive(p) for p in pids))
+        # The lock died with drover, though its jobs still run: a new drover may start.
+        self.drover("plan")
+        self.drover("cancel", timeout=120)
+
     @staticmethod
     def alive(pid):
         try:
