@@ -106,9 +106,27 @@ Result<std::optional<StudyRecord>> Stored(Store* store, const Step& step,
   return found;
 }
 
+// A warm_start: that names no study step here must name a study in the store; checked
+// before any study is created, so a typo leaves nothing behind.
+Status CheckWarmStarts(const Plan& plan, Store* store) {
+  for (const Step& step : plan.workflow().steps) {
+    if (!step.study || step.study->warm_start.empty() || plan.workflow().FindStep(step.study->warm_start))
+      continue;
+    auto found = store->studies()->FindStudy(step.study->warm_start);
+    if (!found.ok()) return found.status();
+    if (!*found)
+      return Status::NotFound(fmt::format(
+          "step '{}': warm_start: '{}' is neither a study step of this workflow nor a study in "
+          "the store; `drover study list` shows the stored ones",
+          step.name, step.study->warm_start));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status StudyDriver::Check(const Plan& plan, Store* store) {
+  DROVER_RETURN_IF_ERROR(CheckWarmStarts(plan, store));
   std::vector<uint32_t> base;
   for (const Segment& seg : Segments(plan, &base)) {
     const Step& step = plan.workflow().steps[seg.step];
@@ -122,6 +140,7 @@ Status StudyDriver::Init(const std::vector<int64_t>& job_ids) {
   job_ids_ = job_ids;
   const Workflow& wf = plan_.workflow();
   segments_ = Segments(plan_, &seg_base_);
+  DROVER_RETURN_IF_ERROR(CheckWarmStarts(plan_, store_));
   DROVER_RETURN_IF_ERROR(store_->Begin());
   Status st;
   for (Segment& seg : segments_) {

@@ -141,6 +141,11 @@ Status CheckStudy(const Reader& r, const Workflow& wf, const Step& step, const Y
                                   name->Scalar() + SegmentSuffix(step.over));
   }
   const std::string& warm = step.study->warm_start;
+  if (warm.find('{') != std::string::npos)
+    return r.Error(*FindKey(study, "warm_start"),
+                   "warm_start: takes a study step of this workflow (its segments are paired "
+                   "with this step's by their axis values) or the name of a study in the store, "
+                   "without {axis} templates");
   const Step* from = warm.empty() ? nullptr : wf.FindStep(warm);
   if (!from) return Status::Ok();  // empty, or a study in the store
   YAML::Node at = *FindKey(study, "warm_start");

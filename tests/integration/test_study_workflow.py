@@ -333,6 +333,50 @@ class StudyWorkflowTest(DroverTest):
         self.assertEqual([json.loads(r[3]) for r in fine[:5]], [json.loads(r[3]) for r in coarse])
         self.assertTrue(all(r[4] is None for r in fine[:5]), "warm-start trials ran no job")
 
+    def test_a_warm_start_that_names_nothing_is_refused_before_anything_is_created(self):
+        self.write("drover.yaml", """\
+            name: w
+            axes: {c: [a, b]}
+            steps:
+              tune:
+                study:
+                  space: {x: {type: float, low: -3, high: 3}}
+                  metric: loss
+                  trials: 2
+                  segments: [c]
+                  warm_start: nosuch
+                run: python3 trial.py {x}
+            """)
+        for args in (["run", "--dry-run"], ["run"]):
+            r = self.drover(*args, check=False)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn("warm_start: 'nosuch' is neither a study step of this workflow nor a study "
+                          "in the store", r.stderr)
+        self.assertEqual(self.query("SELECT count(*) FROM studies")[0][0], 0, "a study was left behind")
+        self.assertEqual(self.runs(), [], "a trial ran")
+        # A stored study of that name makes it valid.
+        self.drover("study", "create", "nosuch", "--space", self.write("space.json",
+                    '{"x": {"type": "float", "low": -3, "high": 3}}'))
+        self.drover("run", "--dry-run")
+
+    def test_a_warm_start_with_an_axis_template_is_a_spec_error(self):
+        self.write("drover.yaml", """\
+            name: w
+            axes: {c: [a, b]}
+            steps:
+              tune:
+                study:
+                  space: {x: {type: float, low: -3, high: 3}}
+                  trials: 2
+                  segments: [c]
+                  warm_start: old-{c}
+                run: python3 trial.py {x}
+            """)
+        r = self.drover("run", "--dry-run", check=False)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("drover.yaml:9:19:", r.stderr)
+        self.assertIn("without {axis} templates", r.stderr)
+
     def test_changed_definition_under_the_same_name_is_refused(self):
         text = """\
             name: w
