@@ -377,6 +377,39 @@ class StudyWorkflowTest(DroverTest):
         self.assertIn("drover.yaml:9:19:", r.stderr)
         self.assertIn("without {axis} templates", r.stderr)
 
+    def test_an_inactive_conditional_parameter_is_empty_in_trials_and_in_best(self):
+        self.write("opt.py", """\
+            import json, os, sys
+            import drover
+            p = json.loads(os.environ["DROVER_PARAMS"])
+            with open(os.path.join(os.environ["DROVER_WORKDIR"], "argv.log"), "a") as f:
+                f.write(json.dumps([sys.argv[1:], sorted(p)]) + "\\n")
+            drover.log(loss=0.0 if p["opt"] == "adam" else 1.0 + p["momentum"])
+            """)
+        self.write("drover.yaml", """\
+            name: w
+            steps:
+              tune:
+                study:
+                  space:
+                    opt: {type: categorical, choices: [adam, sgd]}
+                    momentum: {type: float, low: 0, high: 0.5, step: 0.5, when: {opt: [sgd]}}
+                  sampler: grid
+                  metric: loss
+                run: python3 opt.py --opt {opt} --momentum {momentum}
+              final:
+                run: echo opt={tune.best.opt} momentum=[{tune.best.momentum}] > best.txt
+                outputs: [best.txt]
+            """)
+        self.drover("run", "-j", "2")
+        argv = sorted(json.loads(l) for l in self.lines("argv.log"))
+        self.assertEqual(argv, [[["--opt", "adam", "--momentum", ""], ["opt"]],
+                                [["--opt", "sgd", "--momentum", "0"], ["momentum", "opt"]],
+                                [["--opt", "sgd", "--momentum", "0.5"], ["momentum", "opt"]]])
+        (d,) = self.query("SELECT dir FROM jobs WHERE step='final'")[0]
+        with open(os.path.join(self.dir, d, "best.txt")) as f:
+            self.assertEqual(f.read(), "opt=adam momentum=[]\n")
+
     def test_changed_definition_under_the_same_name_is_refused(self):
         text = """\
             name: w
