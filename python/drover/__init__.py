@@ -196,14 +196,13 @@ def log(step: Optional[int] = None, **metrics: Any) -> None:
     _append(path, "".join(_format_lines(clean, step, now)).encode("utf-8"))
 
 
-def report(value: float, step: int) -> None:
-    """Report an intermediate objective value (for HPO samplers and pruners).
+def report(value: float, step: Optional[int] = None) -> None:
+    """Report the objective (the metric ``objective``, a study's default).
 
-    Logs the metric ``objective`` at ``step``; pair it with
-    :func:`should_prune` to let drover stop unpromising trials early.
+    With ``step`` (the epoch): an intermediate value, which the study's pruner
+    sees while the trial runs; pair it with :func:`should_prune`. Without: the
+    trial's result (the last value of ``objective`` is the trial's value).
     """
-    if step is None:
-        raise ValueError("drover.report: step is required (e.g. the epoch)")
     log(step=step, **{OBJECTIVE: value})
 
 

@@ -185,7 +185,15 @@ class TestReport(TempDirTest):
             with self.assertRaises(ValueError):
                 drover.report(float("nan"), 1)
             with self.assertRaises(ValueError):
-                drover.report(0.5, None)
+                drover.report(0.5, -1)
+
+    def test_report_without_step_is_the_result(self):
+        with clean_env(DROVER_METRICS=self.metrics):
+            drover.report(0.5, step=1)
+            drover.report(0.25)
+        lines = read_lines(self.metrics)
+        self.assertEqual([(r["name"], r["value"], r.get("step")) for r in lines],
+                         [("objective", 0.5, 1), ("objective", 0.25, None)])
 
 
 class TestParams(TempDirTest):

@@ -45,7 +45,11 @@ void RemoveOutputs(const std::string& dir, const std::vector<std::string>& outpu
 
 static bool ParseMetricLine(const std::string& line, MetricRecord* m, std::string* why) {
   auto j = nlohmann::json::parse(line, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
+  if (j.is_discarded()) {
+    *why = "not valid JSON (a value must be a finite number: NaN and Infinity are not JSON)";
+    return false;
+  }
+  if (!j.is_object()) {
     *why = "not a JSON object";
     return false;
   }

@@ -33,10 +33,16 @@ TEST(ReadMetrics, GoodBadAndTruncatedLines) {
   EXPECT_FALSE(m[1].step.has_value());
   ASSERT_EQ(problems.size(), 3u);
   EXPECT_NE(problems[0].find("metrics.jsonl:2"), std::string::npos);
+  EXPECT_NE(problems[0].find("not valid JSON"), std::string::npos);
   EXPECT_NE(problems[2].find("truncated"), std::string::npos);
   problems.clear();
   EXPECT_TRUE(ReadMetrics(d + "/none.jsonl", &problems).empty());
   EXPECT_TRUE(problems.empty());
+  // A non-finite value as Python's json.dumps writes it, and one too large for a double.
+  ASSERT_TRUE(WriteFile(d + "/n.jsonl", "{\"name\":\"acc\",\"value\":NaN}\n{\"name\":\"acc\",\"value\":1e999}\n").ok());
+  EXPECT_TRUE(ReadMetrics(d + "/n.jsonl", &problems).empty());
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].find("NaN and Infinity are not JSON"), std::string::npos) << problems[0];
 }
 
 TEST(Artifacts, IntactUntilChanged) {

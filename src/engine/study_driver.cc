@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "plan/render.h"
@@ -457,9 +458,13 @@ Result<StudyDriver::Outcome> StudyDriver::Ended(uint32_t j, const Completion& c,
   for (const MetricRecord& m : metrics)
     if (m.name == metric) last = &m;
   if (!last) {
-    *reason = fmt::format("trial {} of study '{}' logged no '{}' metric (its objective); log it "
-                          "with drover.log({}=...)",
-                          live.number, seg.name, metric, metric);
+    std::vector<std::string> names;
+    for (const MetricRecord& m : metrics)
+      if (std::find(names.begin(), names.end(), m.name) == names.end()) names.push_back(m.name);
+    *reason = fmt::format("trial {} of study '{}' logged no '{}' metric (its objective){}; log it "
+                          "with drover.log({}=...), or name the metric it logs in the study's metric:",
+                          live.number, seg.name, metric,
+                          names.empty() ? "" : fmt::format(" but {}", fmt::join(names, ", ")), metric);
     return Outcome::kFailed;
   }
   DROVER_RETURN_IF_ERROR(seg.study->Tell(live.number, last->value));

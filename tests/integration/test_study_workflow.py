@@ -255,7 +255,7 @@ class StudyWorkflowTest(DroverTest):
             """)
         p = self.drover("run", "-j", "1", check=False)
         self.assertEqual(p.returncode, 1)
-        self.assertIn("logged no 'accuracy' metric", p.stdout + p.stderr)
+        self.assertIn("logged no 'accuracy' metric (its objective) but loss", p.stdout + p.stderr)
         self.assertEqual([r[1] for r in self.trials("w:tune")], ["failed", "failed"])
 
     def test_a_running_trial_is_told_by_its_job_not_by_hand_unless_forced(self):
