@@ -1,5 +1,6 @@
 #include "hpo/grid.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace drover::hpo {
@@ -17,7 +18,11 @@ std::vector<ParamValue> Values(const ParamSpec& p, int float_points) {
   } else {
     const double lo = p.log ? std::log(p.low) : p.low, hi = p.log ? std::log(p.high) : p.high;
     const int n = std::max(float_points, 2);
-    for (int i = 0; i < n; ++i) out.push_back(p.FromInternal(lo + (hi - lo) * i / (n - 1)));
+    for (int i = 0; i < n; ++i) {
+      ParamValue v = p.FromInternal(lo + (hi - lo) * i / (n - 1));
+      if (p.type == ParamType::kFloat) v = std::clamp(OnGrid(std::get<double>(v)), p.low, p.high);
+      out.push_back(v);
+    }
   }
   return out;
 }

@@ -133,6 +133,18 @@ TEST(GridSamplerTest, SteppedFloatPointsAreTheDecimals) {
   EXPECT_EQ(s[0].grid_high(), 0.9);
 }
 
+// So are a continuous float's: exp(log(0.0001)) is 0.00010000000000000009 in binary.
+TEST(GridSamplerTest, ContinuousFloatPointsAreTheDecimals) {
+  Space s = MustParse(R"({"lr": {"type":"float","low":0.0001,"high":0.1,"log":true},
+                          "w": {"type":"float","low":0.1,"high":0.3}})");
+  auto pts = GridSampler::Enumerate(s, GridOptions{.float_points = 4});
+  ASSERT_TRUE(pts.ok());
+  std::set<double> lrs, ws;
+  for (const Params& p : *pts) lrs.insert(std::get<double>(p.at("lr"))), ws.insert(std::get<double>(p.at("w")));
+  EXPECT_EQ(lrs, (std::set<double>{0.0001, 0.001, 0.01, 0.1}));
+  EXPECT_EQ(ws, (std::set<double>{0.1, 0.166666666667, 0.233333333333, 0.3}));
+}
+
 TEST(GridSamplerTest, CompleteWithoutDuplicatesThenExhausted) {
   Space s = MustParse(R"({"i": {"type":"int","low":1,"high":3}, "c": {"type":"categorical","choices":["a","b"]},
                           "f": {"type":"float","low":0,"high":1,"step":0.5},

@@ -96,9 +96,7 @@ Result<ParamSpec> SpecFromJson(const std::string& name, const nlohmann::json& j)
 
 }  // namespace
 
-// A point of a stepped float's grid as a user writes it: 0 + 3 * 0.3 is
-// 0.8999999999999999 in binary, and the point is 0.9 (12 significant digits).
-static double OnGrid(double v) {
+double OnGrid(double v) {
   char text[32];
   std::snprintf(text, sizeof text, "%.12g", v);
   return std::strtod(text, nullptr);

@@ -36,6 +36,10 @@ struct Condition {
   std::vector<std::string> values;
 };
 
+// A grid point as a user writes it (12 significant digits): 0 + 3 * 0.3 is
+// 0.8999999999999999 in binary, and the point is 0.9; exp(log(0.0001)) is 0.0001.
+double OnGrid(double v);
+
 struct ParamSpec {
   std::string name;
   ParamType type = ParamType::kFloat;
