@@ -98,12 +98,11 @@ Result<std::optional<StudyRecord>> Stored(Store* store, const Step& step,
   if (!found.ok() || !*found) return found;
   auto rec = study::MakeRecord(def);
   if (!rec.ok()) return rec.status();
-  if (!study::SameDefinition(**found, *rec))
+  if (auto diff = study::DefinitionDifferences(**found, *rec); !diff.empty())
     return Status::Invalid(fmt::format(
-        "step '{}': the store already holds study '{}' with another definition (search "
-        "space, sampler, pruner, direction or seed); to start a new study give the step a "
-        "new name, such as study: name: {}-2",
-        step.name, def.name, step.name));
+        "step '{}': the store already holds study '{}' with another {}; to start a new study "
+        "give the step a new name, such as study: name: {}-2",
+        step.name, def.name, fmt::join(diff, ", "), step.name));
   return found;
 }
 

@@ -33,12 +33,17 @@ Result<StudyRecord> MakeRecord(const StudyDefinition& def) {
   return rec;
 }
 
-bool SameDefinition(const StudyRecord& a, const StudyRecord& b) {
-  return json::parse(a.space_json) == json::parse(b.space_json) &&
-         json::parse(a.sampler_json) == json::parse(b.sampler_json) &&
-         json::parse(a.pruner_json) == json::parse(b.pruner_json) &&
-         a.direction == b.direction && a.seed == b.seed;
+std::vector<std::string> DefinitionDifferences(const StudyRecord& a, const StudyRecord& b) {
+  std::vector<std::string> out;
+  if (json::parse(a.space_json) != json::parse(b.space_json)) out.push_back("search space");
+  if (json::parse(a.sampler_json) != json::parse(b.sampler_json)) out.push_back("sampler");
+  if (json::parse(a.pruner_json) != json::parse(b.pruner_json)) out.push_back("pruner");
+  if (a.direction != b.direction) out.push_back("direction");
+  if (a.seed != b.seed) out.push_back("seed");
+  return out;
 }
+
+bool SameDefinition(const StudyRecord& a, const StudyRecord& b) { return DefinitionDifferences(a, b).empty(); }
 
 TrialRecord ToRecord(const hpo::Trial& t) {
   json j = hpo::TrialToJson(t);

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "hpo/study.h"
 #include "store/study_store.h"
@@ -39,6 +40,8 @@ struct StudyDefinition {
 Result<StudyRecord> MakeRecord(const StudyDefinition& def);
 // Whether two records define the same study (space, settings, direction, seed).
 bool SameDefinition(const StudyRecord& a, const StudyRecord& b);
+// What differs between two definitions: "search space", "sampler", "pruner", "direction", "seed".
+std::vector<std::string> DefinitionDifferences(const StudyRecord& a, const StudyRecord& b);
 
 class StoredStudy {
  public:

@@ -426,12 +426,12 @@ class StudyWorkflowTest(DroverTest):
         self.write("drover.yaml", text.replace("HIGH", "4"))
         p = self.drover("run", check=False)
         self.assertEqual(p.returncode, 2)
-        self.assertIn("already holds study 'w:tune' with another definition", p.stderr)
+        self.assertIn("already holds study 'w:tune' with another search space;", p.stderr)
         self.assertIn("name:", p.stderr)
         # A dry run says the same, rather than forecasting a run that would be refused.
         p = self.drover("run", "--dry-run", check=False)
         self.assertEqual(p.returncode, 2)
-        self.assertIn("already holds study 'w:tune' with another definition", p.stderr)
+        self.assertIn("already holds study 'w:tune' with another search space;", p.stderr)
 
     def test_a_changed_objective_starts_a_new_study_and_an_undone_change_takes_the_old_back(self):
         text = """\
