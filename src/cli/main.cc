@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
   StudyCreateArgs sc;
   auto* s_create = study->add_subcommand("create", "create a study");
   s_create->add_option("name", sc.name, "the study's name")->required();
-  s_create->add_option("--space", sc.space_file, "search space, a JSON file")->required();
+  s_create->add_option("--space", sc.space_file, "search space, a JSON or YAML file")->required();
   s_create->add_option("--sampler", sc.sampler, "tpe|random|grid|qmc|cmaes")->capture_default_str();
   s_create->add_option("--sampler-options", sc.sampler_options, "JSON, e.g. '{\"multivariate\": true}'");
   s_create->add_option("--pruner", sc.pruner, "none|median|percentile|asha|hyperband")->capture_default_str();

@@ -1,6 +1,7 @@
 // `drover study ...`: the ask-and-tell service over the store's studies, for
 // systems that steer their own jobs. Each command is one transaction (BEGIN
 // IMMEDIATE), so any number of processes may ask and tell on one study at once.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -50,10 +51,31 @@ Result<int64_t> ParseNumber(const std::string& text) {
   return static_cast<int64_t>(n);
 }
 
+// Columns as wide as their widest cell, two spaces apart; the columns in `left` are
+// aligned left, the others (numbers) right.
+void PrintAligned(const std::vector<std::vector<std::string>>& rows, const std::vector<size_t>& left) {
+  std::vector<size_t> width;
+  for (const auto& row : rows)
+    for (size_t c = 0; c < row.size(); ++c) {
+      if (width.size() <= c) width.push_back(0);
+      width[c] = std::max(width[c], row[c].size());
+    }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      const bool l = std::find(left.begin(), left.end(), c) != left.end();
+      std::string pad(width[c] - row[c].size(), ' ');
+      line += (c ? "  " : "") + (l ? row[c] + (c + 1 < row.size() ? pad : "") : pad + row[c]);
+    }
+    std::printf("%s\n", line.c_str());
+  }
+}
+
 Result<double> ParseValue(const std::string& text, const char* what) {
   char* end = nullptr;
   double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end || !std::isfinite(v))
+  // Decimal only: strtod also reads hex (0x10) and leading spaces.
+  if (text.empty() || *end || !std::isfinite(v) || text.find_first_not_of("0123456789+-.eE") != std::string::npos)
     return Status::Invalid(fmt::format("{} must be a finite number such as 0.93, got '{}'{}", what,
                                        text,
                                        std::string(what) == "value"
@@ -240,27 +262,36 @@ int StudyTrials(const GlobalOptions& g, const std::string& name, const std::stri
   }
   std::vector<std::string> names;
   for (const auto& p : study.space().params()) names.push_back(p.name);
-  bool csv = format == "csv";
-  std::string head = csv ? "number,state,value,last_step" : fmt::format("{:>6} {:<9} {:>12} {:>9}", "number", "state", "value", "last step");
-  for (const auto& n : names) head += csv ? "," + n : fmt::format(" {:>12}", n);
-  std::printf("%s\n", head.c_str());
+  const bool csv = format == "csv";
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"number", "state", "value", csv ? "last_step" : "last step"});
+  rows[0].insert(rows[0].end(), names.begin(), names.end());
   for (const hpo::Trial& t : study.history().trials()) {
-    std::string v = t.value ? Number(*t.value) : "";
-    std::string steps = t.last_step() ? std::to_string(*t.last_step()) : "";
-    std::string line = csv ? fmt::format("{},{},{},{}", t.number, hpo::ToString(t.state), v, steps)
-                           : fmt::format("{:>6} {:<9} {:>12} {:>9}", t.number,
-                                         hpo::ToString(t.state), v, steps);
+    std::vector<std::string> row = {std::to_string(t.number), hpo::ToString(t.state),
+                                    t.value ? Number(*t.value) : "",
+                                    t.last_step() ? std::to_string(*t.last_step()) : ""};
     for (const auto& n : names) {
       auto it = t.params.find(n);
-      std::string pv = it == t.params.end() ? "" : hpo::ToString(it->second);
-      if (csv && pv.find_first_of(",\"\n") != std::string::npos) {
-        std::string q;
-        for (char c : pv) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-        pv = "\"" + q + "\"";
-      }
-      line += csv ? "," + pv : fmt::format(" {:>12}", pv);
+      row.push_back(it == t.params.end() ? "" : hpo::ToString(it->second));
     }
-    std::printf("%s\n", line.c_str());
+    rows.push_back(std::move(row));
+  }
+  if (csv) {
+    for (const auto& row : rows) {
+      std::string line;
+      for (size_t c = 0; c < row.size(); ++c) {
+        std::string v = row[c];
+        if (v.find_first_of(",\"\n") != std::string::npos) {
+          std::string q;
+          for (char ch : v) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+          v = "\"" + q + "\"";
+        }
+        line += (c ? "," : "") + v;
+      }
+      std::printf("%s\n", line.c_str());
+    }
+  } else {
+    PrintAligned(rows, {1});
   }
   return 0;
 }
@@ -270,13 +301,11 @@ int StudyList(const GlobalOptions& g) {
   if (!store.ok()) return Fail(store.status());
   auto all = (*store)->studies()->ListStudies();
   if (!all.ok()) return Fail(all.status());
-  std::printf("%-32s %-9s %8s %8s %8s %8s\n", "study", "direction", "complete", "pruned",
-              "failed", "running");
+  std::vector<std::vector<std::string>> rows = {{"study", "direction", "complete", "pruned", "failed", "running"}};
   for (const StudySummary& s : *all)
-    std::printf("%-32s %-9s %8lld %8lld %8lld %8lld\n", s.study.name.c_str(),
-                s.study.direction.c_str(), static_cast<long long>(s.complete),
-                static_cast<long long>(s.pruned), static_cast<long long>(s.failed),
-                static_cast<long long>(s.running));
+    rows.push_back({s.study.name, s.study.direction, std::to_string(s.complete), std::to_string(s.pruned),
+                    std::to_string(s.failed), std::to_string(s.running)});
+  PrintAligned(rows, {0, 1});
   return 0;
 }
 

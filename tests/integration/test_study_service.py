@@ -101,6 +101,7 @@ class StudyServiceTest(DroverTest):
         for args, needle in [
             (["tell", "s", "0", "abc"], "must be a finite number"),
             (["tell", "s", "0", "nan"], "must be a finite number"),
+            (["tell", "s", "0", "0x10"], "must be a finite number"),
             (["tell", "s", "0"], "give the trial's value"),
             (["tell", "s", "x", "1"], "trial number must be a whole number"),
             (["tell", "s", "5", "1"], "no trial 5"),
