@@ -58,11 +58,14 @@ int StudyBest(const GlobalOptions& g, const std::string& name);
 int StudyTrials(const GlobalOptions& g, const std::string& name, const std::string& format);
 int StudyList(const GlobalOptions& g);
 int StatusCmd(const GlobalOptions& g, const std::string& workflow);
-int Jobs(const GlobalOptions& g, const std::string& step, const std::string& state);
-int Show(const GlobalOptions& g, const std::string& job);
+// workflow: its latest run ("" : the latest run of any workflow in the store); a job may
+// also be named WORKFLOW:step/axes.
+int Jobs(const GlobalOptions& g, const std::string& step, const std::string& state,
+         const std::string& workflow);
+int Show(const GlobalOptions& g, const std::string& job, const std::string& workflow);
 // attempt 0: the latest; an earlier one's logs are kept in the job's attempts/ folder.
-int Logs(const GlobalOptions& g, const std::string& job, bool stderr_only, bool stdout_only,
-         int attempt = 0);
+int Logs(const GlobalOptions& g, const std::string& job, const std::string& workflow, bool stderr_only,
+         bool stdout_only, int attempt = 0);
 int TableCmd(const GlobalOptions& g, const TableArgs& a);
 // Stops the running `drover run` of this store (which cancels its jobs), then cancels
 // the attempts of the latest run still recorded as running (scancel, signals).

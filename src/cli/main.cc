@@ -42,13 +42,16 @@ int main(int argc, char** argv) {
   auto* jobs = app.add_subcommand("jobs", "list the jobs of the latest run");
   jobs->add_option("--step", step, "only this step");
   jobs->add_option("--state", state, "pending|running|succeeded|failed|skipped|cancelled");
+  jobs->add_option("--workflow", workflow, "a workflow's name (default: the latest run)");
 
   std::string job;
   auto* show = app.add_subcommand("show", "one job: command, parameters, attempts, metrics");
-  show->add_option("job", job, "name, id or key")->required();
+  show->add_option("job", job, "name (WORKFLOW:name for another workflow's), id or key")->required();
+  show->add_option("--workflow", workflow, "a workflow's name (default: the latest run)");
   bool only_err = false, only_out = false;
   auto* logs = app.add_subcommand("logs", "one job's stdout and stderr");
-  logs->add_option("job", job, "name, id or key")->required();
+  logs->add_option("job", job, "name (WORKFLOW:name for another workflow's), id or key")->required();
+  logs->add_option("--workflow", workflow, "a workflow's name (default: the latest run)");
   logs->add_flag("--stderr", only_err, "only stderr");
   logs->add_flag("--stdout", only_out, "only stdout");
   int log_attempt = 0;
@@ -142,9 +145,9 @@ int main(int argc, char** argv) {
     return Run(g, ra);
   }
   if (*status) return StatusCmd(g, workflow);
-  if (*jobs) return Jobs(g, step, state);
-  if (*show) return Show(g, job);
-  if (*logs) return Logs(g, job, only_err, only_out, log_attempt);
+  if (*jobs) return Jobs(g, step, state, workflow);
+  if (*show) return Show(g, job, workflow);
+  if (*logs) return Logs(g, job, workflow, only_err, only_out, log_attempt);
   if (*table) return TableCmd(g, ta);
   if (*cancel) return CancelCmd(g);
   return 2;

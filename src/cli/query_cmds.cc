@@ -47,11 +47,17 @@ std::vector<std::string> Split(const std::string& s) {
   return out;
 }
 
-// The store, and the job `ref` names in (or before) the latest run.
-Status LatestJob(const GlobalOptions& g, const std::string& ref, std::unique_ptr<Store>* store,
-                 JobRow* job) {
+// The store, and the job `ref` names in (or before) the latest run of `workflow` (any
+// workflow if empty). "WORKFLOW:step/axes" names the workflow in the reference itself.
+Status LatestJob(const GlobalOptions& g, std::string ref, std::string workflow,
+                 std::unique_ptr<Store>* store, JobRow* job) {
+  const size_t colon = ref.find(':'), first_slash = ref.find('/');
+  if (workflow.empty() && colon != std::string::npos && colon < first_slash) {
+    workflow = ref.substr(0, colon);
+    ref = ref.substr(colon + 1);
+  }
   RunRecord run;
-  DROVER_RETURN_IF_ERROR(Latest(g, "", store, &run));
+  DROVER_RETURN_IF_ERROR(Latest(g, workflow, store, &run));
   auto found = (*store)->FindJob(run.id, ref);
   if (found.ok()) {
     *job = std::move(*found);
@@ -111,10 +117,11 @@ int StatusCmd(const GlobalOptions& g, const std::string& workflow) {
   return 0;
 }
 
-int Jobs(const GlobalOptions& g, const std::string& step, const std::string& state) {
+int Jobs(const GlobalOptions& g, const std::string& step, const std::string& state,
+         const std::string& workflow) {
   std::unique_ptr<Store> store;
   RunRecord run;
-  Status st = Latest(g, "", &store, &run);
+  Status st = Latest(g, workflow, &store, &run);
   if (!st.ok()) return Fail(st);
   std::optional<JobState> want;
   if (!state.empty()) {
@@ -130,10 +137,10 @@ int Jobs(const GlobalOptions& g, const std::string& step, const std::string& sta
   return 0;
 }
 
-int Show(const GlobalOptions& g, const std::string& ref) {
+int Show(const GlobalOptions& g, const std::string& ref, const std::string& workflow) {
   std::unique_ptr<Store> store;
   JobRow row;
-  Status st = LatestJob(g, ref, &store, &row);
+  Status st = LatestJob(g, ref, workflow, &store, &row);
   if (!st.ok()) return Fail(st);
   const JobRow* job = &row;
   std::printf("job      %s\nkey      %s\nstate    %s\nparams   %s\ndir      %s/%s\ncommand  %s\n",
@@ -177,11 +184,11 @@ int Show(const GlobalOptions& g, const std::string& ref) {
   return 0;
 }
 
-int Logs(const GlobalOptions& g, const std::string& ref, bool only_err, bool only_out,
-         int attempt) {
+int Logs(const GlobalOptions& g, const std::string& ref, const std::string& workflow, bool only_err,
+         bool only_out, int attempt) {
   std::unique_ptr<Store> store;
   JobRow row;
-  Status st = LatestJob(g, ref, &store, &row);
+  Status st = LatestJob(g, ref, workflow, &store, &row);
   if (!st.ok()) return Fail(st);
   const JobRow* job = &row;
   std::string dir = store->root() + "/" + job->rec.dir;

@@ -84,6 +84,24 @@ class ReuseTest(DroverTest):
         self.assertRegex(p.stdout, r"total\s+10\s+0")
         self.assertEqual(self.lines("ran.log"), [])
 
+    def test_show_logs_and_jobs_of_another_workflow_in_the_store(self):
+        for name in ("alpha", "beta"):
+            self.write(f"{name}.yaml", f"""\
+                name: {name}
+                steps:
+                  say: {{run: echo from-{name}}}
+                """)
+            self.drover("run", f"{name}.yaml")
+        # The latest run is beta's; alpha's jobs are named by prefix or --workflow.
+        self.assertEqual(self.drover("logs", "say", "--stdout").stdout, "from-beta\n")
+        self.assertEqual(self.drover("logs", "alpha:say", "--stdout").stdout, "from-alpha\n")
+        self.assertEqual(self.drover("logs", "say", "--workflow", "alpha", "--stdout").stdout, "from-alpha\n")
+        self.assertIn("echo from-alpha", self.drover("show", "alpha:say").stdout)
+        self.assertIn("say", self.drover("jobs", "--workflow", "alpha").stdout)
+        p = self.drover("show", "gamma:say", check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("no run of workflow 'gamma'", p.stderr)
+
     def test_table_and_status_after_run(self):
         self.run_and_collect()
         p = self.drover("status")
