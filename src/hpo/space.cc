@@ -39,7 +39,9 @@ Result<ParamSpec> SpecFromJson(const std::string& name, const nlohmann::json& j)
   ParamSpec p;
   p.name = name;
   if (!j.is_object()) return Bad(name, "must be an object");
-  const std::string type = j.value("type", "");
+  if (!j.contains("type")) return Bad(name, "needs a type: float, int or categorical");
+  if (!j["type"].is_string()) return Bad(name, "type must be float, int or categorical, got " + j["type"].dump());
+  const std::string type = j["type"].get<std::string>();
   if (type == "float") p.type = ParamType::kFloat;
   else if (type == "int") p.type = ParamType::kInt, p.step = 1;
   else if (type == "categorical") p.type = ParamType::kCategorical;
