@@ -28,6 +28,10 @@ Status CheckSpec(const ParamSpec& p) {
   if (p.type == ParamType::kInt) {
     if (p.low != std::floor(p.low) || p.high != std::floor(p.high) || p.step != std::floor(p.step))
       return Bad(p.name, "int low, high and step must be integers");
+    constexpr double kExact = 9007199254740992.0;  // 2^53: every whole number up to it is a double
+    if (std::fabs(p.low) > kExact || std::fabs(p.high) > kExact || p.step > kExact)
+      return Bad(p.name, "int low, high and step must lie within -2^53 .. 2^53 (9007199254740992); "
+                         "for a wider range use a float with log: true");
     if (p.log && p.step != 1) return Bad(p.name, "log and step cannot be combined");
   } else if (p.log && p.step > 0) {
     return Bad(p.name, "log and step cannot be combined");

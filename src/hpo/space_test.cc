@@ -52,6 +52,7 @@ TEST(SpaceTest, RejectsBadSpacesWithClearErrors) {
             std::string::npos);
   EXPECT_NE(ErrorOf(R"({"x": {"type":"double","low":0,"high":1}})").find("unknown type 'double'"), std::string::npos);
   EXPECT_NE(ErrorOf(R"({"x": {"low":0,"high":1}})").find("needs a type: float, int or categorical"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"n": {"type":"int","low":1,"high":1e30}})").find("within -2^53 .. 2^53"), std::string::npos);
   EXPECT_NE(ErrorOf(R"({"x": {"type":3,"low":0,"high":1}})").find("type must be float, int or categorical, got 3"), std::string::npos);
   EXPECT_NE(ErrorOf(R"({"x": {"type":"int","low":0.5,"high":3}})").find("integers"), std::string::npos);
   EXPECT_NE(ErrorOf(R"({"x": {"type":"float","low":0.1,"high":1,"log":true,"step":0.1}})").find("log and step"),
