@@ -178,10 +178,14 @@ Result<Space> Space::FromJson(const nlohmann::json& j) {
   if (!j.is_object()) return Status::Invalid("search space must be a JSON object");
   if (j.empty()) return Status::Invalid("search space is empty");
   std::vector<ParamSpec> specs;
-  for (const auto& [name, v] : j.items()) {
-    auto spec = SpecFromJson(name, v);
-    if (!spec.ok()) return spec.status();
-    specs.push_back(std::move(*spec));
+  try {  // SpecFromJson checks each value's type first; a value it missed is still an error, not an abort
+    for (const auto& [name, v] : j.items()) {
+      auto spec = SpecFromJson(name, v);
+      if (!spec.ok()) return spec.status();
+      specs.push_back(std::move(*spec));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Invalid(std::string("search space: ") + e.what());
   }
   return Make(std::move(specs));
 }
