@@ -83,7 +83,6 @@ Status LatestJob(const GlobalOptions& g, std::string ref, std::string workflow,
   return found.status();
 }
 
-
 }  // namespace
 
 int StatusCmd(const GlobalOptions& g, const std::string& workflow) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "report/table.h"
 #include "spec/parser.h"
 #include "store/store.h"
 #include "store/study_store.h"
@@ -279,15 +280,7 @@ int StudyTrials(const GlobalOptions& g, const std::string& name, const std::stri
   if (csv) {
     for (const auto& row : rows) {
       std::string line;
-      for (size_t c = 0; c < row.size(); ++c) {
-        std::string v = row[c];
-        if (v.find_first_of(",\"\n") != std::string::npos) {
-          std::string q;
-          for (char ch : v) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-          v = "\"" + q + "\"";
-        }
-        line += (c ? "," : "") + v;
-      }
+      for (size_t c = 0; c < row.size(); ++c) line += (c ? "," : "") + CsvField(row[c]);
       std::printf("%s\n", line.c_str());
     }
   } else {

@@ -106,6 +106,12 @@ Result<std::optional<StudyRecord>> Stored(Store* store, const Step& step,
   return found;
 }
 
+// The job's command ran to its end and exited 0 (not stopped, not lost).
+bool ExitedOk(const Completion& c) {
+  const JobStatus& s = c.status;
+  return c.has_status && s.exit_code == 0 && !s.term_signal && !s.walltime_exceeded && !s.cancelled;
+}
+
 // A warm_start: that names no study step here must name a study in the store; checked
 // before any study is created, so a typo leaves nothing behind.
 Status CheckWarmStarts(const Plan& plan, Store* store) {
@@ -449,9 +455,7 @@ Result<StudyDriver::Outcome> StudyDriver::Ended(uint32_t j, const Completion& c,
     live_.erase(it);
     return Outcome::kPruned;
   }
-  const JobStatus& s = c.status;
-  if (!c.has_status || s.exit_code != 0 || s.term_signal || s.walltime_exceeded || s.cancelled)
-    return Outcome::kNone;
+  if (!ExitedOk(c)) return Outcome::kNone;
   const std::string& metric = SpecOf(plan_, seg.step).metric;
   const MetricRecord* last = nullptr;
   for (const MetricRecord& m : metrics)
@@ -472,10 +476,7 @@ Result<StudyDriver::Outcome> StudyDriver::Ended(uint32_t j, const Completion& c,
 }
 
 bool EndsPruned(double prune_at, const Completion& c) {
-  if (prune_at <= 0) return false;
-  const JobStatus& s = c.status;
-  const bool exited_ok = c.has_status && s.exit_code == 0 && !s.term_signal && !s.walltime_exceeded && !s.cancelled;
-  return !(exited_ok && s.ended > 0 && s.ended < prune_at);
+  return prune_at > 0 && !(ExitedOk(c) && c.status.ended > 0 && c.status.ended < prune_at);
 }
 
 Status StudyDriver::Failed(uint32_t j) {

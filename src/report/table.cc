@@ -36,14 +36,14 @@ double Aggregate(const std::vector<double>& v, const std::string& agg) {
   return s / v.size();
 }
 
+}  // namespace
+
 std::string CsvField(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
 }
-
-}  // namespace
 
 Result<Table> BuildTable(const std::vector<MetricPoint>& points, const TableSpec& spec) {
   if (spec.agg != "mean" && spec.agg != "max" && spec.agg != "min" && spec.agg != "last")

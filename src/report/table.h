@@ -27,4 +27,7 @@ Result<Table> BuildTable(const std::vector<MetricPoint>& points, const TableSpec
 // Renders as text (aligned columns), markdown or csv.
 std::string RenderTable(const Table& t, const std::string& format);
 
+// A CSV field: as is, or quoted ("" for a quote) when it holds a comma, quote or newline.
+std::string CsvField(const std::string& s);
+
 }  // namespace drover
