@@ -1,12 +1,23 @@
 // drover: the command line. A thin layer: parses arguments, calls cli/commands.
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <new>
+#include <stdexcept>
 
 #include "cli/commands.h"
+#include "util/escape.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+// The whole command line; errors come back as exit codes (main turns an exception that
+// still escapes into an internal error).
+int Main(int argc, char** argv) {
   using namespace drover::cli;
   CLI::App app{"drover: sweeps, HPO and pipelines of ML jobs, planned, reused and run"};
   app.require_subcommand(1);
@@ -65,7 +76,9 @@ int main(int argc, char** argv) {
   table->add_option("--agg", ta.agg, "mean|max|min|last over jobs in a cell")->capture_default_str();
   table->add_option("--format", ta.format, "text|markdown|csv")->capture_default_str();
   table->add_option("--step", ta.step, "only jobs of this step");
-  table->add_option("--precision", ta.precision, "digits after the point")->capture_default_str();
+  table->add_option("--precision", ta.precision, "digits after the point, 0 to 17")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 17));
   table->add_option("--workflow", ta.workflow, "a workflow's name (default: the latest run)");
 
   auto* study = app.add_subcommand("study", "HPO studies: create, ask, tell, report, best, trials, list");
@@ -151,4 +164,49 @@ int main(int argc, char** argv) {
   if (*table) return TableCmd(g, ta);
   if (*cancel) return CancelCmd(g);
   return 2;
+}
+
+// An exception that escaped every layer is a bug (errors are values): say so and exit 70
+// (EX_SOFTWARE), never abort with a core dump. Writes with write(2) only, so that it also
+// works from the terminate handler.
+[[noreturn]] void InternalError(std::exception_ptr e) {
+  std::string what = "an unknown exception";
+  try {
+    if (e) std::rethrow_exception(e);
+    what = "terminate called without an exception";
+  } catch (const std::bad_alloc&) {
+    what = "out of memory";
+  } catch (const std::exception& ex) {
+    what = ex.what();
+  } catch (...) {
+  }
+  std::string line = "drover: internal error: " + drover::Escape(what) + ", please report it\n";
+  ssize_t ignored = ::write(2, line.data(), line.size());
+  (void)ignored;
+  std::_Exit(70);
+}
+
+// For the test suite only, and not shown anywhere: DROVER_TEST_INTERNAL_ERROR=bad_alloc,
+// =exception or =other throws that before anything else, so that a test can see the
+// handler turn it into exit 70 and a message.
+void MaybeThrowForTest() {
+  const char* kind = std::getenv("DROVER_TEST_INTERNAL_ERROR");
+  if (kind == nullptr) return;
+  const std::string k = kind;
+  if (k == "bad_alloc") throw std::bad_alloc();
+  if (k == "exception") throw std::runtime_error("a test exception");
+  if (k == "other") throw 42;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Also for an exception thrown where it cannot be caught here (a noexcept function).
+  std::set_terminate([] { InternalError(std::current_exception()); });
+  try {
+    MaybeThrowForTest();
+    return Main(argc, argv);
+  } catch (...) {
+    InternalError(std::current_exception());
+  }
 }

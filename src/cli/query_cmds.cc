@@ -9,6 +9,7 @@
 #include "report/table.h"
 #include "store/store.h"
 #include "store/study_store.h"
+#include "util/escape.h"
 #include "util/fs.h"
 
 namespace drover::cli {
@@ -132,7 +133,7 @@ int Jobs(const GlobalOptions& g, const std::string& step, const std::string& sta
   if (!jobs.ok()) return Fail(jobs.status());
   for (const JobRow& j : *jobs)
     std::printf("%-10s %-9s %d  %s\n", JobStateName(j.state), j.rec.key.substr(0, 9).c_str(),
-                j.attempts, j.rec.name.c_str());
+                j.attempts, Escape(j.rec.name).c_str());
   return 0;
 }
 
@@ -143,9 +144,9 @@ int Show(const GlobalOptions& g, const std::string& ref, const std::string& work
   if (!st.ok()) return Fail(st);
   const JobRow* job = &row;
   std::printf("job      %s\nkey      %s\nstate    %s\nparams   %s\ndir      %s/%s\ncommand  %s\n",
-              job->rec.name.c_str(), job->rec.key.c_str(), JobStateName(job->state),
-              job->rec.params_json.c_str(), store->root().c_str(), job->rec.dir.c_str(),
-              job->rec.command.c_str());
+              Escape(job->rec.name).c_str(), job->rec.key.c_str(), JobStateName(job->state),
+              Escape(job->rec.params_json).c_str(), store->root().c_str(), job->rec.dir.c_str(),
+              EscapeKeepLines(job->rec.command).c_str());
   // What ran: command.sh, where a study's parameters or a best value filled the template.
   if (auto script = ReadFile(store->root() + "/" + job->rec.dir + "/command.sh"); script.ok()) {
     const std::string trap = "trap 'exit $?' TERM\n";
@@ -153,14 +154,14 @@ int Show(const GlobalOptions& g, const std::string& ref, const std::string& work
     if (at != std::string::npos) {
       std::string ran = script->substr(at + trap.size());
       while (!ran.empty() && ran.back() == '\n') ran.pop_back();
-      if (ran != job->rec.command) std::printf("ran      %s\n", ran.c_str());
+      if (ran != job->rec.command) std::printf("ran      %s\n", EscapeKeepLines(ran).c_str());
     }
   }
   if (auto trial = store->studies()->LatestTrialOfJob(job->id); trial.ok() && *trial) {
     const auto& [study, t] = **trial;
-    std::printf("trial    %s #%lld %s%s params %s\n", study.c_str(),
+    std::printf("trial    %s #%lld %s%s params %s\n", Escape(study).c_str(),
                 static_cast<long long>(t.number), t.state.c_str(),
-                t.value ? fmt::format(" value={}", *t.value).c_str() : "", t.params_json.c_str());
+                t.value ? fmt::format(" value={}", *t.value).c_str() : "", Escape(t.params_json).c_str());
   }
   auto atts = store->Attempts(job->id);
   if (atts.ok())
@@ -168,17 +169,17 @@ int Show(const GlobalOptions& g, const std::string& ref, const std::string& work
       std::printf("attempt  %d %s %s exit=%d %.1fs rss=%lldkB %s\n", a.number,
                   AttemptStateName(a.state), a.executor.c_str(), a.exit_code,
                   a.ended > a.started ? a.ended - a.started : 0.0,
-                  static_cast<long long>(a.max_rss_kb), a.reason.c_str());
+                  static_cast<long long>(a.max_rss_kb), Escape(a.reason).c_str());
   auto arts = store->Artifacts(job->id);
   if (arts.ok())
     for (const ArtifactRecord& a : *arts)
-      std::printf("output   %s (%lld bytes, %s)\n", a.path.c_str(),
+      std::printf("output   %s (%lld bytes, %s)\n", Escape(a.path).c_str(),
                   static_cast<long long>(a.size), a.hash.substr(0, 12).c_str());
   auto ms = store->Metrics(job->id);
   if (ms.ok()) {
     std::map<std::string, MetricRecord> last;
     for (const MetricRecord& m : *ms) last[m.name] = m;
-    for (const auto& [name, m] : last) std::printf("metric   %s = %g\n", name.c_str(), m.value);
+    for (const auto& [name, m] : last) std::printf("metric   %s = %g\n", Escape(name).c_str(), m.value);
   }
   return 0;
 }

@@ -21,6 +21,7 @@
 #include "report/table.h"
 #include "spec/parser.h"
 #include "spec/reader.h"
+#include "util/escape.h"
 #include "util/fs.h"
 #include "util/signals.h"
 #include "util/trace.h"
@@ -191,7 +192,7 @@ class RunLock {
 }  // namespace
 
 int Fail(const Status& st) {
-  std::fprintf(stderr, "drover: %s\n", st.message().c_str());
+  std::fprintf(stderr, "drover: %s\n", EscapeKeepLines(st.message()).c_str());  // values may hold control bytes
   return st.code() == Code::kInvalid || st.code() == Code::kNotFound ? 2 : 1;
 }
 

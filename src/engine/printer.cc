@@ -1,6 +1,7 @@
 #include "engine/printer.h"
 
 #include "util/clock.h"
+#include "util/escape.h"
 
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -71,7 +72,9 @@ void Printer::Started(const std::string& name, int attempt, const Progress& p) {
     Refresh(p);
     return;
   }
-  Emit(attempt > 1 ? fmt::format("start {} (attempt {})", name, attempt) : "start " + name, p);
+  Emit(attempt > 1 ? fmt::format("start {} (attempt {})", Escape(name), attempt)
+                   : "start " + Escape(name),
+       p);
 }
 
 void Printer::Finished(const std::string& name, double seconds, const Progress& p) {
@@ -79,28 +82,28 @@ void Printer::Finished(const std::string& name, double seconds, const Progress& 
     Refresh(p);
     return;
   }
-  Emit(fmt::format("done  {} ({:.1f}s)", name, seconds), p);
+  Emit(fmt::format("done  {} ({:.1f}s)", Escape(name), seconds), p);
 }
 
 void Printer::Note(const std::string& name, const std::string& what, const Progress& p) {
-  Emit(what + " " + name, p);
+  Emit(EscapeKeepLines(what) + " " + Escape(name), p);
 }
 
 void Printer::Failed(const std::string& name, const std::string& reason,
                      const std::string& tail, const std::string& log_hint, const Progress& p) {
   std::string red = color_ ? "\x1b[31m" : "", off = color_ ? "\x1b[0m" : "";
-  std::string text = red + "FAILED " + off + name + ": " + reason;
+  std::string text = red + "FAILED " + off + Escape(name) + ": " + EscapeKeepLines(reason);
   if (!tail.empty()) {
     text += "\n  stderr (last lines):";
     size_t start = 0;
     while (start <= tail.size()) {
       size_t nl = tail.find('\n', start);
-      text += "\n    " + tail.substr(start, nl == std::string::npos ? nl : nl - start);
+      text += "\n    " + Escape(tail.substr(start, nl == std::string::npos ? nl : nl - start));
       if (nl == std::string::npos) break;
       start = nl + 1;
     }
   }
-  text += "\n  whole log: " + log_hint;
+  text += "\n  whole log: " + Escape(log_hint);
   bool was_quiet = quiet_;
   quiet_ = false;  // failures are always shown
   Emit(text, p);
@@ -125,7 +128,7 @@ void Printer::Refresh(const Progress& p) {
 void Printer::Line(const std::string& text) {
   if (smart_ && line_open_) fputs("\r\x1b[K", out_);
   line_open_ = false;
-  fputs(text.c_str(), out_);
+  fputs(EscapeKeepLines(text).c_str(), out_);
   fputc('\n', out_);
   fflush(out_);
 }

@@ -1,6 +1,8 @@
 // What the user sees while a run goes on. On a terminal: one status line rewritten in
 // place and cut to the terminal's width, with finished-job lines only for failures.
 // Elsewhere: one line per event. Honours NO_COLOR. Not thread-safe (engine thread).
+// Job names, reasons and stderr lines are printed escaped (util/escape.h): a value or a
+// job's output never drives the terminal with raw control bytes.
 #pragma once
 
 #include <cstdio>

@@ -48,6 +48,9 @@ std::string CsvField(const std::string& s) {
 Result<Table> BuildTable(const std::vector<MetricPoint>& points, const TableSpec& spec) {
   if (spec.agg != "mean" && spec.agg != "max" && spec.agg != "min" && spec.agg != "last")
     return Status::Invalid("--agg must be mean, max, min or last, not '" + spec.agg + "'");
+  if (spec.precision < 0 || spec.precision > kMaxPrecision)
+    return Status::Invalid("precision must be 0 to " + std::to_string(kMaxPrecision) +
+                           " digits after the point, not " + std::to_string(spec.precision));
   Table t;
   std::map<std::pair<size_t, size_t>, std::vector<double>> vals;
   for (const MetricPoint& p : points) {

@@ -20,8 +20,12 @@ struct Table {
   std::string corner;                   // "model \\ task, fraction"
 };
 
+// The most digits after the point a table shows: a double holds about 17.
+inline constexpr int kMaxPrecision = 17;
+
 // Builds the table from metric points (Store::LastMetricValues). Rows and columns
 // are ordered by first appearance, which follows the axes' order in the workflow.
+// Errors: an unknown aggregate, a precision outside 0..kMaxPrecision.
 Result<Table> BuildTable(const std::vector<MetricPoint>& points, const TableSpec& spec);
 
 // Renders as text (aligned columns), markdown or csv.

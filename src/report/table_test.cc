@@ -46,5 +46,19 @@ TEST(Table, AggregatesAndFormats) {
   EXPECT_FALSE(BuildTable(Points(), spec).ok());
 }
 
+TEST(Table, APrecisionOutsideZeroToSeventeenIsAnErrorNotAnAbort) {
+  TableSpec spec;
+  spec.rows = {"model"};
+  spec.value = "accuracy";
+  for (int bad : {-1, 18, 1 << 30}) {
+    spec.precision = bad;
+    auto t = BuildTable(Points(), spec);
+    ASSERT_FALSE(t.ok()) << bad;
+    EXPECT_NE(t.status().message().find("precision must be 0 to 17"), std::string::npos);
+  }
+  spec.precision = 17;
+  EXPECT_TRUE(BuildTable(Points(), spec).ok());
+}
+
 }  // namespace
 }  // namespace drover
