@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "util/fs.h"
+
 namespace drover {
 
 Hasher::Hasher() : state_(XXH3_createState()) {
@@ -43,20 +45,27 @@ std::string HashString(std::string_view data) {
   return Hex(XXH3_128bits(data.data(), data.size()));
 }
 
-Result<std::string> HashFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::FromErrno("cannot read " + path, errno);
+Result<std::string> HashFd(int fd, const std::string& shown) {
   XXH3_state_t* st = XXH3_createState();
   XXH3_128bits_reset(st);
   char buf[1 << 16];
   ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) XXH3_128bits_update(st, buf, n);
+  while ((n = ::read(fd, buf, sizeof buf)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    XXH3_128bits_update(st, buf, static_cast<size_t>(n));
+  }
   int err = errno;
-  ::close(fd);
   std::string out = Hex(XXH3_128bits_digest(st));
   XXH3_freeState(st);
-  if (n < 0) return Status::FromErrno("cannot read " + path, err);
+  if (n < 0) return Status::FromErrno("cannot read " + shown, err);
   return out;
+}
+
+Result<std::string> HashFile(const std::string& path) {
+  auto fd = OpenRegularFile(path);
+  if (!fd.ok()) return fd.status();
+  return HashFd(fd->get(), path);
 }
 
 }  // namespace drover

@@ -26,7 +26,12 @@ class Hasher {
 };
 
 std::string HashString(std::string_view data);
-// Hash of a file's bytes, streamed.
+// Hash of a regular file's bytes, streamed. Opened as OpenRegularFile (util/fs.h) does:
+// a FIFO, a device or a folder is an Invalid error, never a read that blocks or has
+// no end.
 Result<std::string> HashFile(const std::string& path);
+// Hash of the bytes of an open file from its current offset to its end; `shown` names
+// it in errors. The caller checks that it is a regular file.
+Result<std::string> HashFd(int fd, const std::string& shown);
 
 }  // namespace drover
