@@ -13,21 +13,38 @@
 
 namespace drover::sql {
 
-// Owns a sqlite3 connection.
+// How a connection opens its file.
+enum class OpenMode {
+  kReadWrite,  // creating the file if needed
+  // Never writes. A store whose folder cannot be written (a read-only file system, or
+  // a WAL store whose -shm file cannot be made) is opened as immutable, which reads
+  // drover.db alone (without changes still in its -wal file).
+  kReadOnly,
+};
+
+// Owns a sqlite3 connection. Its errors name the file ("store /x/.drover/drover.db: ...").
 class Db {
  public:
   Db() = default;
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
-  Status Open(const std::string& path);
+  Status Open(const std::string& path, OpenMode mode = OpenMode::kReadWrite);
   Status Exec(const std::string& sql);  // statements without results
   sqlite3* get() const { return db_; }
-  Status Error(const std::string& what) const;
+  const std::string& path() const { return path_; }
+  // "store PATH: <SQLite's message>[ (in: <the start of sql>)]", coded by SQLite's error.
+  Status Error(const std::string& sql = "") const;
 
  private:
+  Status OpenWith(const std::string& name, int flags);
   sqlite3* db_ = nullptr;
+  std::string path_;
 };
+
+// SQL for a message: whitespace runs made one space, at most `max` bytes, cut at a word
+// boundary with "…" when it is longer (never in the middle of a word).
+std::string Excerpt(const std::string& sql, size_t max = 60);
 
 // A prepared statement; Reset() makes it reusable. Binds are 1-based.
 class Stmt {

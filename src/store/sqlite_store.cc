@@ -19,14 +19,25 @@ class SqliteStore : public Store {
  public:
   explicit SqliteStore(std::string root) : root_(std::move(root)) {}
 
-  Status Open() {
+  Status Open(StoreAccess access) {
+    const std::string path = root_ + "/.drover/drover.db";
+    if (access == StoreAccess::kReadOnly) {
+      if (!PathExists(path)) return Status::NotFound("no drover store at " + path);
+      DROVER_RETURN_IF_ERROR(db_.Open(path, sql::OpenMode::kReadOnly));
+      return CheckVersion();
+    }
     DROVER_RETURN_IF_ERROR(MakeDirs(root_ + "/.drover"));
-    DROVER_RETURN_IF_ERROR(db_.Open(root_ + "/.drover/drover.db"));
-    DROVER_RETURN_IF_ERROR(db_.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                                    // Planning touches index pages all over the file
-                                    // (keys are random hashes): a small cache makes
-                                    // SQLite write the same pages again and again.
-                                    "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;"));
+    DROVER_RETURN_IF_ERROR(db_.Open(path));
+    DROVER_RETURN_IF_ERROR(db_.Exec(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        // A checkpoint at every 1000 pages (4 MiB) of WAL, and a WAL file cut back
+        // after one: drover.db never lags far behind.
+        "PRAGMA wal_autocheckpoint=1000; PRAGMA journal_size_limit=" +
+        std::to_string(kWalSizeLimit) +
+        ";"
+        // Planning touches index pages all over the file (keys are random hashes): a
+        // small cache makes SQLite write the same pages again and again.
+        "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;"));
     return Migrate();  // and turns foreign keys on
   }
 
@@ -46,8 +57,14 @@ class SqliteStore : public Store {
     if (!studies_) studies_ = NewSqliteStudyStore(db_);
     return studies_.get();
   }
-  Status Commit() override { return db_.Exec("COMMIT"); }
+  Status Commit() override {
+    DROVER_RETURN_IF_ERROR(db_.Exec("COMMIT"));
+    if (++commits_ % 256 == 0) BoundWal();
+    return Status::Ok();
+  }
   void Rollback() override { (void)db_.Exec("ROLLBACK"); }
+  Status Checkpoint() override;
+  Result<int64_t> CountJobsWithAttempts() override;
 
   Result<int64_t> StartRun(const std::string& workflow, const std::string& path,
                            const std::string& argv_json) override;
@@ -80,6 +97,9 @@ class SqliteStore : public Store {
 
  private:
   Status Migrate();
+  Status CheckVersion();
+  Result<int> SchemaVersion();
+  void BoundWal();
   Result<int64_t> WorkflowId(const std::string& name, const std::string& path);
   static AttemptRecord ReadAttempt(const sql::Stmt& s);
   static JobRow ReadJobRow(const sql::Stmt& s);
@@ -92,35 +112,53 @@ class SqliteStore : public Store {
   }
 
   int64_t current_workflow_ = 0;
+  int64_t commits_ = 0;
   std::string root_;
   sql::Db db_;
   std::unordered_map<const char*, std::unique_ptr<sql::Stmt>> cache_;
   std::unique_ptr<StudyStore> studies_;
 };
 
-Status SqliteStore::Migrate() {
-  auto version = [&]() -> Result<int> {
-    sql::Stmt v(db_, "PRAGMA user_version");
-    Status st;
-    int n = v.Step(&st) ? static_cast<int>(v.Int(0)) : 0;
-    DROVER_RETURN_IF_ERROR(st);
-    return n;
-  };
-  auto newer = [&](int n) {
-    return Status::Invalid("the store " + root_ + "/.drover/drover.db has schema version " +
-                           std::to_string(n) + ", newer than this drover (" +
-                           std::to_string(StoreSchemaVersion()) + "): upgrade drover");
-  };
-  auto now = version();
+Result<int> SqliteStore::SchemaVersion() {
+  sql::Stmt v(db_, "PRAGMA user_version");
+  Status st;
+  int n = v.Step(&st) ? static_cast<int>(v.Int(0)) : 0;
+  DROVER_RETURN_IF_ERROR(st);
+  return n;
+}
+
+static Status Newer(const std::string& path, int n) {
+  return Status::Invalid("the store " + path + " has schema version " + std::to_string(n) +
+                         ", newer than this drover (" + std::to_string(StoreSchemaVersion()) +
+                         "): upgrade drover");
+}
+
+// A read-only store is read as it is: it cannot be migrated.
+Status SqliteStore::CheckVersion() {
+  auto now = SchemaVersion();
   if (!now.ok()) return now.status();
-  if (*now > StoreSchemaVersion()) return newer(*now);
+  if (*now > StoreSchemaVersion()) return Newer(db_.path(), *now);
+  if (*now < StoreSchemaVersion())
+    return Status::Invalid("the store " + db_.path() + " has schema version " +
+                           std::to_string(*now) + ", older than this drover's (" +
+                           std::to_string(StoreSchemaVersion()) +
+                           "), and it is read-only here: run `drover run` where it can be "
+                           "written once, which upgrades it");
+  return db_.Exec("PRAGMA foreign_keys=ON");
+}
+
+Status SqliteStore::Migrate() {
+  auto now = SchemaVersion();
+  if (!now.ok()) return now.status();
+  if (*now > StoreSchemaVersion()) return Newer(db_.path(), *now);
   if (*now < StoreSchemaVersion()) {
     // Migrations may rebuild tables, which foreign keys forbid; they are checked
     // before each migration commits instead. (The pragma is a no-op in a transaction.)
     DROVER_RETURN_IF_ERROR(db_.Exec("PRAGMA foreign_keys=OFF"));
     for (int n = *now + 1; n <= StoreSchemaVersion(); ++n) {
-      DROVER_RETURN_IF_ERROR(Begin());
-      auto at = version();  // another drover may have migrated meanwhile
+      Transaction tx(this);
+      DROVER_RETURN_IF_ERROR(tx.Begin());
+      auto at = SchemaVersion();  // another drover may have migrated meanwhile
       Status m = at.status();
       if (m.ok() && *at < n) {
         m = db_.Exec(Migration(n));
@@ -132,14 +170,40 @@ Status SqliteStore::Migrate() {
         }
         if (m.ok()) m = db_.Exec("PRAGMA user_version=" + std::to_string(n));
       }
-      if (!m.ok()) {
-        Rollback();
-        return m.With("migrating the store to version " + std::to_string(n));
-      }
-      DROVER_RETURN_IF_ERROR(db_.Exec("COMMIT"));
+      if (!m.ok()) return m.With("migrating the store to version " + std::to_string(n));
+      DROVER_RETURN_IF_ERROR(tx.Commit());
     }
   }
   return db_.Exec("PRAGMA foreign_keys=ON");
+}
+
+Status SqliteStore::Checkpoint() {
+  sql::Stmt ck(db_, "PRAGMA wal_checkpoint(TRUNCATE)");
+  Status st;
+  bool busy = ck.Step(&st) && ck.Int(0) != 0;
+  DROVER_RETURN_IF_ERROR(st);
+  if (busy)
+    return Status::Busy("store " + db_.path() +
+                        ": readers kept the WAL from being checkpointed; it will be later");
+  return Status::Ok();
+}
+
+// Behind SQLite's own checkpoints, which readers can keep from resetting the WAL: when
+// its file has grown past twice the limit, a checkpoint that waits briefly for them.
+void SqliteStore::BoundWal() {
+  FileStat wal = StatPath(db_.path() + "-wal");
+  if (!wal.exists || wal.size <= 2 * kWalSizeLimit) return;
+  sqlite3_busy_timeout(db_.get(), 200);
+  (void)Checkpoint();
+  sqlite3_busy_timeout(db_.get(), 10000);
+}
+
+Result<int64_t> SqliteStore::CountJobsWithAttempts() {
+  sql::Stmt s(db_, "SELECT count(DISTINCT job_id) FROM attempts");
+  Status st;
+  int64_t n = s.Step(&st) ? s.Int(0) : 0;
+  DROVER_RETURN_IF_ERROR(st);
+  return n;
 }
 
 Result<int64_t> SqliteStore::WorkflowId(const std::string& name, const std::string& path) {
@@ -154,22 +218,16 @@ Result<int64_t> SqliteStore::WorkflowId(const std::string& name, const std::stri
 
 Result<int64_t> SqliteStore::StartRun(const std::string& workflow, const std::string& path,
                                       const std::string& argv_json) {
-  DROVER_RETURN_IF_ERROR(Begin());
+  Transaction tx(this);
+  DROVER_RETURN_IF_ERROR(tx.Begin());
   auto wf = WorkflowId(workflow, path);
-  if (!wf.ok()) {
-    Rollback();
-    return wf.status();
-  }
+  if (!wf.ok()) return wf.status();
   current_workflow_ = *wf;
   sql::Stmt ins(db_, "INSERT INTO runs(workflow_id, started, state, argv) VALUES(?,?,?,?)");
   ins.Bind(1, *wf).Bind(2, NowSeconds()).Bind(3, "running").Bind(4, argv_json);
-  Status st = ins.Run();
-  if (!st.ok()) {
-    Rollback();
-    return st;
-  }
+  DROVER_RETURN_IF_ERROR(ins.Run());
   int64_t id = sqlite3_last_insert_rowid(db_.get());
-  DROVER_RETURN_IF_ERROR(Commit());
+  DROVER_RETURN_IF_ERROR(tx.Commit());
   return id;
 }
 
@@ -539,9 +597,9 @@ std::optional<AttemptState> ParseAttemptState(const std::string& s) {
   return std::nullopt;
 }
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& root) {
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& root, StoreAccess access) {
   auto store = std::make_unique<SqliteStore>(root);
-  DROVER_RETURN_IF_ERROR(store->Open());
+  DROVER_RETURN_IF_ERROR(store->Open(access));
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -4,8 +4,13 @@
 // PostgreSQL. Nothing outside store/ writes SQL.
 //
 // One writer (the engine thread) and many readers (status, table, ...). Writes are
-// grouped by the caller into transactions: Begin() ... Commit(), one per event-loop
-// iteration. A Store object is not thread-safe.
+// grouped by the caller into transactions (a Transaction guard below), one per
+// event-loop iteration. A Store object is not thread-safe.
+//
+// The WAL is checkpointed into drover.db when it passes a few MiB (and its file cut
+// back to kWalSizeLimit) and by Checkpoint(), which `drover run` calls when it starts and
+// ends: so a lost -wal file after a crash loses at most the latest changes, which
+// `drover recover` rebuilds from the job folders.
 #pragma once
 
 #include <cstdint>
@@ -107,9 +112,13 @@ class Store {
  public:
   virtual ~Store() = default;
 
+  // Prefer a Transaction guard to calling these by hand.
   virtual Status Begin() = 0;
   virtual Status Commit() = 0;
   virtual void Rollback() = 0;
+  // Copies the WAL into drover.db and empties it (waiting a while for readers). Not in a
+  // transaction.
+  virtual Status Checkpoint() = 0;
 
   // --- runs and jobs -------------------------------------------------------
   // Creates (or finds) the workflow and starts a run. Own transaction.
@@ -158,6 +167,8 @@ class Store {
   // The last value of `metric` of every succeeded job of a run.
   virtual Result<std::vector<MetricPoint>> LastMetricValues(int64_t run_id,
                                                             const std::string& metric) = 0;
+  // How many jobs have at least one attempt (each has had a job folder made).
+  virtual Result<int64_t> CountJobsWithAttempts() = 0;
   // HPO studies and trials, on the same connection and in the same transactions
   // (store/study_store.h). Owned by the store.
   virtual StudyStore* studies() = 0;
@@ -165,9 +176,42 @@ class Store {
   virtual const std::string& root() const = 0;
 };
 
-// Opens (creating if needed) the SQLite store under `root`/.drover/, migrating its
-// schema to the current version. A newer, unknown schema version is an error.
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& root);
+// A write transaction, begun by Begin() and ended by Commit(). One still open when the
+// guard goes away (an early return on an error, a failed commit) is rolled back. The
+// store must outlive the guard.
+class Transaction {
+ public:
+  explicit Transaction(Store* store) : store_(store) {}
+  ~Transaction() { Rollback(); }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  Status Begin();
+  Status Commit();
+  // Rolls back now, if open (the destructor does the same).
+  void Rollback();
+  bool open() const { return open_; }
+
+ private:
+  Store* store_;
+  bool open_ = false;
+};
+
+// How a command uses the store.
+enum class StoreAccess {
+  kWrite,     // creates the store if needed and migrates its schema
+  // Never writes: the store must exist with this build's schema. Works on a read-only
+  // file system too (where changes still in the -wal file are not seen).
+  kReadOnly,
+};
+
+// Opens the SQLite store under `root`/.drover/ (drover.db), migrating its schema to the
+// current version when writing. A newer, unknown schema version is an error.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& root,
+                                               StoreAccess access = StoreAccess::kWrite);
+
+// The WAL file's size after a checkpoint resets it.
+inline constexpr int64_t kWalSizeLimit = int64_t{16} << 20;
 
 // The schema version this build writes.
 int StoreSchemaVersion();

@@ -1,9 +1,11 @@
 #include "store/store.h"
 
 #include <gtest/gtest.h>
+#include <algorithm>
 #include <sqlite3.h>
 
 #include "store/schema.h"
+#include "store/sqlite.h"
 #include "util/fs.h"
 
 namespace drover {
@@ -217,6 +219,155 @@ TEST_F(StoreTest, NewerSchemaIsRefused) {
   auto s = OpenSqliteStore(root_);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("newer than this drover"), std::string::npos);
+}
+
+TEST_F(StoreTest, TransactionGuardRollsBackUnlessCommitted) {
+  auto run = store_->StartRun("wf", "/x", "[]");
+  std::vector<KnownJob> known;
+  {
+    Transaction tx(store_.get());
+    ASSERT_TRUE(tx.Begin().ok());
+    EXPECT_FALSE(tx.Begin().ok());  // begun twice: an error, the transaction stays
+    ASSERT_TRUE(store_->SyncJobs(*run, {Job("dropped")}, &known).ok());
+  }  // an early return: rolled back
+  {
+    Transaction tx(store_.get());
+    EXPECT_FALSE(tx.Commit().ok());  // never begun
+    ASSERT_TRUE(tx.Begin().ok());    // the store is no longer in a transaction
+    ASSERT_TRUE(store_->SyncJobs(*run, {Job("kept")}, &known).ok());
+    ASSERT_TRUE(tx.Commit().ok());
+    EXPECT_FALSE(tx.open());
+  }
+  ASSERT_TRUE(store_->LookupJobs({Job("dropped"), Job("kept")}, &known).ok());
+  EXPECT_TRUE(known[0].is_new);
+  EXPECT_FALSE(known[1].is_new);
+  Transaction explicit_rollback(store_.get());
+  ASSERT_TRUE(explicit_rollback.Begin().ok());
+  ASSERT_TRUE(store_->SyncJobs(*run, {Job("undone")}, &known).ok());
+  explicit_rollback.Rollback();
+  ASSERT_TRUE(store_->LookupJobs({Job("undone")}, &known).ok());
+  EXPECT_TRUE(known[0].is_new);
+}
+
+int64_t FileSize(const std::string& path) { return StatPath(path).size; }
+
+TEST_F(StoreTest, CheckpointMovesTheWalIntoTheDatabaseFile) {
+  auto run = store_->StartRun("wf", "/x", "[]");
+  std::vector<JobRecord> jobs;
+  for (int i = 0; i < 500; ++i) jobs.push_back(Job("c" + std::to_string(i)));
+  std::vector<KnownJob> known;
+  Transaction tx(store_.get());
+  ASSERT_TRUE(tx.Begin().ok());
+  ASSERT_TRUE(store_->SyncJobs(*run, jobs, &known).ok());
+  ASSERT_TRUE(tx.Commit().ok());
+  const std::string db = root_ + "/.drover/drover.db";
+  EXPECT_GT(FileSize(db + "-wal"), 0);
+  ASSERT_TRUE(store_->Checkpoint().ok());
+  EXPECT_EQ(FileSize(db + "-wal"), 0);
+  // drover.db alone now holds everything: a copy without its WAL knows the jobs.
+  const std::string copy = root_ + "/copy";
+  ASSERT_TRUE(MakeDirs(copy + "/.drover").ok());
+  auto bytes = ReadFile(db);
+  ASSERT_TRUE(bytes.ok());
+  ASSERT_TRUE(WriteFile(copy + "/.drover/drover.db", *bytes).ok());
+  auto other = OpenSqliteStore(copy, StoreAccess::kReadOnly);
+  ASSERT_TRUE(other.ok()) << other.status().message();
+  ASSERT_TRUE((*other)->LookupJobs({Job("c0"), Job("c499")}, &known).ok());
+  EXPECT_FALSE(known[0].is_new);
+  EXPECT_FALSE(known[1].is_new);
+}
+
+TEST_F(StoreTest, WalStaysBoundedAcrossManyCommitsAndABigOne) {
+  auto run = store_->StartRun("wf", "/x", "[]");
+  const std::string wal = root_ + "/.drover/drover.db-wal";
+  const std::string detail(1000, 'x');
+  int64_t largest = 0;
+  for (int t = 0; t < 300; ++t) {  // 30 MB of events, 100 per transaction
+    Transaction tx(store_.get());
+    ASSERT_TRUE(tx.Begin().ok());
+    for (int e = 0; e < 100; ++e) ASSERT_TRUE(store_->AddEvent(*run, 0, "x", detail).ok());
+    ASSERT_TRUE(tx.Commit().ok());
+    largest = std::max(largest, FileSize(wal));
+  }
+  EXPECT_LE(largest, int64_t{8} << 20) << "SQLite's checkpoints keep the WAL near 4 MiB";
+  {  // one transaction of 40 MB: the WAL must hold it whole...
+    Transaction tx(store_.get());
+    ASSERT_TRUE(tx.Begin().ok());
+    for (int e = 0; e < 40000; ++e) ASSERT_TRUE(store_->AddEvent(*run, 0, "y", detail).ok());
+    ASSERT_TRUE(tx.Commit().ok());
+  }
+  EXPECT_GT(FileSize(wal), kWalSizeLimit);
+  for (int t = 0; t < 3; ++t) {  // ...and is cut back to the limit after it
+    Transaction tx(store_.get());
+    ASSERT_TRUE(tx.Begin().ok());
+    ASSERT_TRUE(store_->AddEvent(*run, 0, "z", "").ok());
+    ASSERT_TRUE(tx.Commit().ok());
+  }
+  EXPECT_LE(FileSize(wal), kWalSizeLimit);
+}
+
+TEST(SqlExcerptTest, CutsAtAWordBoundaryNeverInsideAWord) {
+  const std::string sql =
+      "SELECT alpha,\n       beta FROM gamma WHERE delta = 1 AND epsilon = 2 AND zeta = 3";
+  EXPECT_EQ(sql::Excerpt(sql, 32), "SELECT alpha, beta FROM gamma \u2026");
+  EXPECT_EQ(sql::Excerpt("SELECT 1", 60), "SELECT 1");
+  EXPECT_EQ(sql::Excerpt("averyveryverylongidentifier and more", 10),
+            "averyveryverylongidentifier \u2026");
+}
+
+TEST_F(StoreTest, SqlInAnErrorIsCutAtAWordAndTheStoreIsNamed) {
+  sql::Db db;
+  const std::string path = root_ + "/.drover/drover.db";
+  ASSERT_TRUE(db.Open(path).ok());
+  const std::string bad =
+      "SELECT column_number_one, column_number_two FROM no_such_table_here WHERE "
+      "column_number_one = 1";
+  Status st = db.Exec(bad);
+  ASSERT_FALSE(st.ok());
+  const std::string& msg = st.message();
+  EXPECT_NE(msg.find("store " + path + ": no such table"), std::string::npos) << msg;
+  size_t in = msg.find("(in: ");
+  size_t dots = msg.find(" \u2026)");
+  ASSERT_NE(in, std::string::npos) << msg;
+  ASSERT_NE(dots, std::string::npos) << msg;
+  std::string shown = msg.substr(in + 5, dots - in - 5);
+  ASSERT_EQ(bad.compare(0, shown.size(), shown), 0) << msg;
+  EXPECT_EQ(bad[shown.size()], ' ') << "cut inside a word: " << msg;
+  sql::Stmt prepared(db, bad.c_str());
+  EXPECT_NE(prepared.status().message().find("(in: SELECT column_number_one"), std::string::npos)
+      << prepared.status().message();
+}
+
+TEST_F(StoreTest, ReadOnlyOpenReadsAndRefusesToWrite) {
+  auto run = store_->StartRun("wf", "/x", "[]");
+  std::vector<KnownJob> known;
+  {
+    Transaction tx(store_.get());
+    ASSERT_TRUE(tx.Begin().ok());
+    ASSERT_TRUE(store_->SyncJobs(*run, {Job("ro")}, &known).ok());
+    ASSERT_TRUE(tx.Commit().ok());
+  }
+  auto ro = OpenSqliteStore(root_, StoreAccess::kReadOnly);
+  ASSERT_TRUE(ro.ok()) << ro.status().message();
+  auto latest = (*ro)->LatestRun("");
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ((*latest)->id, *run);
+  auto jobs = (*ro)->JobsOfRun(*run, "", std::nullopt);
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_EQ(jobs->size(), 1u);
+  Transaction tx(ro->get());
+  Status st = tx.Begin();
+  if (st.ok()) st = (*ro)->AddEvent(*run, 0, "write", "");
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("readonly"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find(root_ + "/.drover/drover.db"), std::string::npos) << st.message();
+
+  auto missing = OpenSqliteStore(root_ + "/nowhere", StoreAccess::kReadOnly);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Code::kNotFound);
+  EXPECT_NE(missing.status().message().find(root_ + "/nowhere/.drover/drover.db"),
+            std::string::npos);
+  EXPECT_FALSE(PathExists(root_ + "/nowhere"));  // reading never creates anything
 }
 
 }  // namespace
