@@ -19,9 +19,11 @@
 // more than the command itself. Elsewhere the same code runs on glibc's syscall().
 // Either way: no allocation, no exceptions, no static constructors; signals are taken
 // synchronously with rt_sigtimedwait().
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -131,6 +133,14 @@ class Text {
     for (long long d = 100000; d > 0; d /= 10) Char(static_cast<char>('0' + micro / d % 10));
     return *this;
   }
+  // v right-aligned in `width` characters, padded with spaces.
+  Text& Padded(long long v, int width) {
+    Text digits;
+    digits.Int(v);
+    for (int i = static_cast<int>(digits.size()); i < width; ++i) Char(' ');
+    for (size_t i = 0; i < digits.size(); ++i) Char(digits.data()[i]);
+    return *this;
+  }
   Text& Quoted(const char* s);
   const char* data() const { return buf_; }
   size_t size() const { return len_; }
@@ -152,22 +162,54 @@ Text& Text::Quoted(const char* s) {
   return Char('"');
 }
 
-bool WriteAll(long fd, const char* p, size_t n) {
+// Writes all of p[0, n); 0, or the -errno of the write that failed.
+long WriteAll(long fd, const char* p, size_t n) {
   while (n > 0) {
     long w = Sys(SYS_write, fd, A(p), n);
     if (w == -EINTR) continue;
-    if (w <= 0) return false;
+    if (w <= 0) return w < 0 ? w : -EIO;
     p += w;
     n -= w;
   }
-  return true;
+  return 0;
+}
+
+// What the errors a user can fix mean, in words (no strerror() without libc); null
+// for the others, which are shown by number only.
+const char* ErrnoText(long err) {
+  switch (err) {
+    case ENOSPC: return "no space left on device";
+    case EDQUOT: return "disk quota exceeded";
+    case EACCES: return "permission denied";
+    case EPERM: return "operation not permitted";
+    case EROFS: return "read-only file system";
+    case EIO: return "input/output error";
+    case ENOENT: return "no such file or directory";
+    case EISDIR: return "is a directory";
+    case ENOTDIR: return "not a directory";
+    case EMFILE: return "too many open files";
+    case ENOMEM: return "out of memory";
+    default: return nullptr;
+  }
+}
+
+// "cannot write status.json: no space left on device (errno 28)": what went wrong, as
+// one line without its newline. err: -errno, or >= 0 for none.
+void Describe(Text* t, const char* what, const char* arg, long err) {
+  t->Add(what).Add(arg);
+  if (err >= 0) return;
+  const char* text = ErrnoText(-err);
+  t->Add(": ");
+  if (text) t->Add(text).Add(" (");
+  t->Add("errno ").Int(-err);
+  if (text) t->Char(')');
 }
 
 // Where the wrapper's own complaints go: the stderr it was given.
 void Complain(const char* what, const char* arg, long err) {
   Text t;
-  t.Add("drover-job: ").Add(what).Add(arg);
-  if (err < 0) t.Add(": errno ").Int(-err);
+  t.Add("drover-job: ");
+  Describe(&t, what, arg, err);
   t.Char('\n');
   WriteAll(2, t.data(), t.size());
 }
@@ -194,10 +236,42 @@ bool ParseSeconds(const char* s, int64_t* ns) {
 
 // ---- The command ----
 
-// In the forked child: stdin, stdout, stderr, a new group, a clean signal state, exec.
-// Any failure ends the child with 127, as a shell says "cannot run".
-[[noreturn]] void ExecCommand(char** envp) {
+// The running command and what has been done to it.
+struct Job {
+  long pid = 0;             // also the job's process group id
+  int64_t deadline = 0;     // monotonic ns; 0: no walltime
+  int64_t grace = 0;        // ns
+  int64_t kill_at = 0;      // monotonic ns of the SIGKILL once stopping
+  bool stopping = false;    // SIGTERM sent to the group
+  bool killed = false;      // SIGKILL sent to the group
+  bool walltime_exceeded = false;
+  bool cancelled = false;
+  long attempt = 0;         // DROVER_ATTEMPT from the environment; 0: not set
+  long lock_fd = -1;        // JOBDIR/lock, which also holds the record (see executor.h)
+  long wrapper_pid = 0;     // the wrapper's own pid
+};
+
+// Writes `line` at `offset` of the lock file (the wrapper's record); best effort: a
+// full disk must not keep the command from running.
+void WriteRecord(const Job& j, const Text& line, long offset) {
+  while (Sys(SYS_pwrite64, j.lock_fd, A(line.data()), line.size(), offset) == -EINTR) {
+  }
+}
+
+// In the forked child: dies with the wrapper, joins a new group (the job's), records
+// it, then stdin, stdout, stderr, a clean signal state, exec. Any failure ends the
+// child with 127, as a shell says "cannot run".
+[[noreturn]] void ExecCommand(const Job& j, char** envp) {
+  // A wrapper killed with SIGKILL (the OOM killer, an admin) takes the command's shell
+  // with it; what the shell started is left to drover, which kills the job's group
+  // by its record before the attempt is retried. If the wrapper died before the
+  // prctl, our parent is no longer the wrapper: run nothing.
+  Sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+  if (Sys(SYS_getppid) != j.wrapper_pid) Exit(127);
   Sys(SYS_setpgid, 0, 0);
+  Text record;
+  record.Padded(j.attempt, 11).Char(' ').Padded(Sys(SYS_getpid), 11).Char('\n');
+  WriteRecord(j, record, 0);
   const struct { int fd; const char* path; int flags; } kFiles[] = {
       {0, "/dev/null", O_RDONLY},
       {1, "stdout", O_WRONLY | O_CREAT | O_TRUNC},
@@ -231,19 +305,6 @@ bool ParseSeconds(const char* s, int64_t* ns) {
   Complain("cannot run ", sh, err);
   Exit(127);
 }
-
-// The running command and what has been done to it.
-struct Job {
-  long pid = 0;             // also the job's process group id
-  int64_t deadline = 0;     // monotonic ns; 0: no walltime
-  int64_t grace = 0;        // ns
-  int64_t kill_at = 0;      // monotonic ns of the SIGKILL once stopping
-  bool stopping = false;    // SIGTERM sent to the group
-  bool killed = false;      // SIGKILL sent to the group
-  bool walltime_exceeded = false;
-  bool cancelled = false;
-  long attempt = 0;         // DROVER_ATTEMPT from the environment; 0: not set
-};
 
 // The value of DROVER_ATTEMPT in envp as a positive number, or 0.
 long AttemptFromEnv(char** envp) {
@@ -316,9 +377,9 @@ void Step(Job* j, const SigSet& handled) {
 long WriteStatus(const Text& t) {
   long fd = Open(jw::kStatusTmpFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return fd;
-  bool ok = WriteAll(fd, t.data(), t.size());
-  long rc = Sys(SYS_close, fd);
-  if (!ok) return -EIO;
+  long err = WriteAll(fd, t.data(), t.size());
+  long rc = Sys(SYS_close, fd);  // NFS reports a full disk here, if not at the write
+  if (err < 0) return err;
   if (rc < 0) return rc;
   return Sys(SYS_renameat, AT_FDCWD, A(jw::kStatusTmpFile), AT_FDCWD, A(jw::kStatusFile));
 }
@@ -347,7 +408,11 @@ int Finish(const Job& j, int wstatus, const rusage& ru, const timespec& started)
   t.Add("}\n");
   if (long err = WriteStatus(t); err < 0) {
     Complain("cannot write ", jw::kStatusFile, err);
-    return 74;  // EX_IOERR
+    Text why;  // for drover, which does not see our stderr: line 2 of the record
+    why.Int(j.pid).Char(' ');
+    Describe(&why, "cannot write ", jw::kStatusFile, err);
+    WriteRecord(j, why.Char('\n'), jw::kRecordSize);
+    return jw::kExitIoError;
   }
   return signaled ? 128 + sig : code;
 }
@@ -357,8 +422,8 @@ int Finish(const Job& j, int wstatus, const rusage& ru, const timespec& started)
 // Takes JOBDIR/lock (we are in JOBDIR); the fd stays open, close-on-exec, until exit.
 // A file opened for writing, not the folder itself: on NFS, flock is emulated with a
 // POSIX lock, which an exclusive lock on a read-only descriptor cannot take.
-// Returns false when another wrapper holds it.
-bool TakeLock() {
+// Returns the lock's fd, or -1 when another wrapper holds it.
+long TakeLock() {
   long fd = Open(jw::kLockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     Complain("cannot open ", jw::kLockFile, fd);
@@ -367,12 +432,12 @@ bool TakeLock() {
   long rc;
   while ((rc = Sys(SYS_flock, fd, LOCK_EX | LOCK_NB)) == -EINTR) {
   }
-  if (rc == -EWOULDBLOCK) return false;
+  if (rc == -EWOULDBLOCK) return -1;
   if (rc < 0) {
     Complain("cannot lock ", jw::kLockFile, rc);
     Exit(74);
   }
-  return true;
+  return fd;
 }
 
 // The attempt command.sh was written for (its kAttemptMarker line), or 0 when it names
@@ -413,7 +478,8 @@ int WrapperMain(int argc, char** argv, char** envp) {
     Complain("cannot enter ", argv[1], err);
     return 74;
   }
-  if (!TakeLock()) return jw::kExitLockHeld;
+  job.lock_fd = TakeLock();
+  if (job.lock_fd < 0) return jw::kExitLockHeld;
   if (long written_for = job.attempt > 0 ? ScriptAttempt() : 0;
       written_for > 0 && written_for != job.attempt) {
     Complain("a later attempt owns this job folder: not running", "", 0);
@@ -429,8 +495,9 @@ int WrapperMain(int argc, char** argv, char** envp) {
   timespec started{};
   Sys(SYS_clock_gettime, CLOCK_REALTIME, A(&started));
   if (walltime > 0) job.deadline = NowNs(CLOCK_MONOTONIC) + walltime;
+  job.wrapper_pid = Sys(SYS_getpid);
   job.pid = Sys(SYS_clone, SIGCHLD, 0, 0, 0, 0);  // fork; the wrapper is a few pages
-  if (job.pid == 0) ExecCommand(envp);
+  if (job.pid == 0) ExecCommand(job, envp);
   if (job.pid < 0) {
     Complain("cannot fork", "", job.pid);
     return 74;

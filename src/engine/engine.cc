@@ -10,14 +10,14 @@
 
 #include "engine/job_files.h"
 #include "engine/loop.h"
+#include "exec/job_group.h"
 #include "util/clock.h"
 #include "util/signals.h"
 #include "util/trace.h"
 
 namespace drover {
-namespace {
 
-std::vector<JobRecord> Records(const Plan& plan) {
+std::vector<JobRecord> PlannedJobRecords(const Plan& plan) {
   std::vector<JobRecord> recs(plan.jobs().size());
   for (uint32_t j = 0; j < recs.size(); ++j) {
     const PlannedJob& pj = plan.jobs()[j];
@@ -26,6 +26,8 @@ std::vector<JobRecord> Records(const Plan& plan) {
   }
   return recs;
 }
+
+namespace {
 
 // Jobs ordered so that every job comes after the jobs it consumes.
 std::vector<uint32_t> DepsFirst(const Plan& plan) {
@@ -69,7 +71,7 @@ Status DecideReuse(const Plan& plan, Store* store, const std::vector<KnownJob>& 
 Result<std::vector<StepForecast>> Forecast(const Plan& plan, Store* store,
                                            const RunOptions& opts) {
   std::vector<KnownJob> known;
-  DROVER_RETURN_IF_ERROR(store->LookupJobs(Records(plan), &known));
+  DROVER_RETURN_IF_ERROR(store->LookupJobs(PlannedJobRecords(plan), &known));
   std::vector<bool> reuse;
   DROVER_RETURN_IF_ERROR(DecideReuse(plan, store, known, opts, &reuse));
   std::vector<StepForecast> out;
@@ -125,13 +127,14 @@ Status Loop::CheckResources() const {
 Status Loop::Sync() {
   size_t n = plan_.jobs().size();
   std::vector<KnownJob> known;
-  DROVER_RETURN_IF_ERROR(store_->Begin());
+  Transaction tx(store_);
+  DROVER_RETURN_IF_ERROR(tx.Begin());
   Status st;
   {
     std::vector<JobRecord> recs;
     {
       TracePhase t("job records");
-      recs = Records(plan_);
+      recs = PlannedJobRecords(plan_);
     }
     TracePhase t("sync jobs with the store");
     st = store_->SyncJobs(run_id_, recs, &known);
@@ -141,10 +144,7 @@ Status Loop::Sync() {
     TracePhase t("reuse decisions");
     st = DecideReuse(plan_, store_, known, opts_, &reuse);
   }
-  if (!st.ok()) {
-    store_->Rollback();
-    return st;
-  }
+  if (!st.ok()) return st;  // rolled back
   slot_.assign(n, Slot::kBlocked);
   waiting_.assign(n, 0);
   job_id_.resize(n);
@@ -168,26 +168,26 @@ Status Loop::Sync() {
     }
     for (uint32_t d : plan_.jobs()[j].deps) waiting_[j] += reuse[d] ? 0 : 1;
     if (known[j].state != JobState::kPending) st = store_->SetJobState(job_id_[j], JobState::kPending);
-    if (!st.ok()) break;
-  }
-  if (!st.ok()) {
-    store_->Rollback();
-    return st;
+    if (!st.ok()) return st;
   }
   if (sum_.reused)
     st = store_->AddEvent(run_id_, 0, "reused", std::to_string(sum_.reused) + " jobs");
   if (!st.ok()) return st;
   TracePhase t("commit");
-  return store_->Commit();
+  return tx.Commit();
 }
 
 Status Loop::AdoptRunning() {
   auto att = store_->RunningAttempts();
   if (!att.ok()) return att.status();
+  std::vector<std::string> recorded;  // whatever an earlier drover started unrecorded goes
+  for (const AttemptRecord& a : *att) recorded.push_back(a.handle);
+  exec_->CancelUnrecorded(recorded);
   std::unordered_map<int64_t, uint32_t> by_id;
   for (uint32_t j = 0; j < job_id_.size(); ++j) by_id.emplace(job_id_[j], j);
   std::vector<Completion> finished;
-  DROVER_RETURN_IF_ERROR(store_->Begin());
+  Transaction tx(store_);
+  DROVER_RETURN_IF_ERROR(tx.Begin());
   for (const AttemptRecord& a : *att) {
     auto it = by_id.find(a.job_id);
     if (it == by_id.end() || slot_[it->second] == Slot::kReused) continue;
@@ -196,11 +196,16 @@ Status Loop::AdoptRunning() {
     AdoptResult r = exec_->Adopt(a.id, Dir(j), a.handle, &done);
     // A status.json of an earlier attempt (by its attempt number; by its start time
     // when written without one) means that this attempt was committed but drover
-    // stopped before starting it.
+    // stopped before starting it; so does a lost attempt without a handle, unless its
+    // wrapper recorded that it started the command (and then died, or could not write
+    // status.json: a full disk).
     bool stale = r == AdoptResult::kFinished && done.has_status &&
                  (done.status.attempt > 0 ? done.status.attempt != a.number
                                           : done.status.started + 0.001 < a.started);
-    if ((r == AdoptResult::kGone && a.handle.empty()) || stale) {
+    WrapperRecord wrote;
+    bool never_started = r == AdoptResult::kGone && a.handle.empty() &&
+                         !(ReadWrapperRecord(Dir(j), &wrote) && wrote.attempt == a.number);
+    if (never_started || stale) {
       AttemptRecord rec = a;  // committed, but drover stopped before starting it
       rec.state = AttemptState::kCancelled;
       rec.reason = "drover stopped before starting this attempt";
@@ -216,12 +221,14 @@ Status Loop::AdoptRunning() {
     DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[j], JobState::kRunning));
     if (r == AdoptResult::kFinished) finished.push_back(done);
     if (r == AdoptResult::kGone)
-      finished.push_back({a.id, false, {}, "lost: its process is gone and left no status.json"});
+      finished.push_back({a.id, false, {},
+                          done.error.empty() ? "lost: its process is gone and left no status.json"
+                                             : done.error});
     if (r == AdoptResult::kRunning)
       printer_->Note(plan_.Name(j), "adopted running", Prog());
   }
   for (const Completion& c : finished) DROVER_RETURN_IF_ERROR(Handle(c));
-  return store_->Commit();
+  return tx.Commit();
 }
 
 Result<RunSummary> Loop::Run() {
@@ -251,7 +258,8 @@ Result<RunSummary> Loop::Run() {
                              [](const auto& r) { return r.second.handle_dirty; });
     PromoteRetries(NowSeconds());
     if (!done.empty() || dirty || CanStart() || studies_) {
-      DROVER_RETURN_IF_ERROR(store_->Begin());
+      Transaction tx(store_);
+      DROVER_RETURN_IF_ERROR(tx.Begin());
       Status st;
       for (auto& [id, r] : running_) {
         if (r.handle_dirty && st.ok()) st = store_->UpdateAttempt(r.rec);
@@ -264,11 +272,8 @@ Result<RunSummary> Loop::Run() {
       PromoteRetries(NowSeconds());  // a failure with no backoff is ready at once
       started.clear();
       if (st.ok() && !stopping_) st = StartReady(&started);
-      if (st.ok()) st = store_->Commit();
-      if (!st.ok()) {
-        store_->Rollback();
-        return st;
-      }
+      if (st.ok()) st = tx.Commit();
+      if (!st.ok()) return st;  // rolled back
       for (int64_t id : cancel) exec_->Cancel(id);
       if (!started.empty()) DROVER_RETURN_IF_ERROR(Launch(started));
     }

@@ -58,16 +58,37 @@ struct JobStatus {
 // (128+N when signal N ended it).
 namespace job_wrapper {
 inline constexpr char kLockFile[] = "lock";            // flock'ed while the wrapper runs
+// JOBDIR/lock also holds the wrapper's record of the attempt it runs, so that what a
+// killed wrapper left behind can be found (ReadWrapperRecord):
+//   line 1, kRecordSize bytes rewritten in place by every attempt: "ATTEMPT PGID\n",
+//     each number right-aligned in 11 characters (ATTEMPT: DROVER_ATTEMPT, 0 if unset;
+//     PGID: the job's process group, the command's pid). The command's process writes
+//     it before it runs command.sh, so every command that ran has its record.
+//   line 2, only when status.json could not be written: "PGID why\n" (e.g. "4242 cannot
+//     write status.json: no space left on device (errno 28)"); a line 2 whose PGID is
+//     not line 1's is an earlier attempt's.
+// The command's shell is also killed (PR_SET_PDEATHSIG) when its wrapper dies.
+inline constexpr int kRecordSize = 24;
 inline constexpr char kStatusFile[] = "status.json";   // written (renamed) at the end
 inline constexpr char kStatusTmpFile[] = ".status.json.tmp";
 inline constexpr char kCommandFile[] = "command.sh";
+// Exit code when the wrapper could not prepare the attempt (enter JOBDIR, lock, fork)
+// or could not write status.json after the command ran (then line 2 of the record
+// says why).
+inline constexpr int kExitIoError = 74;  // EX_IOERR
 // Exit code when another wrapper holds JOBDIR/lock; nothing was touched then.
 inline constexpr int kExitLockHeld = 75;
 // command.sh names the attempt it was written for on its second line, as
-// kAttemptMarker followed by the number. A wrapper whose DROVER_ATTEMPT differs
-// (a Slurm job submitted by a drover that died before recording its id, starting
-// after a later attempt took over) exits with kExitStaleAttempt at once, running
-// nothing and writing no status.json.
+// kAttemptMarker followed by the number. The wrapper's own attempt is DROVER_ATTEMPT
+// in its environment, which the executor takes from the submission itself (local: the
+// request's environment; Slurm: the array's manifest line, set after slurm-env.sh is
+// sourced), never from a file a later attempt rewrites. A wrapper whose attempt differs
+// from command.sh's, or whose JOBDIR/status.json already records its attempt or a
+// later one (`"attempt":N`, N >= its own), exits with kExitStaleAttempt at once (under
+// the lock), running nothing and writing nothing: a Slurm job submitted by a drover
+// that died before recording its id, starting after a later attempt took over, or an
+// attempt that already ran (a requeued or duplicated task). Without DROVER_ATTEMPT
+// neither check is made.
 inline constexpr char kAttemptMarker[] = "# drover attempt ";
 inline constexpr int kExitStaleAttempt = 76;
 // Sent to the wrapper: SIGTERM (also SIGINT, SIGHUP) stops the job gracefully (SIGTERM
@@ -156,6 +177,13 @@ class Executor {
   // Kills every attempt's process group at once with SIGKILL (second Ctrl-C). Does
   // not wait; the completions (local: cancelled) still arrive through Wait().
   virtual void KillAll() = 0;
+
+  // Called once per run, before any Adopt, with the handles the store recorded for
+  // the attempts it considers running (as Adopt receives them). Cancels whatever an
+  // earlier drover started for this store that no recorded handle names (Slurm: an
+  // array whose sbatch was accepted after that drover died, or before it recorded the
+  // ids), so that no attempt runs that nobody owns. Default: nothing to do.
+  virtual void CancelUnrecorded(const std::vector<std::string>& recorded) { (void)recorded; }
 
   // Attempts started or adopted and not yet reported complete.
   virtual size_t running() const = 0;

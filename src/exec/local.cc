@@ -26,7 +26,10 @@
 #include <cstring>
 #include <unordered_map>
 
+#include <fmt/format.h>
+
 #include "exec/executor.h"
+#include "exec/job_group.h"
 #include "util/signals.h"
 
 extern char** environ;
@@ -37,6 +40,7 @@ namespace {
 namespace jw = job_wrapper;
 
 constexpr int kAdoptPollMs = 100;  // how often adopted attempts are looked at
+constexpr int kLeftoverKillMs = 3000;  // how long a lost attempt's leftovers may take to die
 
 int64_t NowMs() {
   timespec ts;
@@ -78,6 +82,24 @@ bool LockHeld(const std::string& dir) {
 std::string DescribeExit(int wstatus) {
   if (WIFSIGNALED(wstatus)) return "was killed by signal " + std::to_string(WTERMSIG(wstatus));
   return "exited with code " + std::to_string(WEXITSTATUS(wstatus));
+}
+
+// Why an attempt whose wrapper ended without status.json is lost (`lost`, unless the
+// wrapper recorded why it could not write one), after killing what is left of its
+// command: a retry in the same folder must not race a ghost of this attempt. Nothing
+// is touched while a wrapper holds the lock (the folder is that wrapper's).
+std::string LostAttempt(const std::string& dir, const std::string& lost) {
+  WrapperRecord rec;
+  if (LockHeld(dir) || !ReadWrapperRecord(dir, &rec)) return lost;
+  std::string why = rec.problem.empty()
+                        ? lost
+                        : "the job wrapper could not record how the attempt ended: " + rec.problem;
+  auto killed = KillJobGroup(dir, rec.pgid, kLeftoverKillMs);
+  if (!killed.ok()) return why + "; " + killed.status().message();
+  if (*killed > 0)
+    why += fmt::format("; {} process{} of its command still running {} killed", *killed,
+                       *killed == 1 ? "" : "es", *killed == 1 ? "was" : "were");
+  return why;
 }
 
 }  // namespace
@@ -217,7 +239,7 @@ AdoptResult LocalExecutor::Adopt(int64_t attempt_id, const std::string& job_dir,
       return AdoptResult::kRunning;
     }
     if (!ReadStatusInto(job_dir, &c)) {
-      c.error = "lost: no job wrapper holds the lock and there is no status.json";
+      c.error = LostAttempt(job_dir, "lost: no job wrapper holds the lock and there is no status.json");
       *done = std::move(c);
       return AdoptResult::kGone;
     }
@@ -286,9 +308,9 @@ bool LocalExecutor::ReapOne(pid_t pid, int flags, std::vector<Completion>* out) 
   if (!ReadStatusInto(it->second.dir, &c)) {
     bool lock_held = got > 0 && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == jw::kExitLockHeld;
     c.error = lock_held ? "already running elsewhere (lock held)"
-              : got < 0 ? "lost: the job wrapper could not be waited for"
-                        : "lost: the job wrapper " + DescribeExit(wstatus) +
-                              " and left no status.json";
+              : got < 0 ? LostAttempt(it->second.dir, "lost: the job wrapper could not be waited for")
+                        : LostAttempt(it->second.dir, "lost: the job wrapper " + DescribeExit(wstatus) +
+                                                          " and left no status.json");
   }
   out->push_back(std::move(c));
   attempts_.erase(it);
@@ -309,7 +331,7 @@ void LocalExecutor::PollAdopted(std::vector<Completion>* out) {
     Completion c;
     c.attempt_id = it->first;
     if (!ReadStatusInto(it->second.dir, &c)) {
-      c.error = "lost: the adopted job wrapper ended and left no status.json";
+      c.error = LostAttempt(it->second.dir, "lost: the adopted job wrapper ended and left no status.json");
     }
     out->push_back(std::move(c));
     it = attempts_.erase(it);

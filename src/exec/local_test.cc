@@ -6,10 +6,13 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -17,6 +20,7 @@
 #include <thread>
 
 #include "exec/executor.h"
+#include "exec/job_group.h"
 #include "util/signals.h"
 
 namespace drover {
@@ -440,6 +444,145 @@ TEST_F(LocalExecutorTest, AdoptWithoutLockOrStatusIsGone) {
   std::ofstream(dir + "/lock");  // a lock file nobody holds
   EXPECT_EQ(exec_->Adopt(7, dir, "12345", &done), AdoptResult::kGone);
   EXPECT_EQ(exec_->running(), 0u);
+}
+
+// ---- What a killed wrapper leaves behind ----
+
+// A process group of its own running `script` with `cwd` as its folder, as the wrapper
+// starts a job's command; the leader is our child. `env`: extra "NAME=value".
+pid_t StartGroup(const std::string& cwd, const std::string& script, const std::string& env = "") {
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    if (chdir(cwd.c_str()) != 0) _exit(127);
+    if (!env.empty()) putenv(const_cast<char*>(env.c_str()));
+    execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+// The pids a job script wrote to `path`, one a line, once there are `n` of them.
+std::vector<pid_t> PidsIn(const std::string& path, size_t n) {
+  std::vector<pid_t> pids;
+  Eventually([&] {
+    pids.clear();
+    std::istringstream in(ReadFile(path));
+    for (pid_t p; in >> p;) pids.push_back(p);
+    return pids.size() >= n;
+  });
+  return pids;
+}
+
+TEST_F(LocalExecutorTest, KillJobGroupKillsEveryMemberAndWaits) {
+  std::string dir = Job("job", "");
+  pid_t leader = StartGroup(dir, "sleep 30 & echo $! >> pids; sleep 30 & echo $! >> pids; wait");
+  std::vector<pid_t> pids = PidsIn(dir + "/pids", 2);
+  ASSERT_EQ(pids.size(), 2u);
+  auto killed = KillJobGroup(dir, leader, 5000);
+  ASSERT_TRUE(killed.ok()) << killed.status().message();
+  EXPECT_EQ(*killed, 3);  // the shell and its two sleeps
+  for (pid_t p : pids) EXPECT_FALSE(Alive(p)) << p;  // gone when it returns, no waiting here
+  EXPECT_EQ(Reap(leader), 128 + SIGKILL);
+}
+
+TEST_F(LocalExecutorTest, KillJobGroupFindsMembersByTheirJobDirWhenTheyMovedAway) {
+  std::string dir = Job("job", "");
+  pid_t leader = StartGroup(root_, "sleep 30", "DROVER_JOB_DIR=" + dir);
+  ASSERT_TRUE(Eventually([&] { return Alive(leader); }));
+  auto killed = KillJobGroup(dir, leader, 5000);
+  ASSERT_TRUE(killed.ok()) << killed.status().message();
+  EXPECT_EQ(*killed, 1);
+  EXPECT_EQ(Reap(leader), 128 + SIGKILL);
+}
+
+TEST_F(LocalExecutorTest, KillJobGroupLeavesAGroupThatIsNotTheJobsAlone) {
+  // The recorded pgid now names a stranger's group (a reused pid): its cwd is elsewhere
+  // and it was not started for the job.
+  std::string dir = Job("job", "");
+  std::string elsewhere = root_ + "/elsewhere";
+  fs::create_directories(elsewhere);
+  pid_t stranger = StartGroup(elsewhere, "sleep 30", "DROVER_JOB_DIR=" + elsewhere);
+  ASSERT_TRUE(Eventually([&] { return Alive(stranger); }));
+  auto killed = KillJobGroup(dir, stranger, 5000);
+  ASSERT_TRUE(killed.ok()) << killed.status().message();
+  EXPECT_EQ(*killed, 0);
+  EXPECT_TRUE(Alive(stranger));
+  kill(stranger, SIGKILL);
+  Reap(stranger);
+}
+
+TEST_F(LocalExecutorTest, WrapperRecordsTheAttemptAndTheJobsGroup) {
+  std::string dir = Job("job", "echo $$ > shell.pid");
+  setenv("DROVER_ATTEMPT", "3", 1);
+  EXPECT_EQ(Reap(StartWrapper(dir)), 0);
+  unsetenv("DROVER_ATTEMPT");
+  WrapperRecord rec;
+  ASSERT_TRUE(ReadWrapperRecord(dir, &rec));
+  EXPECT_EQ(rec.attempt, 3);
+  EXPECT_EQ(rec.pgid, std::stoi(ReadFile(dir + "/shell.pid")));
+  EXPECT_EQ(rec.problem, "");
+}
+
+TEST_F(LocalExecutorTest, KilledWrapperLeavesNoCommandRunning) {
+  // The OOM killer takes the wrapper: its shell dies with it, and what the shell
+  // started is killed before the attempt is reported lost (and retried).
+  Submit(Request(1, Job("job", "sleep 30 & echo $! > bg.pid; echo $$ > sh.pid; "
+                               "kill -KILL $PPID; wait")));
+  std::vector<Completion> out = WaitFor(1);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_FALSE(out[0].has_status);
+  EXPECT_NE(out[0].error.find("lost: the job wrapper was killed by signal 9"), std::string::npos);
+  EXPECT_NE(out[0].error.find("1 process of its command still running was killed"),
+            std::string::npos) << out[0].error;
+  EXPECT_FALSE(Alive(std::stoi(ReadFile(root_ + "/job/bg.pid"))));
+  EXPECT_TRUE(Eventually([&] { return !Alive(std::stoi(ReadFile(root_ + "/job/sh.pid"))); }));
+}
+
+TEST_F(LocalExecutorTest, AdoptOfAKilledWrapperKillsWhatItLeftRunning) {
+  std::string dir = Job("job", "sleep 30 & echo $! > bg.pid; wait");
+  pid_t wrapper = StartWrapper(dir);
+  std::vector<pid_t> bg = PidsIn(dir + "/bg.pid", 1);
+  ASSERT_EQ(bg.size(), 1u);
+  kill(wrapper, SIGKILL);  // while drover was away
+  Reap(wrapper);
+  Completion done;
+  EXPECT_EQ(exec_->Adopt(7, dir, std::to_string(wrapper), &done), AdoptResult::kGone);
+  EXPECT_NE(done.error.find("still running was killed"), std::string::npos) << done.error;
+  EXPECT_FALSE(Alive(bg[0]));
+}
+
+TEST_F(LocalExecutorTest, UnwritableStatusSaysWhyAndThatTheCommandRan) {
+  std::string dir = Job("job", "echo ran");
+  fs::create_directories(dir + "/" + job_wrapper::kStatusTmpFile);  // open() gets EISDIR
+  Submit(Request(1, dir));
+  std::vector<Completion> out = WaitFor(1);
+  ASSERT_EQ(out.size(), 1u);
+  const Completion& c = out[0];
+  EXPECT_FALSE(c.has_status);
+  EXPECT_EQ(c.error,
+            "the job wrapper could not record how the attempt ended: cannot write status.json: "
+            "is a directory (errno 21)");
+  EXPECT_EQ(ReadFile(dir + "/stdout"), "ran\n");
+}
+
+TEST_F(LocalExecutorTest, FullDiskIsNamedNotErrno5) {
+  std::string dir = root_ + "/small";
+  fs::create_directories(dir);
+  if (mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=64k") != 0)
+    GTEST_SKIP() << "cannot mount a small tmpfs here (needs root): " << strerror(errno);
+  std::string job = dir + "/job";
+  fs::create_directories(job);
+  // The command fills the disk, so the wrapper cannot write status.json after it.
+  std::ofstream(job + "/command.sh") << "cat /dev/zero > fill 2>/dev/null; echo done\n";
+  Submit(Request(1, job));
+  std::vector<Completion> out = WaitFor(1);
+  umount2(dir.c_str(), MNT_DETACH);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_FALSE(out[0].has_status);
+  EXPECT_EQ(out[0].error,
+            "the job wrapper could not record how the attempt ended: cannot write status.json: "
+            "no space left on device (errno 28)");
 }
 
 TEST_F(LocalExecutorTest, WaitReturnsEarlyOnInterrupt) {

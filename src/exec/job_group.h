@@ -1,0 +1,36 @@
+// What a job wrapper that died without writing status.json (killed by the OOM killer
+// or an admin, or unable to write) leaves behind: its record in JOBDIR/lock (see
+// job_wrapper::kRecordSize in exec/executor.h) and, possibly, processes of the job's
+// process group still running in the job folder. drover kills those before the
+// attempt is retried in the same folder, so a ghost cannot overwrite the retry's
+// outputs after they were hashed.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "util/status.h"
+
+namespace drover {
+
+// The wrapper's record of the last attempt it started in a job folder.
+struct WrapperRecord {
+  int attempt = 0;       // DROVER_ATTEMPT of that attempt; 0 when it was not set
+  pid_t pgid = 0;        // the job's process group (the command's pid)
+  std::string problem;   // why status.json could not be written; empty when not known
+};
+
+// Reads JOBDIR/lock's record. False when there is none (no wrapper ever started a
+// command there, or the file is not a record).
+bool ReadWrapperRecord(const std::string& job_dir, WrapperRecord* out);
+
+// Kills what is left of process group `pgid` if it is still the job's: only when at
+// least one of its live members works in `job_dir` (its cwd is the folder or below)
+// or has DROVER_JOB_DIR=job_dir in its environment, so a group id that a stranger
+// reuses is never signalled. SIGKILLs the group until no live (non-zombie) member is
+// left, for at most timeout_ms. Returns how many live members there were (0: nothing
+// to kill, or not the job's), or an error when some were still alive at the timeout.
+Result<int> KillJobGroup(const std::string& job_dir, pid_t pgid, int timeout_ms);
+
+}  // namespace drover
