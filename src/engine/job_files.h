@@ -5,9 +5,13 @@
 //   metrics.jsonl   metrics appended by the job ({"name","value","step","time"})
 //   checkpoint/     DROVER_CHECKPOINT_DIR, kept across attempts
 //   control         drover writes "prune" or "stop" here
-//   attempts/N.*    status and logs of earlier attempts (moved when N+1 starts)
+//   attempts/N.*    status, logs and metrics of earlier attempts (moved when N+1 starts)
+// Every file here may have been replaced by the job: a symbolic link, a FIFO, a huge
+// file. They are read only as regular files, within limits, and outputs are found,
+// hashed and removed without ever following a link out of the job's folder.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,26 +20,46 @@
 
 namespace drover {
 
+// What drover reads of one attempt's metrics.jsonl: at most kMaxMetricsBytes in all
+// (more fails the attempt), and lines of at most kMaxMetricLineBytes (a longer line
+// is skipped with a warning, as a malformed one is).
+constexpr int64_t kMaxMetricsBytes = int64_t{256} << 20;
+constexpr size_t kMaxMetricLineBytes = size_t{64} << 10;
+
 // Creates the directory and writes command.sh (checkpoint/ is made by the job
-// wrapper, tools/drover_job.cc). For a later attempt, moves the previous one's status.json, stdout and stderr to
-// attempts/<attempt-1>.* and removes its declared outputs. Checkpoints stay.
+// wrapper, tools/drover_job.cc). For a later attempt, moves the previous one's
+// status.json, stdout, stderr and metrics.jsonl to attempts/<attempt-1>.* (so each
+// attempt's metrics are its own) and removes its declared outputs (RemoveOutputs).
+// Checkpoints stay.
 Status PrepareJobDir(const std::string& dir, const std::string& command,
                      const std::vector<std::string>& outputs, int attempt);
 
-// Removes the declared outputs (of a cancelled or requeued attempt).
+// Removes the declared outputs (of a cancelled or requeued attempt) that lie in the
+// job's folder; an output under a symbolic link is not followed (the link inside the
+// folder is removed instead), so nothing outside the folder is ever touched.
 void RemoveOutputs(const std::string& dir, const std::vector<std::string>& outputs);
 
-// Parses metrics.jsonl. Malformed lines are skipped and described in *problems
-// ("metrics.jsonl:3: not JSON"); a missing file means no metrics.
-std::vector<MetricRecord> ReadMetrics(const std::string& path, std::vector<std::string>* problems);
+// Parses metrics.jsonl into *out. Malformed lines are skipped and described in
+// *problems ("metrics.jsonl:3: not valid JSON"; the first 20, then a count); a missing
+// file means no metrics. The error returned fails the attempt: the file is not a
+// regular file (a FIFO, a symbolic link), or it is larger than kMaxMetricsBytes. A
+// "step" must be a whole number that fits in 64 bits.
+Status ReadMetrics(const std::string& path, std::vector<MetricRecord>* out,
+                   std::vector<std::string>* problems);
 
-// Stats and hashes the declared outputs. A missing output is an error naming it.
+// Stats and hashes the declared outputs, found inside root/rel_dir without following
+// a link out of it. A regular file is hashed; a folder is recorded as "dir"; a
+// symbolic link as "symlink:<its target>" (never hashed through). Errors name the
+// output: missing, under a folder that leads outside the job's folder, or a FIFO, a
+// device or a socket.
 Status CollectArtifacts(const std::string& root, const std::string& rel_dir,
                         const std::vector<std::string>& outputs,
                         std::vector<ArtifactRecord>* out);
 
 // True when every recorded artifact is still there unchanged (size and mtime, or
-// size and content hash when only the mtime moved).
+// size and content hash when only the mtime moved; a link's target), found as
+// CollectArtifacts finds it: inside its job's folder (the first four components of
+// its path, .drover/jobs/<xx>/<key>).
 bool ArtifactsIntact(const std::string& root, const std::vector<ArtifactRecord>& recorded);
 
 }  // namespace drover

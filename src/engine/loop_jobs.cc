@@ -210,7 +210,9 @@ Status Loop::Handle(const Completion& c) {
     r.rec.ended = NowSeconds();
   }
   std::vector<std::string> problems;
-  auto metrics = ReadMetrics(Dir(j) + "/metrics.jsonl", &problems);
+  std::vector<MetricRecord> metrics;
+  // A metrics.jsonl that is a FIFO, a link or too large fails the attempt (below).
+  Status unreadable = ReadMetrics(Dir(j) + "/metrics.jsonl", &metrics, &problems);
   DROVER_RETURN_IF_ERROR(store_->ReplaceMetrics(job_id_[j], r.rec.id, metrics));
   for (const std::string& p : problems) {
     printer_->Line("drover: warning: " + plan_.Name(j) + ": " + p);
@@ -218,12 +220,15 @@ Status Loop::Handle(const Completion& c) {
   }
   if (studies_ && studies_->IsTrial(j)) {
     bool handled = false;
-    DROVER_RETURN_IF_ERROR(HandleTrial(r, c, metrics, &handled));
+    Completion seen = c;
+    seen.has_status = c.has_status && unreadable.ok();  // then its metrics are no result
+    DROVER_RETURN_IF_ERROR(HandleTrial(r, seen, metrics, &handled));
     if (handled) return Status::Ok();
   }
   if (!c.has_status) return Fail(r, AttemptState::kLost, c.error);
   const JobStatus& s = c.status;
   if (s.cancelled && stopping_) return Fail(r, AttemptState::kCancelled, "cancelled");
+  if (!unreadable.ok()) return Fail(r, AttemptState::kFailed, unreadable.message());
   // Exit 85 after a stop drover did not ask for (Slurm's time-limit warning) is a
   // checkpoint too.
   if (s.exit_code == 85) return Requeue(r);

@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "engine/job_files.h"
 #include "plan/render.h"
 #include "study/settings.h"
 #include "util/clock.h"
@@ -19,7 +20,9 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr size_t kPollBudget = 64 * 1024;  // bytes of metrics read per trial per iteration
+// Bytes of metrics read per trial per iteration: more than one line's limit, so that
+// a line too long is seen as such.
+constexpr size_t kPollBudget = 2 * kMaxMetricLineBytes;
 
 const StudySpec& SpecOf(const Plan& plan, uint32_t step) {
   return *plan.workflow().steps[step].study;
@@ -268,6 +271,7 @@ Status StudyDriver::Bind(uint32_t j, int64_t attempt_id) {
   Live& live = live_[j];
   live.attempt_id = attempt_id;
   live.offset = 0;
+  live.skipping = false;
   live.prune_at = 0;
   live.cancelled = false;
   live.error.clear();
@@ -373,32 +377,25 @@ void StudyDriver::Env(uint32_t j, std::vector<std::string>* env) const {
   env->push_back("DROVER_STUDY=" + seg.name);
 }
 
-// Reads complete lines of metrics.jsonl past live.offset (at most `budget`
-// bytes), reporting the objective's intermediate values. With `decide`, a prune
-// decision writes `prune` to the job's control file.
-Status StudyDriver::ReadNew(uint32_t j, Live& live, size_t budget, bool decide) {
-  int fd = ::open((Dir(j) + "/metrics.jsonl").c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::Ok();
-  std::string buf(budget, '\0');
-  ssize_t n = ::pread(fd, buf.data(), budget, live.offset);
-  ::close(fd);
-  if (n <= 0) return Status::Ok();
-  buf.resize(static_cast<size_t>(n));
-  size_t last = buf.rfind('\n');
-  if (last == std::string::npos) return Status::Ok();
-  live.offset += static_cast<int64_t>(last + 1);
+// Reports the objective's values among complete metric lines (each ending in '\n').
+// With `decide`, a prune decision writes `prune` to the job's control file.
+Status StudyDriver::ReportLines(uint32_t j, Live& live, std::string_view lines, bool decide) {
   Segment& seg = SegmentOf(j);
   const std::string& metric = SpecOf(plan_, seg.step).metric;
   // Told by hand meanwhile (`drover study tell --force`): its reports would overwrite that.
   auto outside = seg.study->TakeOutsideTell(live.number);
   if (!outside.ok()) return outside.status();
   size_t start = 0;
-  while (start <= last) {
-    size_t nl = buf.find('\n', start);
-    json m = json::parse(buf.begin() + start, buf.begin() + nl, nullptr, false);
+  while (start < lines.size()) {
+    size_t nl = lines.find('\n', start);
+    std::string_view line = lines.substr(start, nl - start);
     start = nl + 1;
-    if (!m.is_object() || m.value("name", "") != metric || !m.contains("step") ||
-        !m["step"].is_number_integer() || !m.contains("value") || !m["value"].is_number())
+    if (line.size() > kMaxMetricLineBytes) continue;  // ReadMetrics says so when it ends
+    json m = json::parse(line, nullptr, false);
+    auto name = m.is_object() ? m.find("name") : m.end();
+    if (!m.is_object() || name == m.end() || !name->is_string() || *name != metric ||
+        !m.contains("step") || !m["step"].is_number_integer() || !m.contains("value") ||
+        !m["value"].is_number())
       continue;
     const hpo::Trial* t = seg.study->study().history().Find(live.number);
     if (!t || t->state != hpo::TrialState::kRunning) break;
@@ -408,6 +405,46 @@ Status StudyDriver::ReadNew(uint32_t j, Live& live, size_t budget, bool decide) 
       DROVER_RETURN_IF_ERROR(WriteFile(Dir(j) + "/control", "prune\n"));
       live.prune_at = NowSeconds();
     }
+  }
+  return Status::Ok();
+}
+
+// Reads complete lines of metrics.jsonl past live.offset (at most `budget` bytes, a
+// chunk at a time) and reports them. Only a regular file is read (a FIFO or a link is
+// left to ReadMetrics, which fails the attempt when it ends), never past
+// kMaxMetricsBytes; a line longer than kMaxMetricLineBytes is skipped.
+Status StudyDriver::ReadNew(uint32_t j, Live& live, size_t budget, bool decide) {
+  auto fd = OpenRegularFile(Dir(j) + "/metrics.jsonl", Links::kRefuse);
+  if (!fd.ok()) return Status::Ok();
+  constexpr size_t kChunk = size_t{1} << 20;
+  std::string buf;
+  while (budget > 0 && live.offset < kMaxMetricsBytes) {
+    size_t want = std::min({budget, kChunk, static_cast<size_t>(kMaxMetricsBytes - live.offset)});
+    buf.resize(want);
+    ssize_t n = ::pread(fd->get(), buf.data(), want, live.offset);
+    if (n <= 0) break;
+    budget -= static_cast<size_t>(n);
+    std::string_view got(buf.data(), static_cast<size_t>(n));
+    size_t from = 0;
+    if (live.skipping) {  // the rest of a line too long to read
+      from = got.find('\n');
+      live.skipping = from == std::string_view::npos;
+      from = live.skipping ? got.size() : from + 1;
+    }
+    size_t last = got.rfind('\n');
+    bool whole_chunk_one_line = (last == std::string_view::npos || last < from) &&
+                                got.size() - from > kMaxMetricLineBytes;
+    if (whole_chunk_one_line) {
+      live.skipping = true;
+      from = got.size();
+    }
+    if (last != std::string_view::npos && last >= from)
+      DROVER_RETURN_IF_ERROR(ReportLines(j, live, got.substr(from, last + 1 - from), decide));
+    size_t used = live.skipping ? got.size()
+                  : last == std::string_view::npos || last < from ? from : last + 1;
+    live.offset += static_cast<int64_t>(used);
+    if (used < got.size() && static_cast<size_t>(n) < want) break;  // a line still being written
+    if (used == 0) break;  // a partial line shorter than the limit: wait for its end
   }
   return Status::Ok();
 }

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "exec/executor.h"
@@ -92,6 +93,7 @@ class StudyDriver {
     int64_t attempt_id = 0;
     std::string error;
     int64_t offset = 0;               // bytes of metrics.jsonl already read
+    bool skipping = false;            // inside a line too long to read, up to its '\n'
     double prune_at = 0;              // when `prune` was written (0: not pruned)
     bool cancelled = false;
   };
@@ -100,6 +102,7 @@ class StudyDriver {
   const Segment& SegmentOf(uint32_t j) const;
   Status WarmStart(Segment& seg);
   Status ReadNew(uint32_t j, Live& live, size_t budget, bool decide);
+  Status ReportLines(uint32_t j, Live& live, std::string_view lines, bool decide);
   std::string Dir(uint32_t j) const;
   Result<std::string> Best(uint32_t j, const std::string& ref) const;
 

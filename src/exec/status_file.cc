@@ -1,44 +1,19 @@
 // status.json: written by the job wrapper (tools/drover_job.cc, by hand) and by
 // FormatStatus; read by ReadStatusFile. The keys are status_key::* in executor.h.
-#include <fcntl.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <nlohmann/json.hpp>
 
 #include "exec/executor.h"
+#include "util/fs.h"
 
 namespace drover {
 namespace {
 
 using json = nlohmann::json;
 namespace key = status_key;
-
-// Reads a whole (small) file. NotFound when it does not exist.
-Status ReadSmallFile(const std::string& path, std::string* text) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int err = errno;
-    Status st = Status::FromErrno(path, err);
-    return err == ENOENT ? Status::NotFound(st.message()) : st;
-  }
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) != 0) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Status st = Status::FromErrno(path, errno);
-      close(fd);
-      return st;
-    }
-    text->append(buf, n);
-  }
-  close(fd);
-  return Status::Ok();
-}
 
 // Reads one optional field; false when it is present with the wrong type.
 template <typename T>
@@ -115,9 +90,14 @@ void AppendString(std::string* out, const std::string& s) {
 
 }  // namespace
 
+// The most drover reads of a status.json: the wrapper writes about 300 bytes.
+constexpr int64_t kMaxStatusBytes = int64_t{1} << 20;
+
 Result<JobStatus> ReadStatusFile(const std::string& path) {
-  std::string text;
-  DROVER_RETURN_IF_ERROR(ReadSmallFile(path, &text));
+  // Not through a link, not a FIFO (a job could make it either), and bounded.
+  auto read = ReadRegularFile(path, kMaxStatusBytes, Links::kRefuse);
+  if (!read.ok()) return read.status();
+  const std::string& text = *read;
   if (text.empty()) return Status::Corrupt(path + ": empty file");
   try {
     json j = json::parse(text, nullptr, /*allow_exceptions=*/false);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -140,6 +141,23 @@ TEST_F(StatusFileTest, DirectoryInsteadOfFileIsAnError) {
   fs::create_directory(path_);
   Status st = ReadStatusFile(path_).status();
   EXPECT_FALSE(st.ok());
+}
+
+// A job can put anything where its status.json goes: drover must neither block on a
+// FIFO, nor read a device, nor follow a link, nor read a huge file whole.
+TEST_F(StatusFileTest, HostileFilesAreErrorsNotHangs) {
+  ASSERT_EQ(mkfifo(path_.c_str(), 0600), 0);
+  Status fifo = ReadStatusFile(path_).status();
+  EXPECT_NE(fifo.message().find("is a FIFO, not a regular file"), std::string::npos)
+      << fifo.message();
+  fs::remove(path_);
+  ASSERT_EQ(symlink("/dev/zero", path_.c_str()), 0);
+  Status link = ReadStatusFile(path_).status();
+  EXPECT_NE(link.message().find("is a symbolic link"), std::string::npos) << link.message();
+  fs::remove(path_);
+  Write("{\"exit_code\":0,\"host\":\"" + std::string(2 << 20, 'x') + "\"}");
+  Status big = ReadStatusFile(path_).status();
+  EXPECT_NE(big.message().find("larger than 1 MiB"), std::string::npos) << big.message();
 }
 
 }  // namespace
