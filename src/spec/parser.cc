@@ -61,6 +61,7 @@
 #include <filesystem>
 
 #include "spec/sections.h"
+#include "util/fs.h"
 
 namespace drover {
 namespace spec {
@@ -274,21 +275,15 @@ Result<Workflow> LoadWorkflow(const std::string& path, const std::vector<std::st
   if (std::filesystem::is_directory(path, ec))
     return Status::Invalid("'" + path + "' is a folder; give the workflow file, such as " + path +
                            "/drover.yaml");
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    int err = errno;
-    Status st = Status::FromErrno("cannot read workflow file '" + path + "'", err);
-    return err == ENOENT ? Status::NotFound(st.message()) : st;
-  }
-  std::string text;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  bool failed = std::ferror(f) != 0;
-  int err = errno;
-  std::fclose(f);
-  if (failed) return Status::FromErrno("cannot read workflow file '" + path + "'", err);
-  return ParseWorkflow(text, path, overrides);
+  // A regular file only (a FIFO would block), and not larger than kMaxSpecFileBytes.
+  auto text = ReadRegularFile(path, kMaxSpecFileBytes);
+  if (text.status().code() == Code::kNotFound)
+    return Status::NotFound(Status::FromErrno("cannot read workflow file '" + path + "'", ENOENT)
+                                .message());
+  if (text.status().code() == Code::kInvalid)
+    return Status::Invalid("the workflow file " + text.status().message());
+  if (!text.ok()) return text.status();
+  return ParseWorkflow(*text, path, overrides);
 }
 
 }  // namespace drover

@@ -24,6 +24,10 @@ Result<Workflow> LoadWorkflow(const std::string& path,
 Result<Workflow> ParseWorkflow(const std::string& text, const std::string& path,
                                const std::vector<std::string>& overrides = {});
 
+// The most drover reads of a workflow or search-space file; they are read only when
+// they are regular files (a FIFO would block the reader).
+inline constexpr int64_t kMaxSpecFileBytes = int64_t{16} << 20;
+
 // Reads a search-space file for the study service: YAML (JSON is YAML too), the same
 // map as a study step's space: (optionally under a top-level space: key). Returns the
 // space as JSON text; errors carry file:line:col.

@@ -211,7 +211,7 @@ Status ParseStudy(const Reader& r, const YAML::Node& key, const YAML::Node& v,
 namespace drover {
 
 Result<std::string> LoadSpaceFile(const std::string& path) {
-  auto text = ReadFile(path);
+  auto text = ReadRegularFile(path, kMaxSpecFileBytes);
   if (!text.ok()) return text.status().With("search space");
   spec::SourceText src(path, *text);
   try {
