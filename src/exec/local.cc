@@ -10,6 +10,12 @@
 // KillAll sends job_wrapper::kKillSignal (which SIGKILLs the job's group at once).
 // The wrapper survives both, so status.json is always written and a later drover
 // sees the attempt as finished (cancelled), never as lost.
+//
+// A wrapper can still die without writing status.json (SIGKILL from the OOM killer or
+// an admin, a full disk). Its command's shell dies with it (PR_SET_PDEATHSIG), but
+// what the shell started may run on; before such an attempt is reported lost (and so
+// before drover retries it in the same folder), LostAttempt kills what is left of the
+// job's group, found through the wrapper's record in JOBDIR/lock (exec/job_group.h).
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
