@@ -10,6 +10,10 @@
 // SIGKILL at once); SIGKILLs the group's stragglers when the command ends; writes
 // JOBDIR/status.json atomically; exits with the command's exit code (128+N when
 // signal N ended it). If /bin/sh cannot be started the command "exits" 127. The
+// command's process records the attempt and its group in JOBDIR/lock before it runs
+// the script, and its shell dies with the wrapper (PR_SET_PDEATHSIG), so that drover
+// can kill what a killed wrapper left running. When status.json cannot be written it
+// says why (errno in words) on stderr and in the record, and exits 74. The
 // protocol's constants are in exec/executor.h.
 //
 // It starts once per attempt, so it is built to start fast: on x86-64 it uses no libc
