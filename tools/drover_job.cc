@@ -3,7 +3,9 @@
 //   drover-job JOBDIR WALLTIME_S GRACE_S        (WALLTIME_S 0: no walltime)
 //
 // Holds an exclusive flock on JOBDIR/lock for its whole life (exit 75, touching
-// nothing, when another wrapper holds it); runs `/bin/sh command.sh` in JOBDIR in a
+// nothing, when another wrapper holds it); refuses a stale attempt (exit 76, touching
+// nothing: command.sh written for another DROVER_ATTEMPT, or a status.json recording
+// this attempt or a later one); runs `/bin/sh command.sh` in JOBDIR in a
 // new process group (the job's group) with stdout/stderr to JOBDIR/stdout and
 // JOBDIR/stderr and stdin from /dev/null; stops the group at the walltime or when it
 // is asked to (SIGTERM/SIGINT/SIGHUP: SIGTERM, then SIGKILL after GRACE_S; SIGUSR1:
@@ -444,18 +446,29 @@ long TakeLock() {
   return fd;
 }
 
+// Reads the start of `path` (we are in JOBDIR) into buf, NUL-terminated: at most
+// size - 1 bytes, without blocking (O_NONBLOCK: a FIFO a job put there reads as empty).
+// Returns the bytes read; 0 when there is no such file or nothing could be read.
+long ReadHead(const char* path, char* buf, long size) {
+  long fd = Open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return 0;
+  long len = 0;
+  while (len < size - 1) {
+    long n = Sys(SYS_read, fd, A(buf + len), size - 1 - len);
+    if (n == -EINTR) continue;
+    if (n <= 0) break;
+    len += n;
+  }
+  Sys(SYS_close, fd);
+  buf[len] = '\0';
+  return len;
+}
+
 // The attempt command.sh was written for (its kAttemptMarker line), or 0 when it names
 // none (a script written by hand, or by an older drover).
 long ScriptAttempt() {
-  long fd = Open(jw::kCommandFile, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
   char buf[128];
-  long n;
-  while ((n = Sys(SYS_read, fd, A(buf), sizeof buf - 1)) == -EINTR) {
-  }
-  Sys(SYS_close, fd);
-  if (n <= 0) return 0;
-  buf[n] = '\0';
+  if (ReadHead(jw::kCommandFile, buf, sizeof buf) <= 0) return 0;
   const char* p = buf;
   while (*p && *p != '\n') ++p;  // the #! line
   if (!*p) return 0;
@@ -465,6 +478,46 @@ long ScriptAttempt() {
   long out = 0;
   for (; *p >= '0' && *p <= '9' && out < 1000000000; ++p) out = out * 10 + (*p - '0');
   return *p == '\n' ? out : 0;
+}
+
+// The attempt an existing status.json records (its "attempt" key, in its first 4 KiB),
+// or 0 when there is none.
+long StatusAttempt() {
+  char buf[4096];
+  if (ReadHead(jw::kStatusFile, buf, sizeof buf) <= 0) return 0;
+  for (const char* p = buf; *p; ++p) {
+    if (*p != '"') continue;
+    const char* q = p + 1;
+    const char* k = key::kAttempt;
+    while (*k && *q == *k) ++q, ++k;
+    if (*k || *q != '"') continue;
+    for (++q; *q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'; ++q) {
+    }
+    if (*q++ != ':') continue;
+    while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r') ++q;
+    long out = 0;
+    for (; *q >= '0' && *q <= '9' && out < 1000000000; ++q) out = out * 10 + (*q - '0');
+    return out;
+  }
+  return 0;
+}
+
+// Why this attempt must not run in JOBDIR (see kExitStaleAttempt in executor.h), said
+// on stderr; false when it may run. Attempt 0 (no DROVER_ATTEMPT) is never refused.
+bool StaleAttempt(long attempt) {
+  if (attempt <= 0) return false;
+  Text t;
+  t.Add("drover-job: attempt ").Int(attempt);
+  if (long script = ScriptAttempt(); script > 0 && script != attempt) {
+    t.Add(": command.sh was written for attempt ").Int(script);
+  } else if (long ran = StatusAttempt(); ran >= attempt) {
+    t.Add(": status.json already records attempt ").Int(ran);
+  } else {
+    return false;
+  }
+  t.Add("; not running\n");
+  WriteAll(2, t.data(), t.size());
+  return true;
 }
 
 int WrapperMain(int argc, char** argv, char** envp) {
@@ -484,11 +537,7 @@ int WrapperMain(int argc, char** argv, char** envp) {
   }
   job.lock_fd = TakeLock();
   if (job.lock_fd < 0) return jw::kExitLockHeld;
-  if (long written_for = job.attempt > 0 ? ScriptAttempt() : 0;
-      written_for > 0 && written_for != job.attempt) {
-    Complain("a later attempt owns this job folder: not running", "", 0);
-    return jw::kExitStaleAttempt;
-  }
+  if (StaleAttempt(job.attempt)) return jw::kExitStaleAttempt;
   // The job's checkpoint folder, kept across attempts (made here rather than by drover:
   // the wrapper runs beside drover's loop, off its critical path).
   if (long err = Sys(SYS_mkdirat, AT_FDCWD, A("checkpoint"), 0755); err < 0 && err != -EEXIST) {

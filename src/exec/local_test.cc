@@ -383,6 +383,34 @@ TEST_F(LocalExecutorTest, AnEarlierAttemptsWrapperRunsNothing) {
   EXPECT_EQ(st->attempt, 2);
 }
 
+TEST_F(LocalExecutorTest, AWrapperRunsNoAttemptThatStatusJsonRecordsAsRun) {
+  // Attempt 2 ran; a second task of attempt 2 (a requeued or duplicated Slurm task)
+  // must not run it again, nor touch its status.json; nor may attempt 3 run where a
+  // status.json records attempt 5.
+  std::string dir = Job("job", std::string("#!/bin/sh\n") + job_wrapper::kAttemptMarker +
+                                   "2\necho ran >> " + root_ + "/ran.log");
+  setenv("DROVER_ATTEMPT", "2", 1);
+  int first = Reap(StartWrapper(dir));
+  auto status = ReadFile(dir + "/status.json");
+  int again = Reap(StartWrapper(dir));
+  EXPECT_EQ(first, 0);
+  EXPECT_EQ(again, job_wrapper::kExitStaleAttempt);
+  EXPECT_EQ(ReadFile(root_ + "/ran.log"), "ran\n");
+  EXPECT_EQ(ReadFile(dir + "/status.json"), status);
+  JobStatus later;
+  later.exit_code = 0;
+  later.attempt = 5;
+  std::ofstream(dir + "/status.json") << FormatStatus(later);
+  Job("job", std::string("#!/bin/sh\n") + job_wrapper::kAttemptMarker + "3\necho ran >> " +
+                 root_ + "/ran.log");
+  setenv("DROVER_ATTEMPT", "3", 1);
+  int older = Reap(StartWrapper(dir));
+  unsetenv("DROVER_ATTEMPT");
+  EXPECT_EQ(older, job_wrapper::kExitStaleAttempt);
+  EXPECT_EQ(ReadFile(root_ + "/ran.log"), "ran\n");
+  EXPECT_EQ(ReadFile(dir + "/status.json"), FormatStatus(later));
+}
+
 TEST_F(LocalExecutorTest, LockKeepsASecondWrapperOut) {
   std::string dir = Job("job", "echo first; sleep 1");
   pid_t first = StartWrapper(dir);

@@ -74,6 +74,18 @@ class RoutingExecutor final : public Executor {
     return r;
   }
 
+  // Each executor gets the handles that name it, without the "NAME:" prefix.
+  void CancelUnrecorded(const std::vector<std::string>& recorded) override {
+    std::map<Executor*, std::vector<std::string>> mine;
+    for (auto& e : execs_) mine[e.get()];
+    for (const std::string& h : recorded) {
+      size_t colon = h.find(':');
+      Executor* e = Find(colon == std::string::npos ? "local" : h.substr(0, colon));
+      if (e != nullptr) mine[e].push_back(colon == std::string::npos ? h : h.substr(colon + 1));
+    }
+    for (auto& [e, hs] : mine) e->CancelUnrecorded(hs);
+  }
+
   void Wait(int timeout_ms, std::vector<Completion>* out) override {
     const size_t before = out->size();
     std::vector<Executor*> busy;

@@ -2,6 +2,7 @@
 // polling interval and the wrappers' status.json files in.
 #include "exec/slurm.h"
 
+#include <dirent.h>
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <cstdlib>
 
 #include "util/clock.h"
 #include "util/fs.h"
@@ -42,12 +44,14 @@ class SlurmExecutor final : public Executor {
   void Wait(int timeout_ms, std::vector<Completion>* out) override;
   void Cancel(int64_t attempt_id) override;
   void KillAll() override;
+  void CancelUnrecorded(const std::vector<std::string>& recorded) override;
   size_t running() const override { return attempts_.size(); }
 
  private:
   struct Attempt {
     std::string dir;
     std::string job;       // "1234_7"
+    int number = 0;        // its DROVER_ATTEMPT; 0: not known (adopted)
     bool pending = false;  // the last squeue said PENDING: no status file to look for
     int absent = 0;        // squeue calls in a row that did not list it
     bool cancel = false;   // drover asked Slurm to stop it
@@ -56,7 +60,9 @@ class SlurmExecutor final : public Executor {
   void SubmitArray(const std::vector<LaunchRequest>& reqs, const std::vector<size_t>& idx,
                    std::vector<std::string>* handles, std::vector<Status>* out);
   Result<std::string> Sbatch(const std::vector<std::string>& argv);
-  void Track(int64_t attempt_id, const std::string& dir, const std::string& job);
+  void Track(int64_t attempt_id, const std::string& dir, const std::string& job, int number);
+  bool ReadOwnStatus(const Attempt& a, Completion* c) const;
+  bool SweepSubmissions(const std::set<std::string>& recorded);
   void Report(int64_t attempt_id, Completion c, std::vector<Completion>* out);
   void Poll(std::vector<Completion>* out);
   void CheckFiles(std::vector<Completion>* out);
@@ -67,7 +73,7 @@ class SlurmExecutor final : public Executor {
   std::unordered_map<int64_t, Attempt> attempts_;          // by attempt id
   std::unordered_map<std::string, int64_t> by_job_;        // Slurm id -> attempt id
   std::map<std::string, std::set<std::string>> arrays_;    // array -> tracked task ids
-  std::map<std::string, std::vector<std::string>> files_;  // array -> its script, manifest
+  std::map<std::string, std::vector<std::string>> files_;  // array -> its script, manifest, id
   std::set<std::string> to_cancel_;                        // Slurm ids for the next scancel
   std::set<std::string> to_kill_;
   double next_poll_ = 0;
@@ -123,11 +129,14 @@ void SlurmExecutor::SubmitArray(const std::vector<LaunchRequest>& reqs,
       continue;
     }
     ok.push_back(i);
-    manifest_text += r.job_dir + "\n";
+    manifest_text += slurm::ManifestLine(slurm::AttemptOf(r.env), r.job_dir);
   }
   if (ok.empty()) return;
-  std::string base =
-      fmt::format("{}/{}-{:.0f}-{}", opts_.state_dir, getpid(), NowSeconds() * 1000, ++seq_);
+  // A name no earlier submission used: a stray task of one reads only its own manifest.
+  std::string base;
+  do {
+    base = fmt::format("{}/{}-{:.0f}-{}", opts_.state_dir, getpid(), NowSeconds() * 1000, ++seq_);
+  } while (PathExists(base + ".jobs") || PathExists(base + ".id"));
   const LaunchRequest& first = reqs[ok[0]];
   st = WriteFile(base + ".jobs", manifest_text);
   if (st.ok())
@@ -142,10 +151,13 @@ void SlurmExecutor::SubmitArray(const std::vector<LaunchRequest>& reqs,
     for (size_t i : ok) (*out)[i] = Status::Invalid(id.status().message());
     return;
   }
-  files_[*id] = {base + ".jobs", base + ".sh"};
+  // Marks the submission as returned: a later drover keeps its manifest if the id was
+  // recorded (best effort: without it, the manifest goes when the id was not recorded).
+  (void)WriteFile(base + ".id", *id + "\n");
+  files_[*id] = {base + ".jobs", base + ".sh", base + ".id"};
   for (size_t k = 0; k < ok.size(); ++k) {
     std::string job = *id + "_" + std::to_string(k);
-    Track(reqs[ok[k]].attempt_id, reqs[ok[k]].job_dir, job);
+    Track(reqs[ok[k]].attempt_id, reqs[ok[k]].job_dir, job, slurm::AttemptOf(reqs[ok[k]].env));
     (*handles)[ok[k]] = job;
   }
 }
@@ -163,8 +175,9 @@ Result<std::string> SlurmExecutor::Sbatch(const std::vector<std::string>& argv) 
   }
 }
 
-void SlurmExecutor::Track(int64_t attempt_id, const std::string& dir, const std::string& job) {
-  attempts_[attempt_id] = Attempt{dir, job};
+void SlurmExecutor::Track(int64_t attempt_id, const std::string& dir, const std::string& job,
+                          int number) {
+  attempts_[attempt_id] = Attempt{dir, job, number};
   by_job_[job] = attempt_id;
   arrays_[slurm::ArrayOf(job)].insert(job);
 }
@@ -209,7 +222,7 @@ AdoptResult SlurmExecutor::Adopt(int64_t attempt_id, const std::string& job_dir,
     *done = std::move(c);
     return AdoptResult::kGone;
   }
-  if (!attempts_.count(attempt_id)) Track(attempt_id, job_dir, handle);
+  if (!attempts_.count(attempt_id)) Track(attempt_id, job_dir, handle, 0);
   next_poll_ = 0;  // the next Wait asks squeue whether it is still there
   return AdoptResult::kRunning;
 }
@@ -240,6 +253,17 @@ void SlurmExecutor::Wait(int timeout_ms, std::vector<Completion>* out) {
   }
 }
 
+// ReadStatusInto, except that a status.json recording another attempt than `a` (a
+// stray's, which cannot be this attempt's end) counts as none.
+bool SlurmExecutor::ReadOwnStatus(const Attempt& a, Completion* c) const {
+  if (!ReadStatusInto(a.dir, c)) return false;
+  if (c->has_status && a.number > 0 && c->status.attempt > 0 && c->status.attempt != a.number) {
+    *c = Completion{};
+    return false;
+  }
+  return true;
+}
+
 // Has the wrapper written status.json? Looked at every file_poll_s for attempts not
 // known to be pending, every 4 x file_poll_s for the others (which may have started and
 // ended since squeue last saw them pending).
@@ -249,7 +273,7 @@ void SlurmExecutor::CheckFiles(std::vector<Completion>* out) {
   for (const auto& [id, a] : attempts_) {
     if (a.pending && !all) continue;
     Completion c;
-    if (ReadStatusInto(a.dir, &c)) done.emplace_back(id, std::move(c));
+    if (ReadOwnStatus(a, &c)) done.emplace_back(id, std::move(c));
   }
   for (auto& [id, c] : done) Report(id, std::move(c), out);
 }
@@ -279,11 +303,11 @@ void SlurmExecutor::Poll(std::vector<Completion>* out) {
     if (st != states.end()) {
       a.absent = 0;
       a.pending = st->second == "PENDING";
-      if (!a.pending && ReadStatusInto(a.dir, &c)) done.emplace_back(id, std::move(c));
+      if (!a.pending && ReadOwnStatus(a, &c)) done.emplace_back(id, std::move(c));
       continue;
     }
     a.pending = false;
-    if (ReadStatusInto(a.dir, &c)) {
+    if (ReadOwnStatus(a, &c)) {
       done.emplace_back(id, std::move(c));
     } else if (a.cancel) {
       c.has_status = true;  // Slurm killed it before its wrapper could write status.json
@@ -330,6 +354,55 @@ void SlurmExecutor::FlushCancels() {
     (void)cmds_->Run(argv);
     to_kill_.clear();
   }
+}
+
+// Every submission in state_dir (BASE.jobs, BASE.sh, BASE.id) whose array is not in
+// `recorded` loses its files, its manifest first: a task of it that starts later finds
+// no job folder and runs nothing. Those of recorded arrays are kept (and go with the
+// array's last task). Returns true when there was any unrecorded one.
+bool SlurmExecutor::SweepSubmissions(const std::set<std::string>& recorded) {
+  DIR* d = ::opendir(opts_.state_dir.c_str());
+  if (d == nullptr) return false;  // Slurm was never used with this store
+  std::vector<std::string> bases;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".jobs") == 0)
+      bases.push_back(opts_.state_dir + "/" + name.substr(0, name.size() - 5));
+  }
+  ::closedir(d);
+  bool stray = false;
+  for (const std::string& base : bases) {
+    Result<std::string> id = ReadRegularFile(base + ".id", 64);
+    std::string array = id.ok() ? id->substr(0, id->find('\n')) : "";
+    if (!array.empty() && recorded.count(array)) {
+      files_[array] = {base + ".jobs", base + ".sh", base + ".id"};
+      continue;
+    }
+    stray = true;
+    for (const char* ext : {".jobs", ".sh", ".id"}) ::unlink((base + ext).c_str());
+  }
+  return stray;
+}
+
+void SlurmExecutor::CancelUnrecorded(const std::vector<std::string>& recorded) {
+  std::set<std::string> arrays;
+  for (const std::string& h : recorded)
+    if (!h.empty()) arrays.insert(slurm::ArrayOf(h));
+  if (!SweepSubmissions(arrays)) return;  // every submission is accounted for
+  // The batch scripts' paths as Slurm shows them: absolute, as sbatch was given them.
+  std::vector<std::string> dirs = {opts_.state_dir};
+  if (char* real = ::realpath(opts_.state_dir.c_str(), nullptr)) {
+    dirs.push_back(real);
+    ::free(real);
+  }
+  CommandOutput q = cmds_->Run({"squeue", "-h", "-r", "--user=" + std::to_string(getuid()), "-o",
+                                "%i|%j|%o"});
+  if (q.exit_code != 0) return;  // no Slurm to ask: nothing of ours can be queued there
+  std::vector<std::string> stray = slurm::StrayArrays(slurm::ParseSqueueJobs(q.out), arrays, dirs);
+  if (stray.empty()) return;
+  std::vector<std::string> argv = {"scancel"};
+  argv.insert(argv.end(), stray.begin(), stray.end());
+  (void)cmds_->Run(argv);
 }
 
 }  // namespace

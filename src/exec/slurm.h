@@ -4,10 +4,22 @@
 //
 // Submission: the requests of one SubmitMany call that share a step, resources and
 // Slurm settings go out as ONE job array (`sbatch --parsable --array=0-N%T`), whose
-// tasks find their job folder in a manifest file by SLURM_ARRAY_TASK_ID and their
-// environment in JOBDIR/slurm-env.sh. A refusal that Slurm calls temporary (busy
+// tasks find their attempt number and job folder in a manifest file (line i+1 for
+// SLURM_ARRAY_TASK_ID i: "ATTEMPT JOBDIR") and their environment in JOBDIR/slurm-env.sh.
+// The attempt comes from the manifest, whose name no later submission reuses, never
+// from a file a later attempt rewrites: an array that Slurm accepts after drover died
+// (or moved on) thus carries its own attempt, and the wrapper refuses to run it in a
+// folder that a later attempt owns. When sbatch returns, the array's id is written
+// beside its manifest (BASE.id). A refusal that Slurm calls temporary (busy
 // controller, timeouts, submit limits) is retried with backoff; any other fails those
 // attempts with Slurm's own message.
+//
+// Strays: at the start of a run (CancelUnrecorded), every submission in state_dir
+// whose array id is not among the recorded handles (no BASE.id: drover died while
+// sbatch was blocked; an id never recorded: it died before recording it) loses its
+// manifest, so that none of its tasks can start a job, and if there was any, ONE
+// squeue call lists this user's drover-named jobs whose batch script lies in state_dir;
+// those of unrecorded arrays are cancelled with one scancel.
 //
 // Completion: JOBDIR/status.json (written by the wrapper) is the record of how an
 // attempt ended. Besides reading those files, the executor makes ONE `squeue` call
@@ -27,7 +39,8 @@
 // that Slurm killed before its wrapper wrote status.json, is reported cancelled.
 //
 // Handles are Slurm job ids ("1234_7" for array tasks). Adopt registers an attempt
-// by its handle; the next squeue call tells whether it is still there.
+// by its handle; the next squeue call tells whether it is still there. A status.json
+// that records another attempt than the one submitted (a stray's) is not its end.
 #pragma once
 
 #include <map>
@@ -102,9 +115,27 @@ std::string ArrayOf(const std::string& job_id);
 // (`tracked`: array id -> its tracked task ids) is in `cancel`, task ids otherwise.
 std::vector<std::string> CancelTargets(const std::map<std::string, std::set<std::string>>& tracked,
                                        const std::set<std::string>& cancel);
-// The batch script of an array whose task i runs the job folder on line i+1 of `manifest`.
+// The batch script of an array whose task i runs line i+1 of `manifest` ("ATTEMPT
+// JOBDIR", see ManifestLine): it sources JOBDIR/slurm-env.sh, then sets DROVER_ATTEMPT
+// from the manifest (so that the env file cannot change it) and execs the wrapper.
 std::string BatchScript(const std::string& wrapper, const std::string& manifest, double walltime_s,
                         double grace_s);
+// One manifest line: "ATTEMPT JOBDIR\n" (ATTEMPT 0: not known, the wrapper checks none).
+std::string ManifestLine(int attempt, const std::string& job_dir);
+// The value of DROVER_ATTEMPT in "NAME=value" lines, or 0.
+int AttemptOf(const std::vector<std::string>& env);
+// A job in `squeue -h -r -o '%i|%j|%o'` output: id, name, command (the batch script).
+struct QueuedJob {
+  std::string id;
+  std::string name;
+  std::string command;
+};
+std::vector<QueuedJob> ParseSqueueJobs(const std::string& out);
+// The arrays to cancel as strays: drover-named jobs whose batch script lies in one of
+// `state_dirs` (as absolute paths) and whose array is not in `recorded`. Sorted.
+std::vector<std::string> StrayArrays(const std::vector<QueuedJob>& jobs,
+                                     const std::set<std::string>& recorded,
+                                     const std::vector<std::string>& state_dirs);
 // "NAME=value" lines as `export NAME='value'` lines for /bin/sh.
 std::string EnvFile(const std::vector<std::string>& env);
 

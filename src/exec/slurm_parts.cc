@@ -156,15 +156,73 @@ std::vector<std::string> CancelTargets(const std::map<std::string, std::set<std:
 
 std::string BatchScript(const std::string& wrapper, const std::string& manifest, double walltime_s,
                         double grace_s) {
+  // The attempt and the folder are kept in the positional parameters, which sourcing
+  // slurm-env.sh (export lines only) cannot change, whatever the job's variables are named.
   return fmt::format(
       "#!/bin/sh\n"
-      "# drover: array task i runs the job folder on line i+1 of the manifest\n"
-      "i=${{SLURM_ARRAY_TASK_ID:-0}}\n"
-      "dir=$(sed -n \"$((i + 1))p\" {}) || exit 1\n"
-      "[ -n \"$dir\" ] || {{ echo \"drover: no job folder for array task $i\" >&2; exit 1; }}\n"
-      ". \"$dir/slurm-env.sh\" || exit 1\n"
-      "exec {} \"$dir\" {:.3f} {:.3f}\n",
+      "# drover: array task i runs line i+1 of the manifest: ATTEMPT JOBDIR\n"
+      "drover_i_=${{SLURM_ARRAY_TASK_ID:-0}}\n"
+      "drover_m_={}\n"
+      "[ -r \"$drover_m_\" ] || {{ echo \"drover: $drover_m_ is gone: a later drover withdrew this "
+      "submission, nothing to run\" >&2; exit 1; }}\n"
+      "drover_line_=$(sed -n \"$((drover_i_ + 1))p\" \"$drover_m_\") || exit 1\n"
+      "set -- \"${{drover_line_%% *}}\" \"${{drover_line_#* }}\"\n"
+      "[ -n \"$drover_line_\" ] && [ \"$2\" != \"$drover_line_\" ] ||\n"
+      "  {{ echo \"drover: no job folder for array task $drover_i_\" >&2; exit 1; }}\n"
+      ". \"$2/slurm-env.sh\" || exit 1\n"
+      "export DROVER_ATTEMPT=\"$1\"\n"
+      "exec {} \"$2\" {:.3f} {:.3f}\n",
       ShellQuote(manifest), ShellQuote(wrapper), std::max(0.0, walltime_s), std::max(0.0, grace_s));
+}
+
+std::string ManifestLine(int attempt, const std::string& job_dir) {
+  return std::to_string(std::max(0, attempt)) + " " + job_dir + "\n";
+}
+
+int AttemptOf(const std::vector<std::string>& env) {
+  static const std::string kName = "DROVER_ATTEMPT=";
+  for (const std::string& e : env) {
+    if (e.rfind(kName, 0) != 0) continue;
+    std::string v = e.substr(kName.size());
+    if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos)
+      return 0;
+    return std::stoi(v);
+  }
+  return 0;
+}
+
+std::vector<QueuedJob> ParseSqueueJobs(const std::string& out) {
+  std::vector<QueuedJob> jobs;
+  size_t start = 0;
+  while (start < out.size()) {
+    size_t nl = out.find('\n', start);
+    std::string line = out.substr(start, nl == std::string::npos ? nl : nl - start);
+    start = nl == std::string::npos ? out.size() : nl + 1;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    size_t a = line.find('|');
+    size_t b = a == std::string::npos ? a : line.find('|', a + 1);
+    if (b == std::string::npos) continue;  // not ours to parse: a warning, an empty line
+    size_t lead = line.find_first_not_of(' ');
+    jobs.push_back({line.substr(lead, a - lead), line.substr(a + 1, b - a - 1),
+                    line.substr(b + 1)});
+  }
+  return jobs;
+}
+
+std::vector<std::string> StrayArrays(const std::vector<QueuedJob>& jobs,
+                                     const std::set<std::string>& recorded,
+                                     const std::vector<std::string>& state_dirs) {
+  std::set<std::string> out;
+  for (const QueuedJob& j : jobs) {
+    if (j.name.rfind("drover-", 0) != 0 || j.id.empty()) continue;
+    bool ours = std::any_of(state_dirs.begin(), state_dirs.end(), [&](const std::string& d) {
+      return !d.empty() && j.command.size() > d.size() + 1 && j.command.rfind(d + "/", 0) == 0 &&
+             j.command.find('/', d.size() + 1) == std::string::npos;
+    });
+    std::string array = ArrayOf(j.id);
+    if (ours && !recorded.count(array)) out.insert(array);
+  }
+  return {out.begin(), out.end()};
 }
 
 std::string EnvFile(const std::vector<std::string>& env) {

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,7 +42,7 @@ LaunchRequest Req(int64_t id, const std::string& dir, const std::string& step = 
   r.job_dir = dir;
   r.executor = "slurm";
   r.step = step;
-  r.env = {"DROVER_PARAMS={\"a\": \"x y\"}", "SEED=1"};
+  r.env = {"DROVER_PARAMS={\"a\": \"x y\"}", "SEED=1", "DROVER_ATTEMPT=1"};
   return r;
 }
 
@@ -123,6 +125,71 @@ TEST(SlurmParts, EnvFileQuotesValues) {
   EXPECT_EQ(f, "export A='x y'\nexport B='it'\\''s'\nexport C='$(touch z)'\n");
 }
 
+TEST(SlurmParts, ManifestLineCarriesTheAttempt) {
+  EXPECT_EQ(slurm::ManifestLine(3, "/a b/c"), "3 /a b/c\n");
+  EXPECT_EQ(slurm::ManifestLine(-1, "/d"), "0 /d\n");
+  EXPECT_EQ(slurm::AttemptOf({"A=1", "DROVER_ATTEMPT=12"}), 12);
+  EXPECT_EQ(slurm::AttemptOf({"DROVER_ATTEMPT=x"}), 0);
+  EXPECT_EQ(slurm::AttemptOf({"A=1"}), 0);
+}
+
+// Runs the batch script with /bin/sh as Slurm would (array task `task`), a fake wrapper
+// printing its DROVER_ATTEMPT and arguments into `out`. Returns sh's exit code.
+int RunBatchScript(const std::string& dir, const std::string& manifest, int task) {
+  std::string wrapper = dir + "/fake-wrapper";
+  EXPECT_TRUE(WriteFile(wrapper, "#!/bin/sh\necho \"$DROVER_ATTEMPT $SEED $1 $2\" > " + dir +
+                                     "/out\n").ok());
+  EXPECT_EQ(chmod(wrapper.c_str(), 0755), 0);
+  EXPECT_TRUE(WriteFile(dir + "/batch.sh", slurm::BatchScript(wrapper, manifest, 60, 5)).ok());
+  std::string cmd = "SLURM_ARRAY_TASK_ID=" + std::to_string(task) + " /bin/sh " + dir +
+                    "/batch.sh 2>/dev/null";
+  int rc = system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+TEST(SlurmParts, BatchScriptTakesTheAttemptFromTheManifestNotTheEnvFile) {
+  char tmpl[] = "/tmp/drover-batch-test-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  std::string job = dir + "/job one";  // a space in the folder's path
+  ASSERT_TRUE(MakeDirs(job).ok());
+  // A later attempt rewrote slurm-env.sh (DROVER_ATTEMPT=2, and variables named like
+  // the script's own); this task was submitted for attempt 1.
+  ASSERT_TRUE(WriteFile(job + "/slurm-env.sh",
+                        slurm::EnvFile({"DROVER_ATTEMPT=2", "SEED=7", "drover_line_=9 /x", "drover_i_=0"}))
+                  .ok());
+  ASSERT_TRUE(WriteFile(dir + "/m.jobs", "3 /nowhere\n1 " + job + "\n").ok());
+  EXPECT_EQ(RunBatchScript(dir, dir + "/m.jobs", 1), 0);
+  auto out = ReadFile(dir + "/out");
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(*out, "1 7 " + job + " 60.000\n");
+  // No manifest (a stray whose submission was swept), or no line for the task: nothing runs.
+  ::unlink((dir + "/out").c_str());
+  EXPECT_NE(RunBatchScript(dir, dir + "/gone.jobs", 0), 0);
+  EXPECT_NE(RunBatchScript(dir, dir + "/m.jobs", 5), 0);
+  EXPECT_FALSE(PathExists(dir + "/out"));
+  (void)RemoveAll(dir);
+}
+
+TEST(SlurmParts, StraysAreUnrecordedDroverArraysOfThisStore) {
+  auto jobs = slurm::ParseSqueueJobs(
+      "100_0|drover-train|/s/slurm/1-2-1.sh\n"
+      "101_0|drover-train|/s/slurm/1-2-2.sh\n"
+      "101_1|drover-train|/s/slurm/1-2-2.sh\n"
+      "  102_0|drover-eval|/real/slurm/9-9-9.sh\r\n"
+      "103_0|drover-train|/other/store/slurm/1.sh\n"   // another store's
+      "104_0|train|/s/slurm/1-2-4.sh\n"                // not drover's name
+      "105|drover-x|/s/slurm/sub/1.sh\n"               // not a script of state_dir
+      "garbage\n\n");
+  ASSERT_EQ(jobs.size(), 7u);
+  EXPECT_EQ(jobs[3].id, "102_0");
+  EXPECT_EQ(jobs[3].name, "drover-eval");
+  EXPECT_EQ(jobs[3].command, "/real/slurm/9-9-9.sh");
+  EXPECT_EQ(slurm::StrayArrays(jobs, {"100"}, {"/s/slurm", "/real/slurm"}),
+            (std::vector<std::string>{"101", "102"}));
+  EXPECT_EQ(slurm::StrayArrays(jobs, {"100", "101", "102"}, {"/s/slurm"}),
+            std::vector<std::string>{});
+}
+
 class SlurmExecutorTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -133,10 +200,15 @@ class SlurmExecutorTest : public ::testing::Test {
     o.state_dir = root_ + "/slurm";
     o.poll_s = 0;
     o.file_poll_s = 0;
+    opts_ = o;
+    exec_ = NewExecutor();
+  }
+  // An executor over the same state_dir (a restarted drover), with fresh fake commands.
+  std::unique_ptr<Executor> NewExecutor() {
     auto fake = std::make_unique<FakeSlurm>(&calls_, &sleeps_);
     fake_ = fake.get();
     fake_->respond = [this](const Argv& a) { return Default(a); };
-    exec_ = NewSlurmExecutor(o, std::move(fake));
+    return NewSlurmExecutor(opts_, std::move(fake));
   }
   void TearDown() override { (void)RemoveAll(root_); }
 
@@ -160,6 +232,7 @@ class SlurmExecutorTest : public ::testing::Test {
   }
 
   std::string root_;
+  SlurmExecutorOptions opts_;
   std::vector<Argv> calls_;
   std::vector<double> sleeps_;
   FakeSlurm* fake_ = nullptr;
@@ -183,8 +256,8 @@ TEST_F(SlurmExecutorTest, ReadyJobsOfAStepGoOutAsOneArray) {
   std::string script = calls_[0].back();
   auto manifest = ReadFile(script.substr(0, script.size() - 3) + ".jobs");
   ASSERT_TRUE(manifest.ok());
-  EXPECT_EQ(*manifest,
-            Dir(0) + "\n" + Dir(1) + "\n" + Dir(2) + "\n" + Dir(3) + "\n" + Dir(4) + "\n");
+  EXPECT_EQ(*manifest, "1 " + Dir(0) + "\n1 " + Dir(1) + "\n1 " + Dir(2) + "\n1 " + Dir(3) +
+                           "\n1 " + Dir(4) + "\n");
   auto env = ReadFile(Dir(3) + "/slurm-env.sh");
   ASSERT_TRUE(env.ok());
   EXPECT_NE(env->find("export SEED=1\n"), std::string::npos);
@@ -309,6 +382,62 @@ TEST_F(SlurmExecutorTest, AdoptsByRecordedIdAndAsksSqueue) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].attempt_id, 9);
   EXPECT_EQ(out[0].status.exit_code, 85);
+}
+
+TEST_F(SlurmExecutorTest, StatusOfAnotherAttemptIsNotThisAttemptsEnd) {
+  LaunchRequest r = Req(1, Dir(1));
+  r.env.back() = "DROVER_ATTEMPT=2";
+  std::string handle;
+  ASSERT_TRUE(exec_->Submit(r, &handle).ok());
+  JobStatus stray;  // written by a stray task of attempt 1
+  stray.attempt = 1;
+  ASSERT_TRUE(WriteFile(Dir(1) + "/status.json", FormatStatus(stray)).ok());
+  queue_ = "100_0 RUNNING\n";
+  std::vector<Completion> out;
+  exec_->Wait(0, &out);
+  exec_->Wait(0, &out);
+  EXPECT_TRUE(out.empty());
+  JobStatus own;
+  own.attempt = 2;
+  own.exit_code = 3;
+  ASSERT_TRUE(WriteFile(Dir(1) + "/status.json", FormatStatus(own)).ok());
+  exec_->Wait(0, &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].status.exit_code, 3);
+}
+
+TEST_F(SlurmExecutorTest, UnrecordedSubmissionsLoseTheirManifestAndAreCancelled) {
+  std::vector<std::string> handles;
+  (void)exec_->SubmitMany({Req(1, Dir(1)), Req(2, Dir(2))}, &handles);  // array 100
+  (void)exec_->SubmitMany({Req(3, Dir(3))}, &handles);                  // array 101
+  std::string recorded = calls_[0].back(), unrecorded = calls_[1].back();
+  // A drover killed while sbatch was blocked: a manifest and a script, no id.
+  std::string blocked = opts_.state_dir + "/999-1-1";
+  ASSERT_TRUE(WriteFile(blocked + ".jobs", "1 " + Dir(4) + "\n").ok());
+  ASSERT_TRUE(WriteFile(blocked + ".sh", "#!/bin/sh\n").ok());
+  exec_.reset();  // drover dies; only array 100's ids were recorded
+  calls_.clear();
+  auto restarted = NewExecutor();
+  queue_ = "100_1|drover-train|" + recorded + "\n101_0|drover-train|" + unrecorded +
+           "\n102_0|drover-train|" + blocked + ".sh\n103_0|drover-train|/else/where.sh\n";
+  restarted->CancelUnrecorded({"100_1", ""});
+  auto base = [](const std::string& script) { return script.substr(0, script.size() - 3); };
+  EXPECT_TRUE(PathExists(base(recorded) + ".jobs"));
+  EXPECT_FALSE(PathExists(base(unrecorded) + ".jobs"));
+  EXPECT_FALSE(PathExists(base(unrecorded) + ".id"));
+  EXPECT_FALSE(PathExists(blocked + ".jobs"));
+  EXPECT_FALSE(PathExists(blocked + ".sh"));
+  ASSERT_EQ(Count("squeue"), 1u);
+  EXPECT_TRUE(Has(calls_[0], "--user=" + std::to_string(getuid())));
+  ASSERT_EQ(Count("scancel"), 1u);
+  EXPECT_EQ(calls_.back(), (Argv{"scancel", "101", "102"}));
+  // With every submission recorded (or none there), a restart asks Slurm nothing.
+  calls_.clear();
+  NewExecutor()->CancelUnrecorded({"100_1"});
+  EXPECT_TRUE(calls_.empty());
+  opts_.state_dir = root_ + "/never-used";
+  NewExecutor()->CancelUnrecorded({});
+  EXPECT_TRUE(calls_.empty());
 }
 
 }  // namespace
