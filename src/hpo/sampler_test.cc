@@ -193,6 +193,40 @@ TEST(GridSamplerTest, ShuffleDependsOnSeedAndResumesWithoutRepeats) {
   EXPECT_FALSE(resumed.Ask().ok());
 }
 
+// A grid is counted before it is listed: a wide int range (2^43 values), a continuous
+// float with millions of points or a product of mid-sized ranges is refused with its
+// count, instead of running out of memory, however few trials are asked for.
+TEST(GridSamplerTest, AGridTooLargeToListIsAnErrorWithItsSize) {
+  Space wide = MustParse(R"({"x": {"type":"int","low":0,"high":9000000000000}})");
+  auto n = GridSampler::Count(wide, {});
+  ASSERT_FALSE(n.ok());
+  EXPECT_NE(n.status().message().find("parameter 'x' (0 .. 9000000000000, step 1) alone has "
+                                      "9000000000001 values; a grid lists at most 1000000 points"),
+            std::string::npos) << n.status().message();
+  Study study(wide, std::make_unique<GridSampler>());
+  auto t = study.Ask();
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), Code::kInvalid);
+
+  Space tiny_step = MustParse(R"({"f": {"type":"float","low":0,"high":1,"step":1e-300}})");
+  EXPECT_FALSE(GridSampler::Count(tiny_step, {}).ok());
+  Space floats = MustParse(R"({"f": {"type":"float","low":0,"high":1}})");
+  EXPECT_FALSE(GridSampler::Count(floats, GridOptions{.float_points = 2000000000}).ok());
+
+  Space product = MustParse(R"({"a": {"type":"int","low":1,"high":1000}, "b": {"type":"int","low":1,"high":1000},
+                                "c": {"type":"int","low":1,"high":1000}})");
+  auto p = GridSampler::Count(product, {});
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("grid has 1000000000 points"), std::string::npos) << p.status().message();
+  // The same behind a condition: listed only up to the limit, then refused.
+  Space conditional = MustParse(R"({"c": {"type":"categorical","choices":["on"]},
+                                    "a": {"type":"int","low":1,"high":1000,"when":{"c":["on"]}},
+                                    "b": {"type":"int","low":1,"high":1001}})");
+  auto q = GridSampler::Count(conditional, {});
+  ASSERT_FALSE(q.ok());
+  EXPECT_NE(q.status().message().find("more than 1000000 points"), std::string::npos) << q.status().message();
+}
+
 TEST(QuasiRandomSamplerTest, StratifiesEachDimension) {
   QuasiRandomSampler q(9);
   for (size_t dim = 0; dim < 4; ++dim) {

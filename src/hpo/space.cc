@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <set>
 
+#include "util/escape.h"
+
 namespace drover::hpo {
 namespace {
 
@@ -13,8 +15,29 @@ Status Bad(const std::string& name, const std::string& what) {
   return Status::Invalid("search space: parameter '" + name + "': " + what);
 }
 
+// An error when `text` is not UTF-8 (JSON, and so the store, cannot hold it).
+Status CheckUtf8(const ParamSpec& p, const std::string& text, const std::string& what) {
+  const size_t bad = InvalidUtf8At(text);
+  if (bad == std::string::npos) return Status::Ok();
+  char byte[8];
+  std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[bad]));
+  return Bad(Escape(p.name), what + " '" + Escape(text) + "' holds the byte " + byte +
+                                 ", which is not UTF-8 text");
+}
+
+Status CheckText(const ParamSpec& p) {
+  DROVER_RETURN_IF_ERROR(CheckUtf8(p, p.name, "the name"));
+  for (const auto& c : p.choices) DROVER_RETURN_IF_ERROR(CheckUtf8(p, c, "the choice"));
+  if (p.when) {
+    DROVER_RETURN_IF_ERROR(CheckUtf8(p, p.when->parent, "the parent"));
+    for (const auto& v : p.when->values) DROVER_RETURN_IF_ERROR(CheckUtf8(p, v, "the value"));
+  }
+  return Status::Ok();
+}
+
 Status CheckSpec(const ParamSpec& p) {
   if (p.name.empty()) return Status::Invalid("search space: empty parameter name");
+  DROVER_RETURN_IF_ERROR(CheckText(p));
   if (p.type == ParamType::kCategorical) {
     if (p.choices.empty()) return Bad(p.name, "empty choices");
     std::set<std::string> seen(p.choices.begin(), p.choices.end());

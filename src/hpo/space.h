@@ -88,7 +88,8 @@ struct ParamSpec {
 class Space {
  public:
   Space() = default;
-  // Builds and validates a space; errors name the parameter and the problem.
+  // Builds and validates a space; errors name the parameter and the problem. Names,
+  // choices and conditions must be UTF-8 text (JSON holds nothing else).
   static Result<Space> FromJson(const nlohmann::json& j);
   static Result<Space> Parse(const std::string& text);
   static Result<Space> Make(std::vector<ParamSpec> params);

@@ -64,6 +64,27 @@ TEST(SpaceTest, RejectsBadSpacesWithClearErrors) {
   EXPECT_NE(ErrorOf("{}").find("empty"), std::string::npos);
 }
 
+// JSON holds only UTF-8: a name or choice with another byte is an error at load, never
+// an exception when the space is stored or a trial's params are written out.
+TEST(SpaceTest, TextThatIsNotUtf8IsAnErrorNotAnAbort) {
+  std::vector<ParamSpec> bad_choice = {ParamSpec::Categorical("act", {"relu", "b\xff"})};
+  auto s = Space::Make(bad_choice);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message(),
+            "search space: parameter 'act': the choice 'b\\xff' holds the byte 0xff, which is not UTF-8 text");
+  auto n = Space::Make({ParamSpec::Float("l\xc3r", 0, 1)});
+  ASSERT_FALSE(n.ok());
+  EXPECT_NE(n.status().message().find("the name 'l\\xc3r' holds the byte 0xc3"), std::string::npos);
+  nlohmann::json j = {{"x", {{"type", "categorical"}, {"choices", {"a"}}}},
+                      {"y", {{"type", "float"}, {"low", 0}, {"high", 1}, {"when", {{"x", {"a\x80"}}}}}}};
+  auto w = Space::FromJson(j);
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(w.status().message().find("the value 'a\\x80'"), std::string::npos);
+  auto good = Space::Make({ParamSpec::Categorical("caf\xc3\xa9", {"\xe2\x82\xac"})});
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(good->ToJson().dump(), "{\"caf\xc3\xa9\":{\"choices\":[\"\xe2\x82\xac\"],\"type\":\"categorical\"}}");
+}
+
 TEST(SpaceTest, StepNotDividingTheRangeIsFine) {
   auto s = Space::Parse(R"({"x": {"type":"float","low":0,"high":1,"step":0.3}})");
   ASSERT_TRUE(s.ok());

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "plan/render.h"
+#include "spec/parser.h"
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/shell.h"
@@ -53,21 +54,23 @@ Result<Plan> Planner::Run() {
 }
 
 Status Planner::LayOut() {
+  // Counted before anything is allocated: a cross product of large axes is refused with
+  // its size, instead of running out of memory. Past it, counts fit in 32 bits.
+  static_assert(kMaxJobs < 0xFFFFFFF0u);
+  DROVER_RETURN_IF_ERROR(CheckJobCount(wf_));
   uint32_t total = 0;
   for (const Step& step : wf_.steps) {
     PlanStep ps;
     ps.first = total;
-    uint64_t count = 1;
     for (const std::string& name : step.over) {
       const Axis* ax = wf_.FindAxis(name);
       if (!ax) return Status::Invalid("step '" + step.name + "': unknown axis '" + name + "'");
       ps.axes.push_back(static_cast<uint32_t>(ax - wf_.axes.data()));
-      count *= ax->values.size();
     }
-    ps.segments = static_cast<uint32_t>(count);
-    if (step.study) count *= static_cast<uint64_t>(step.study->trials);
-    if (total + count > 0xFFFFFFF0u)
-      return Status::Invalid("step '" + step.name + "' expands to too many jobs");
+    if (step.study && step.study->trials < 1)
+      return Status::Invalid("study step '" + step.name + "' has no trials");
+    const uint64_t count = StepJobCount(wf_, step);  // <= kMaxJobs
+    ps.segments = static_cast<uint32_t>(step.study ? count / step.study->trials : count);
     ps.count = static_cast<uint32_t>(count);
     total += ps.count;
     plan_.steps_.push_back(std::move(ps));

@@ -144,5 +144,32 @@ steps:
   EXPECT_EQ(p->jobs()[0].env, (std::vector<std::string>{"A=1", "SEED=s7"}));
 }
 
+// A Workflow built in code (not through the parser, which refuses it first) with a
+// cross product of 1000^4 = 10^12 jobs, past 2^32 and so past any 32-bit count: refused
+// with the count before anything is allocated, instead of a bad_alloc or a wrapped count.
+TEST_F(PlanTest, ACrossProductTooLargeToPlanIsAnErrorWithItsCount) {
+  Workflow wf;
+  wf.path = dir_ + "/drover.yaml";
+  wf.dir = dir_;
+  Step step;
+  step.name = "s";
+  step.run = "echo";
+  for (const char* name : {"a", "b", "c", "d"}) {
+    Axis axis{name, {}, {}};
+    for (int i = 0; i < 1000; ++i) axis.values.push_back(std::to_string(i));
+    wf.axes.push_back(std::move(axis));
+    step.over.push_back(name);
+  }
+  wf.steps.push_back(step);
+  auto p = BuildPlan(wf, {"/root"});
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().message().rfind(
+                "step 's' expands to 1,000,000,000,000 jobs (a 1,000 x b 1,000 x c 1,000 x d "
+                "1,000); drover plans at most 10,000,000 jobs",
+                0),
+            0u)
+      << p.status().message();
+}
+
 }  // namespace
 }  // namespace drover

@@ -121,6 +121,14 @@ const BadCase kBadCases[] = {
     {"report_bad_format.yaml", 8, 60, "must be one of text, markdown, csv"},
     {"report_step_unknown.yaml", 8, 58, "did you mean 'train'?"},
     {"report_rows_cols_overlap.yaml", 8, 32, "axis 'task' is in both rows and cols"},
+    {"study_space_alias_bomb.yaml", 5, 9,
+     "'space' in 'study' in step 'tune' is too large: more than 100000 values or 32 levels deep"},
+    {"study_space_not_utf8.yaml", 5, 51, "holds the byte 0xff, which is not UTF-8 text"},
+    {"study_grid_wide_int.yaml", 6, 16,
+     "parameter 'x' (0 .. 9000000000000, step 1) alone has 9000000000001 values"},
+    {"too_many_jobs.yaml", 9, 3,
+     "step 'train' expands to 1,000,000,000 jobs (task 1,000 x seed 1,000 x model 1,000); drover "
+     "plans at most 10,000,000 jobs"},
 };
 
 std::string BadDir() { return std::string(DROVER_SOURCE_DIR) + "/tests/bad/"; }

@@ -84,10 +84,8 @@ Status ReadAxes(const Reader& r, const YAML::Node& v, Parsed* p) {
     if (axis.values.empty())
       return r.Error(kv.first,
                      what + " has no values; list at least one, such as " + axis.name + ": [0]");
-    for (size_t i = 0; i < items.size(); ++i)
-      if (std::find(axis.values.begin(), axis.values.begin() + i, axis.values[i]) !=
-          axis.values.begin() + i)
-        return r.Error(items[i], "value '" + axis.values[i] + "' appears twice in " + what);
+    if (size_t i = FirstRepeat(axis.values); i != std::string::npos)
+      return r.Error(items[i], "value '" + axis.values[i] + "' appears twice in " + what);
     p->wf.axes.push_back(std::move(axis));
   }
   return Status::Ok();
@@ -208,11 +206,11 @@ Status ApplyOverride(const std::string& set, Workflow* wf) {
     size_t comma = std::min(set.find(',', start), set.size());
     std::string v = set.substr(start, comma - start);
     if (v.empty()) return Status::Invalid(where + "empty value; write " + name + "=v1,v2");
-    if (std::find(values.begin(), values.end(), v) != values.end())
-      return Status::Invalid(where + "value '" + v + "' appears twice");
     values.push_back(std::move(v));
     start = comma + 1;
   }
+  if (size_t i = FirstRepeat(values); i != std::string::npos)
+    return Status::Invalid(where + "value '" + values[i] + "' appears twice");
   axis->values = std::move(values);
   return Status::Ok();
 }
@@ -260,6 +258,7 @@ Result<Workflow> ParseWorkflow(const std::string& text, const std::string& path,
     return Status::Internal(path + ": reading the workflow failed: " + e.what());
   }
   for (const auto& set : overrides) DROVER_RETURN_IF_ERROR(spec::ApplyOverride(set, &p.wf));
+  if (!overrides.empty()) DROVER_RETURN_IF_ERROR(CheckJobCount(p.wf).With("with --set"));
   // Absolute but not normalized: callers may compare with the path they built.
   std::error_code ec;
   std::filesystem::path abs = std::filesystem::absolute(path, ec);

@@ -33,6 +33,18 @@ inline constexpr int64_t kMaxSpecFileBytes = int64_t{16} << 20;
 // space as JSON text; errors carry file:line:col.
 Result<std::string> LoadSpaceFile(const std::string& path);
 
+// The most jobs a workflow may expand to (README, "Workflows"): past it a plan would take
+// gigabytes and hours, so it is refused with its count before anything is built.
+inline constexpr uint64_t kMaxJobs = 10'000'000;
+
+// The jobs of one step: the product of the sizes of its axes (times trials: for a study
+// step); UINT64_MAX when that does not fit, never a wrapped number.
+uint64_t StepJobCount(const Workflow& wf, const Step& step);
+
+// An error when a step, or all steps together, expand to more than kMaxJobs jobs; it
+// names the count and its factors. `at`, if given, is set to the step to blame.
+Status CheckJobCount(const Workflow& wf, const Step** at = nullptr);
+
 // Formats a located error in the style above. `source` is the whole file text.
 std::string FormatLocated(const SourceLoc& loc, const std::string& message,
                           const std::string& source);

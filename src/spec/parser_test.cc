@@ -264,6 +264,59 @@ TEST(ParserTest, BadOverrides) {
   EXPECT_NE(MustFail(kWorkflow, {"seed=1,1"}).find("'1' appears twice"), std::string::npos);
 }
 
+// Duplicate values are found with a hash set: 200,000 values load in well under a
+// second, where comparing each with every earlier one took minutes.
+TEST(ParserTest, LargeAxesAndOverridesAreCheckedForDuplicatesInLinearTime) {
+  constexpr int kValues = 200000;
+  std::string list, set = "seed=";
+  for (int i = 0; i < kValues; ++i) {
+    list += (i ? ", " : "") + std::to_string(i);
+    set += (i ? "," : "") + std::to_string(i);
+  }
+  const std::string head = "axes:\n  seed: [";
+  const std::string tail = "]\nsteps:\n  s: {over: [seed], run: 'echo {seed}'}\n";
+  Workflow wf = MustParse(head + list + tail);
+  EXPECT_EQ(wf.FindAxis("seed")->values.size(), static_cast<size_t>(kValues));
+  std::string msg = MustFail(head + list + ", 17" + tail);
+  EXPECT_NE(msg.find("value '17' appears twice in axis 'seed'"), std::string::npos) << msg.substr(0, 200);
+  Workflow over = MustParse(kWorkflow, "w.yaml", {set});
+  EXPECT_EQ(over.FindAxis("seed")->values.size(), static_cast<size_t>(kValues));
+  EXPECT_NE(MustFail(kWorkflow, {set + ",5"}).find("value '5' appears twice"), std::string::npos);
+}
+
+// A cross product is counted before anything is planned; --set is counted too.
+TEST(ParserTest, TooManyJobsAreRefusedWithTheirCount) {
+  std::string values = "v=";
+  for (int i = 0; i < 5000; ++i) values += (i ? "," : "") + std::to_string(i);
+  const std::string text =
+      "axes: {a: [0], b: [0], c: [0]}\nsteps:\n  s: {over: [a, b, c], run: echo}\n";
+  MustParse(text);
+  std::string msg = MustFail(text, {"a=" + values.substr(2), "b=" + values.substr(2)});
+  EXPECT_EQ(msg.rfind("with --set: step 's' expands to 25,000,000 jobs (a 5,000 x b 5,000 x c 1); "
+                      "drover plans at most 10,000,000 jobs", 0), 0u) << msg;
+  // Two steps under the limit each, over it together.
+  std::string three = "=0";
+  for (int i = 1; i < 3000; ++i) three += "," + std::to_string(i);
+  const std::string two = "axes: {a: [0], b: [0]}\nsteps:\n  s: {over: [a, b], run: echo}\n"
+                          "  t: {over: [a, b], run: echo}\n";
+  msg = MustFail(two, {"a" + three, "b" + three});
+  EXPECT_EQ(msg.rfind("with --set: step 't' (9,000,000 jobs) brings the workflow to 18,000,000 "
+                      "jobs", 0), 0u) << msg;
+}
+
+// An anchor used inside itself, or nested past any real space, is an error, never a
+// recursion without end.
+TEST(ParserTest, SelfReferencingOrDeepSpacesAreErrors) {
+  std::string msg = MustFail(
+      "steps:\n  t:\n    study:\n      space: &s\n        x: {type: categorical, choices: [a],"
+      " when: *s}\n      trials: 1\n    run: echo {x}\n");
+  EXPECT_NE(msg.find("levels deep"), std::string::npos) << msg;
+  std::string deep = std::string(40, '[') + std::string(40, ']');
+  msg = MustFail("steps:\n  t:\n    study:\n      space: {x: {type: categorical, choices: " +
+                 deep + "}}\n      trials: 1\n    run: echo {x}\n");
+  EXPECT_NE(msg.find("levels deep"), std::string::npos) << msg;
+}
+
 TEST(ParserTest, WorkflowEnvMayUseAxesOfEveryStep) {
   MustParse("env: {T: '{t}'}\naxes: {t: [a]}\nsteps:\n  x: {over: [t], run: echo}\n");
 }

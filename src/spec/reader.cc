@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <map>
+#include <string_view>
+#include <unordered_set>
 
 #include "spec/parser.h"
 
@@ -67,6 +69,14 @@ std::string Join(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
   return out;
+}
+
+size_t FirstRepeat(const std::vector<std::string>& items) {
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i)
+    if (!seen.insert(items[i]).second) return i;
+  return std::string::npos;
 }
 
 std::optional<YAML::Node> FindKey(const YAML::Node& map, std::string_view key) {
@@ -134,9 +144,9 @@ Status Reader::NameList(const YAML::Node& node, const std::string& what,
     const std::string& n = (*out)[i];
     if (!IsName(n))
       return Error(nodes[i], "'" + n + "' in " + what + " is not a name ([A-Za-z_][A-Za-z0-9_-]*)");
-    if (std::find(out->begin(), out->begin() + i, n) != out->begin() + i)
-      return Error(nodes[i], "'" + n + "' is listed twice in " + what);
   }
+  if (size_t i = FirstRepeat(*out); i != std::string::npos)
+    return Error(nodes[i], "'" + (*out)[i] + "' is listed twice in " + what);
   if (items != nullptr) *items = std::move(nodes);
   return Status::Ok();
 }

@@ -26,6 +26,9 @@ std::string KindOf(const YAML::Node& node);
 std::string Suggest(const std::string& word, const std::vector<std::string>& candidates);
 // "a, b, c"
 std::string Join(const std::vector<std::string>& names);
+// The index of the first item equal to an earlier one, or npos when all differ.
+// Linear time (a hash set): an axis may hold hundreds of thousands of values.
+size_t FirstRepeat(const std::vector<std::string>& items);
 // The value of `key` in `map`, if present (map must be a map with scalar keys).
 std::optional<YAML::Node> FindKey(const YAML::Node& map, std::string_view key);
 

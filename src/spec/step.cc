@@ -39,12 +39,10 @@ Status ReadOutputs(const Reader& r, const YAML::Node&, const YAML::Node& v, cons
                    Step* s) {
   std::vector<YAML::Node> items;
   DROVER_RETURN_IF_ERROR(r.StringList(v, what, &s->outputs, &items));
-  for (size_t i = 0; i < items.size(); ++i) {
+  for (size_t i = 0; i < items.size(); ++i)
     DROVER_RETURN_IF_ERROR(CheckOutput(r, items[i], s->outputs[i]));
-    auto begin = s->outputs.begin();
-    if (std::find(begin, begin + i, s->outputs[i]) != begin + i)
-      return r.Error(items[i], "output '" + s->outputs[i] + "' is listed twice");
-  }
+  if (size_t i = FirstRepeat(s->outputs); i != std::string::npos)
+    return r.Error(items[i], "output '" + s->outputs[i] + "' is listed twice");
   return Status::Ok();
 }
 

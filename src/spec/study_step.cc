@@ -24,6 +24,7 @@
 
 #include "hpo/space.h"
 #include "spec/parser.h"
+#include "util/escape.h"
 #include "util/fs.h"
 #include "spec/sections.h"
 #include "study/settings.h"
@@ -49,10 +50,39 @@ json ScalarToJson(const YAML::Node& n, bool as_string) {
   return s;
 }
 
+// How far the YAML -> JSON step below may go. A real space or setting has tens of values
+// a few levels deep; an alias bomb (&a [x, x], &b [*a, *a], ... each alias expanded at
+// every use) has billions, and an anchor used inside itself has no end.
+constexpr size_t kMaxJsonValues = 100000;
+constexpr int kMaxJsonDepth = 32;
+
+// Where a conversion stands: what it converts (errors point there, not into an alias's
+// anchor) and the values it may still produce.
+struct JsonBudget {
+  YAML::Node root;
+  size_t values_left = kMaxJsonValues;
+};
+
+// Text that JSON can carry: valid UTF-8, or an error at the first bad byte.
+Status CheckUtf8(const Reader& r, const YAML::Node& n, const std::string& what) {
+  const size_t bad = InvalidUtf8At(n.Scalar());
+  if (bad == std::string::npos) return Status::Ok();
+  return r.src().Error(r.src().InScalar(n, bad),
+                       fmt::format("{} holds the byte 0x{:02x}, which is not UTF-8 text; save "
+                                   "the file as UTF-8",
+                                   what, static_cast<unsigned char>(n.Scalar()[bad])));
+}
+
 // YAML -> JSON; items of a "choices" list stay strings (categorical values).
-Status ToJson(const Reader& r, const YAML::Node& n, const std::string& what, bool strings,
-              json* out) {
+Status Convert(const Reader& r, const YAML::Node& n, const std::string& what, bool strings,
+               int depth, JsonBudget* budget, json* out) {
+  if (budget->values_left == 0 || depth > kMaxJsonDepth)
+    return r.Error(budget->root, fmt::format("{} is too large: more than {} values or {} levels deep (a "
+                                  "YAML alias counts at each use); write it out plainly",
+                                  what, kMaxJsonValues, kMaxJsonDepth));
+  --budget->values_left;
   if (n.IsScalar()) {
+    DROVER_RETURN_IF_ERROR(CheckUtf8(r, n, what));
     *out = ScalarToJson(n, strings);
     return Status::Ok();
   }
@@ -60,8 +90,8 @@ Status ToJson(const Reader& r, const YAML::Node& n, const std::string& what, boo
     *out = json::array();
     for (const auto& item : n) {
       json v;
-      DROVER_RETURN_IF_ERROR(ToJson(r, item, what, strings, &v));
-      out->push_back(v);
+      DROVER_RETURN_IF_ERROR(Convert(r, item, what, strings, depth + 1, budget, &v));
+      out->push_back(std::move(v));
     }
     return Status::Ok();
   }
@@ -69,13 +99,21 @@ Status ToJson(const Reader& r, const YAML::Node& n, const std::string& what, boo
     *out = json::object();
     for (const auto& kv : n) {
       json v;
+      if (kv.first.IsScalar()) DROVER_RETURN_IF_ERROR(CheckUtf8(r, kv.first, what));
       std::string key = kv.first.Scalar();
-      DROVER_RETURN_IF_ERROR(ToJson(r, kv.second, what, key == "choices", &v));
-      (*out)[key] = v;
+      DROVER_RETURN_IF_ERROR(Convert(r, kv.second, what, key == "choices", depth + 1, budget, &v));
+      (*out)[key] = std::move(v);
     }
     return Status::Ok();
   }
   return r.Error(n, what + " has an empty value");
+}
+
+// The whole of `n` as JSON, within the limits above.
+Status ToJson(const Reader& r, const YAML::Node& n, const std::string& what, bool strings,
+              json* out) {
+  JsonBudget budget{n};
+  return Convert(r, n, what, strings, 0, &budget, out);
 }
 
 // The node of parameter `name` in the space map, for locating errors.

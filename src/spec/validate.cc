@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "spec/parser.h"
 #include "spec/sections.h"
 #include "spec/template.h"
 
@@ -356,7 +357,10 @@ Status Validate(const Reader& r, const Parsed& p) {
     DROVER_RETURN_IF_ERROR(CheckStep(r, p.wf, p.wf.steps[i], p.step_nodes[i]));
   DROVER_RETURN_IF_ERROR(CycleFinder(r, p).Run());
   DROVER_RETURN_IF_ERROR(CheckWorkflowEnv(r, p));
-  return CheckTable(r, p);
+  DROVER_RETURN_IF_ERROR(CheckTable(r, p));
+  const Step* too_big = nullptr;
+  if (Status st = CheckJobCount(p.wf, &too_big); !st.ok()) return r.src().Error(too_big->loc, st.message());
+  return Status::Ok();
 }
 
 }  // namespace drover::spec

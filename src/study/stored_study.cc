@@ -19,6 +19,8 @@ Result<StudyRecord> MakeRecord(const StudyDefinition& def) {
   // Build once so that option values the constructors refuse are caught now.
   auto s = MakeSampler(*sampler, static_cast<uint64_t>(def.seed));
   if (!s.ok()) return s.status();
+  // A grid is counted now, so that one too large to list is refused here, not at ask.
+  if (auto most = MaxTrials(*sampler, *space); !most.ok()) return most.status();
   auto p = MakePruner(*pruner, def.name);
   if (!p.ok()) return p.status();
   StudyRecord rec;
