@@ -136,7 +136,8 @@ int CancelCmd(const GlobalOptions& g) {
     for (size_t i = 1; i < argv.size(); ++i) line += " " + argv[i];
     std::printf("drover: scancel%s\n", line.c_str());
   }
-  st = (*store)->Begin();
+  Transaction tx(store->get());
+  st = tx.Begin();
   if (!st.ok()) return Fail(st);
   for (const Found& f : found) {
     AttemptRecord a = f.attempt;
@@ -146,12 +147,9 @@ int CancelCmd(const GlobalOptions& g) {
     st = (*store)->UpdateAttempt(a);
     if (st.ok()) st = (*store)->SetJobState(f.job.id, JobState::kCancelled);
     if (st.ok()) st = (*store)->AddEvent(run_id, f.job.id, "cancelled", "drover cancel");
-    if (!st.ok()) {
-      (*store)->Rollback();
-      return Fail(st);
-    }
+    if (!st.ok()) return Fail(st);  // rolled back
   }
-  st = (*store)->Commit();
+  st = tx.Commit();
   if (st.ok() && run_open)  // no drover is left to finish it (checked above)
     st = (*store)->FinishRun(run_id, "cancelled",
                              fmt::format("{{\"cancelled\":{}}}", found.size()));

@@ -70,6 +70,8 @@ int TableCmd(const GlobalOptions& g, const TableArgs& a);
 // Stops the running `drover run` of this store (which cancels its jobs), then cancels
 // the attempts of the latest run still recorded as running (scancel, signals).
 int CancelCmd(const GlobalOptions& g);
+// Records the workflow's jobs whose folders hold results the store lost (recover_cmd.cc).
+int Recover(const GlobalOptions& g, const RunArgs& a);
 
 // Prints "drover: <message>" to stderr; returns 2 for bad input, 1 otherwise.
 int Fail(const Status& st);

@@ -29,7 +29,9 @@ int Main(int argc, char** argv) {
   RunArgs ra;
   auto* run = app.add_subcommand("run", "plan the workflow, reuse what is done, run the rest");
   auto* plan = app.add_subcommand("plan", "plan the workflow and record its jobs; run nothing");
-  for (auto* sc : {run, plan}) {
+  auto* recover = app.add_subcommand(
+      "recover", "rebuild the store's records of the workflow's finished jobs from their folders");
+  for (auto* sc : {run, plan, recover}) {
     sc->add_option("workflow", ra.workflow, "the workflow file")->capture_default_str();
     sc->add_option("--set", ra.sets, "replace an axis's values: --set seed=1,2,3 (repeat for more)")
         ->allow_extra_args(false);
@@ -163,6 +165,7 @@ int Main(int argc, char** argv) {
   if (*logs) return Logs(g, job, workflow, only_err, only_out, log_attempt);
   if (*table) return TableCmd(g, ta);
   if (*cancel) return CancelCmd(g);
+  if (*recover) return Recover(g, ra);
   return 2;
 }
 

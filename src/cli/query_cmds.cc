@@ -22,7 +22,7 @@ Status Latest(const GlobalOptions& g, const std::string& workflow,
   if (!PathExists(root + "/.drover/drover.db"))
     return Status::NotFound("no drover store in " + root +
                             " or above: run `drover run` first, or pass --store DIR");
-  auto s = OpenSqliteStore(root);
+  auto s = OpenSqliteStore(root, StoreAccess::kReadOnly);  // also a read-only store
   if (!s.ok()) return s.status();
   auto r = (*s)->LatestRun(workflow);
   if (!r.ok()) return r.status();

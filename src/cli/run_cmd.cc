@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/run_guard.h"
 #include "engine/engine.h"
 #include "engine/printer.h"
 #include "engine/study_driver.h"
@@ -158,37 +159,6 @@ class PidFile {
   std::string path_;
 };
 
-// One `drover run` (or `drover plan`) at a time per store: an exclusive flock on
-// .drover/run.lock, held until this process ends (a killed drover releases it).
-// Opened close-on-exec so that job processes, which may outlive drover, never hold it.
-class RunLock {
- public:
-  static Result<std::unique_ptr<RunLock>> Take(const std::string& root) {
-    const std::string path = root + "/.drover/run.lock";
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return Status::FromErrno("opening " + path, errno);
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      const int err = errno;
-      ::close(fd);
-      if (err != EWOULDBLOCK) return Status::FromErrno("locking " + path, err);
-      auto pid = ReadFile(root + "/.drover/drover.pid");
-      std::string who = pid.ok() && !pid->empty() ? " (pid " + pid->substr(0, pid->find('\n')) + ")" : "";
-      return Status::Busy(fmt::format(
-          "another drover run{} is using the store in {}/.drover; wait for it to finish, "
-          "or stop it with `drover cancel`",
-          who, root));
-    }
-    return std::unique_ptr<RunLock>(new RunLock(fd));
-  }
-  ~RunLock() { ::close(fd_); }
-  RunLock(const RunLock&) = delete;
-  RunLock& operator=(const RunLock&) = delete;
-
- private:
-  explicit RunLock(int fd) : fd_(fd) {}
-  int fd_;
-};
-
 }  // namespace
 
 int Fail(const Status& st) {
@@ -254,6 +224,9 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
   if (a.dry_run) return DryRun(*plan, store->get(), *opts);
   auto lock = RunLock::Take(root);
   if (!lock.ok()) return Fail(lock.status());
+  (void)(*store)->Checkpoint();  // what a killed drover left in the WAL, into drover.db
+  if (Status st = CheckStoreKnowsFolders(*plan, store->get(), path, a.sets); !st.ok())
+    return Fail(st);
   nlohmann::json argv = {{"workflow", wf->path}, {"set", a.sets}, {"force", a.force},
                          {"executor", a.executor}};
   auto run_id = (*store)->StartRun(wf->name, wf->path, argv.dump());
@@ -267,6 +240,7 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
   auto sum = RunPlan(*plan, store->get(), exec.get(), &printer, o, *run_id);
   if (!sum.ok()) {
     (void)(*store)->FinishRun(*run_id, "crashed", "{}");
+    (void)(*store)->Checkpoint();
     return Fail(sum.status());
   }
   const RunSummary& s = *sum;
@@ -279,6 +253,7 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
                             {"cancelled", s.cancelled}, {"seconds", s.seconds}};
   Status fin = (*store)->FinishRun(*run_id, state, summary.dump());
   if (!fin.ok()) return Fail(fin);
+  (void)(*store)->Checkpoint();  // drover.db alone holds the run (busy readers: later)
   if (a.plan_only) {
     std::printf("drover: planned %d jobs (%d reusable) in %.1fs\n", s.total, s.reused, s.seconds);
     return 0;

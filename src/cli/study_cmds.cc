@@ -34,13 +34,10 @@ Result<std::unique_ptr<Store>> OpenStore(const GlobalOptions& g, bool create) {
 // Runs `body` inside one write transaction; rolls back on error.
 template <typename Body>
 Status InTransaction(Store* store, Body body) {
-  DROVER_RETURN_IF_ERROR(store->Begin());
-  Status st = body();
-  if (!st.ok()) {
-    store->Rollback();
-    return st;
-  }
-  return store->Commit();
+  Transaction tx(store);
+  DROVER_RETURN_IF_ERROR(tx.Begin());
+  DROVER_RETURN_IF_ERROR(body());
+  return tx.Commit();
 }
 
 Result<int64_t> ParseNumber(const std::string& text) {

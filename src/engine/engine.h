@@ -53,6 +53,9 @@ struct StepForecast {
   int reused = 0;
 };
 
+// The store's records of the plan's jobs (same order).
+std::vector<JobRecord> PlannedJobRecords(const Plan& plan);
+
 // Reads the store only; writes nothing.
 Result<std::vector<StepForecast>> Forecast(const Plan& plan, Store* store,
                                            const RunOptions& opts);

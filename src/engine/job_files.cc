@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cmath>
 #include <cstring>
@@ -16,6 +17,19 @@
 #include "util/hash.h"
 
 namespace drover {
+
+// A first attempt in a folder that exists: the store has no record of what ran here
+// before (its records were lost, or drover.db was replaced). That earlier run's
+// status.json, logs and metrics are kept in attempts/unrecorded-<time>.*, never deleted
+// (`drover recover` reads a status.json that is still in place).
+static void KeepUnrecorded(const std::string& dir) {
+  if (!PathExists(dir + "/status.json")) return;
+  (void)MakeDirs(dir + "/attempts");
+  const std::string kept = dir + "/attempts/unrecorded-" +
+                           std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+  for (const char* f : {"status.json", "stdout", "stderr", "metrics.jsonl"})
+    ::rename((dir + "/" + f).c_str(), (kept + "." + f).c_str());
+}
 
 Status PrepareJobDir(const std::string& dir, const std::string& command,
                      const std::vector<std::string>& outputs, int attempt) {
@@ -31,9 +45,9 @@ Status PrepareJobDir(const std::string& dir, const std::string& command,
     ::unlink((dir + "/control").c_str());
     RemoveOutputs(dir, outputs);
   } else if (::mkdir(dir.c_str(), 0755) != 0) {
-    // Not a new folder: a status.json here was left by a crash before the attempt's
-    // row was written. (A new folder, the common case, costs one mkdir and no more.)
-    if (errno == EEXIST) ::unlink((dir + "/status.json").c_str());
+    // Not a new folder, yet no attempt of it is recorded. (A new folder, the common
+    // case, costs one mkdir and no more.)
+    if (errno == EEXIST) KeepUnrecorded(dir);
     else DROVER_RETURN_IF_ERROR(MakeDirs(dir));
   }
   // On SIGTERM (walltime, cancel) the script's shell waits for the command it runs

@@ -157,7 +157,7 @@ Status Loop::Launch(const std::vector<int64_t>& ids) {
   }
   std::vector<std::string> handles;
   std::vector<Status> st = exec_->SubmitMany(reqs, &handles);
-  bool began = false;
+  Transaction tx(store_);
   for (size_t i = 0; i < sent.size(); ++i) {
     Running& r = running_.at(sent[i]);
     if (!st[i].ok()) {
@@ -167,12 +167,11 @@ Status Loop::Launch(const std::vector<int64_t>& ids) {
     r.rec.handle = handles[i];
     printer_->Started(plan_.Name(r.job), r.rec.number, Prog());
     if (!Remote(r.job)) continue;
-    if (!began) DROVER_RETURN_IF_ERROR(store_->Begin());
-    began = true;
+    if (!tx.open()) DROVER_RETURN_IF_ERROR(tx.Begin());
     r.handle_dirty = false;
     DROVER_RETURN_IF_ERROR(store_->UpdateAttempt(r.rec));
   }
-  return began ? store_->Commit() : Status::Ok();
+  return tx.open() ? tx.Commit() : Status::Ok();
 }
 
 // Reported like any completion: the attempt failed before its command ran.

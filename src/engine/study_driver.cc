@@ -150,7 +150,8 @@ Status StudyDriver::Init(const std::vector<int64_t>& job_ids) {
   const Workflow& wf = plan_.workflow();
   segments_ = Segments(plan_, &seg_base_);
   DROVER_RETURN_IF_ERROR(CheckWarmStarts(plan_, store_));
-  DROVER_RETURN_IF_ERROR(store_->Begin());
+  Transaction tx(store_);
+  DROVER_RETURN_IF_ERROR(tx.Begin());
   Status st;
   for (Segment& seg : segments_) {
     const Step& step = wf.steps[seg.step];
@@ -195,11 +196,8 @@ Status StudyDriver::Init(const std::vector<int64_t>& job_ids) {
     if (!loaded.ok()) { st = loaded.status(); break; }
     seg.study = std::move(*loaded);
   }
-  if (!st.ok()) {
-    store_->Rollback();
-    return st;
-  }
-  return store_->Commit();
+  if (!st.ok()) return st;  // rolled back
+  return tx.Commit();
 }
 
 bool StudyDriver::IsTrial(uint32_t j) const {
