@@ -356,6 +356,121 @@ class SlurmLostTest(SlurmTest):
             return ""
 
 
+class SlurmCrashDuringSubmitTest(SlurmTest):
+    """drover killed while sbatch waits on a frozen controller: that sbatch's array is
+    still accepted once the controller thaws, after a new drover has taken the jobs
+    over for their next attempt. Each job's command must still run exactly once."""
+    N = 6
+
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(self.cancel_strays)
+        conf_dir = os.path.dirname(os.environ["SLURM_CONF"])
+        with open(os.path.join(conf_dir, "pids")) as f:
+            pids = dict(line.split() for line in f if line.strip())
+        self.ctld = int(pids["slurmctld"])
+        self.addCleanup(self.thaw)
+        self.write("drover.yaml", f"""\
+            axes:
+              i: [{", ".join(str(i) for i in range(self.N))}]
+            executor: slurm
+            slurm: {{poll_interval: 1s}}
+            steps:
+              count:
+                over: [i]
+                run: echo {{i}} >> "$DROVER_WORKDIR/runs.log" && echo {{i}} > out.txt
+                outputs: [out.txt]
+            """)
+
+    def freeze(self):
+        os.kill(self.ctld, signal.SIGSTOP)
+
+    def thaw(self):
+        os.kill(self.ctld, signal.SIGCONT)
+
+    def our_arrays(self):
+        """The arrays in Slurm's queue whose batch script lies in this test's folder."""
+        p = subprocess.run(["squeue", "-h", "-r", "-o", "%i|%o", f"--user={os.getuid()}"],
+                           capture_output=True, text=True, timeout=60)
+        return sorted({l.split("|")[0].split("_")[0] for l in p.stdout.splitlines()
+                       if "|" in l and l.split("|", 1)[1].startswith(self.dir + "/")})
+
+    def cancel_strays(self):
+        ours = self.our_arrays()
+        if ours:
+            subprocess.run(["scancel", *ours], capture_output=True, timeout=60)
+
+    def start(self, name):
+        log = open(os.path.join(self.dir, name + ".out"), "w")
+        self.addCleanup(log.close)
+        env = dict(os.environ, **self.env)
+        return subprocess.Popen([self.drover_bin(), "run"], cwd=self.dir, env=env, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+    @staticmethod
+    def slurm_child(pid):
+        """The Slurm command a process is waiting on (its child sbatch or squeue), or None."""
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            comm = stat[stat.index("(") + 1:stat.rindex(")")]
+            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            if ppid == pid and comm in ("sbatch", "squeue", "scancel"):
+                return comm
+        return None
+
+    def wait_blocked(self, proc, what):
+        self.wait_until(f"{what} blocked in a Slurm command",
+                        lambda: proc.poll() is not None or self.slurm_child(proc.pid), 60)
+        self.assertIsNone(proc.poll(), f"{what} ended instead of waiting on Slurm")
+
+    def check_each_job_ran_once(self, second):
+        self.assertEqual(second.wait(timeout=240), 0, self.read(".drover-2.out"))
+        runs = collections.Counter(self.lines("runs.log"))
+        self.assertEqual(sorted(runs), sorted(str(i) for i in range(self.N)))
+        self.assertEqual({i: c for i, c in runs.items() if c != 1}, {},
+                         "a job's command ran more than once")
+        self.assertEqual(self.query("SELECT state, count(*) FROM jobs GROUP BY state"),
+                         [("succeeded", self.N)])
+        # The stray array leaves the queue by itself (cancelled, or its tasks found no
+        # job to run); none of its tasks ran a command meanwhile.
+        self.wait_until("no job of this store in Slurm's queue", lambda: not self.our_arrays(), 60)
+        self.assertEqual(len(self.lines("runs.log")), self.N, self.lines("runs.log"))
+
+    def read(self, name):
+        path = os.path.join(self.dir, name)
+        if not os.path.exists(path):
+            return ""
+        with open(path) as f:
+            return f.read()
+
+    def kill_first_during_sbatch(self):
+        self.freeze()
+        first = self.start(".drover-1")
+        self.wait_blocked(first, "the first drover")
+        self.assertEqual(self.slurm_child(first.pid), "sbatch")
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+
+    def test_restart_while_the_controller_is_frozen(self):
+        self.kill_first_during_sbatch()
+        second = self.start(".drover-2")
+        self.wait_blocked(second, "the second drover")
+        self.thaw()  # the first drover's sbatch goes through now, beside the second's calls
+        self.check_each_job_ran_once(second)
+
+    def test_restart_after_the_controller_thawed(self):
+        self.kill_first_during_sbatch()
+        self.thaw()
+        second = self.start(".drover-2")
+        self.check_each_job_ran_once(second)
+
+
 CANCEL_WORKFLOW = """\
     axes:
       i: [0, 1, 2, 3, 4, 5, 6, 7]
