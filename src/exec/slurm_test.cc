@@ -154,9 +154,9 @@ TEST(SlurmParts, BatchScriptTakesTheAttemptFromTheManifestNotTheEnvFile) {
   ASSERT_TRUE(MakeDirs(job).ok());
   // A later attempt rewrote slurm-env.sh (DROVER_ATTEMPT=2, and variables named like
   // the script's own); this task was submitted for attempt 1.
-  ASSERT_TRUE(WriteFile(job + "/slurm-env.sh",
-                        slurm::EnvFile({"DROVER_ATTEMPT=2", "SEED=7", "drover_line_=9 /x", "drover_i_=0"}))
-                  .ok());
+  std::string env =
+      slurm::EnvFile({"DROVER_ATTEMPT=2", "SEED=7", "drover_line_=9 /x", "drover_i_=0"});
+  ASSERT_TRUE(WriteFile(job + "/slurm-env.sh", env).ok());
   ASSERT_TRUE(WriteFile(dir + "/m.jobs", "3 /nowhere\n1 " + job + "\n").ok());
   EXPECT_EQ(RunBatchScript(dir, dir + "/m.jobs", 1), 0);
   auto out = ReadFile(dir + "/out");
