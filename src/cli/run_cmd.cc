@@ -229,7 +229,8 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
     return Fail(st);
   nlohmann::json argv = {{"workflow", wf->path}, {"set", a.sets}, {"force", a.force},
                          {"executor", a.executor}};
-  auto run_id = (*store)->StartRun(wf->name, wf->path, argv.dump());
+  auto run_id = (*store)->StartRun(wf->name, wf->path,  // bytes that are not UTF-8: U+FFFD
+                                   argv.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (!run_id.ok()) return Fail(run_id.status());
   InstallSignalHandlers();
   auto exec = Executors(*wf, root);

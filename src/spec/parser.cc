@@ -60,6 +60,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "spec/document.h"
 #include "spec/sections.h"
 #include "util/fs.h"
 
@@ -156,15 +157,11 @@ const std::vector<Field<Parsed>>& TopFields() {
 
 // The one YAML document of the file, or an error if there is none or several.
 Status LoadDocument(const SourceText& src, const std::string& text, YAML::Node* root) {
-  std::vector<YAML::Node> docs = YAML::LoadAll(text);
-  if (docs.size() > 1 && !(docs.size() == 2 && docs[1].IsNull()))
-    return src.Error(docs[1],
-                     "a workflow file holds one YAML document; remove this one or "
-                     "the '---' before it");
-  if (docs.empty() || docs[0].IsNull())
+  auto found = ReadOneDocument(src, text, "a workflow file", root);
+  if (!found.ok()) return found.status();
+  if (!*found)
     return src.Error(SourceLoc{src.file(), 1, 1},
                      "the workflow is empty; it needs at least steps: with one step");
-  *root = docs[0];
   return Status::Ok();
 }
 

@@ -6,6 +6,8 @@
 
 #include <filesystem>
 
+#include "util/fs.h"
+
 namespace drover {
 namespace {
 
@@ -315,6 +317,34 @@ TEST(ParserTest, SelfReferencingOrDeepSpacesAreErrors) {
   msg = MustFail("steps:\n  t:\n    study:\n      space: {x: {type: categorical, choices: " +
                  deep + "}}\n      trials: 1\n    run: echo {x}\n");
   EXPECT_NE(msg.find("levels deep"), std::string::npos) << msg;
+}
+
+// yaml-cpp 0.7's LoadAll never returns on these (it adds empty documents until memory
+// runs out); the workflow loader reads the documents itself and reports a syntax error.
+TEST(ParserTest, InputsThatHangYamlCppsLoadAllAreSyntaxErrors) {
+  EXPECT_EQ(MustFail(",\n").rfind("w.yaml:1:1: error: YAML syntax error: unexpected ','", 0), 0u);
+  std::string msg = MustFail("{\"a\": {\"type\": \"int\"},\n \"b\": [1]},\n \"c\": {}}}\n");
+  EXPECT_EQ(msg.rfind("w.yaml:2:11: error: YAML syntax error: unexpected ','", 0), 0u) << msg;
+  // Several documents and empty ones are still told apart.
+  EXPECT_NE(MustFail("steps: {s: {run: echo}}\n---\na: 1\n").find("holds one YAML document"),
+            std::string::npos);
+  MustParse("steps: {s: {run: echo}}\n---\n");
+  EXPECT_NE(MustFail("# nothing\n").find("the workflow is empty"), std::string::npos);
+}
+
+// yaml-cpp's YAML::Load reads the first document and drops the rest, even text after a
+// dedent that no '---' starts: a search-space file is read whole, or refused.
+TEST(ParserTest, ASpaceFileWithTextAfterItsDocumentIsRefused) {
+  const std::string path = ::testing::TempDir() + "/dedent_space.yaml";
+  ASSERT_TRUE(WriteFile(path, "    lr: {type: float, low: 0.1, high: 1}\n"
+                              "  width: {type: int, low: 1, high: 4}\n").ok());
+  auto space = LoadSpaceFile(path);
+  ASSERT_FALSE(space.ok());
+  EXPECT_EQ(space.status().message().rfind(path + ":2:3: error: a search-space file holds one "
+                                                  "YAML document", 0), 0u)
+      << space.status().message();
+  ASSERT_TRUE(WriteFile(path, "lr: {type: float, low: 0.1, high: 1}\n").ok());
+  EXPECT_TRUE(LoadSpaceFile(path).ok());
 }
 
 TEST(ParserTest, WorkflowEnvMayUseAxesOfEveryStep) {

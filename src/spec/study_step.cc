@@ -23,6 +23,7 @@
 #include <optional>
 
 #include "hpo/space.h"
+#include "spec/document.h"
 #include "spec/parser.h"
 #include "util/escape.h"
 #include "util/fs.h"
@@ -253,8 +254,10 @@ Result<std::string> LoadSpaceFile(const std::string& path) {
   if (!text.ok()) return text.status().With("search space");
   spec::SourceText src(path, *text);
   try {
-    YAML::Node root = YAML::Load(*text);
-    if (!root.IsDefined() || root.IsNull())
+    YAML::Node root;
+    auto found = spec::ReadOneDocument(src, *text, "a search-space file", &root);
+    if (!found.ok()) return found.status();
+    if (!*found || !root.IsDefined() || root.IsNull())
       return src.Error(SourceLoc{path, 1, 1},
                        "the search-space file is empty; map each parameter to its range, such "
                        "as lr: {type: float, low: 0.0001, high: 0.1, log: true}");
