@@ -1,5 +1,6 @@
 #include "study/settings.h"
 
+#include <climits>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -16,7 +17,11 @@ namespace {
 
 using json = nlohmann::json;
 
-enum class Kind { kBool, kCount, kNumber };
+// kCount: a whole number 0 .. INT_MAX (options are ints); kSize: 0 .. kMaxSize, for what
+// a sampler builds or evaluates at every ask (a population, candidates, grid points),
+// where a larger number is hours and gigabytes per ask, not a better search.
+enum class Kind { kBool, kCount, kSize, kNumber };
+constexpr int64_t kMaxSize = 100000;
 
 struct Option {
   const char* name;
@@ -27,12 +32,12 @@ const std::map<std::string, std::vector<Option>>& SamplerOptions() {
   static const std::map<std::string, std::vector<Option>> kOpts = {
       {"random", {}},
       {"qmc", {}},
-      {"grid", {{"float_points", Kind::kCount}, {"shuffle", Kind::kBool}}},
+      {"grid", {{"float_points", Kind::kSize}, {"shuffle", Kind::kBool}}},
       {"tpe",
        {{"multivariate", Kind::kBool}, {"constant_liar", Kind::kBool},
-        {"n_startup_trials", Kind::kCount}, {"n_ei_candidates", Kind::kCount}}},
+        {"n_startup_trials", Kind::kCount}, {"n_ei_candidates", Kind::kSize}}},
       {"cmaes",
-       {{"separable", Kind::kBool}, {"sigma0", Kind::kNumber}, {"popsize", Kind::kCount}}},
+       {{"separable", Kind::kBool}, {"sigma0", Kind::kNumber}, {"popsize", Kind::kSize}}},
   };
   return kOpts;
 }
@@ -72,12 +77,17 @@ Status CheckValue(const std::string& what, const Option& o, const json& v) {
       if (!v.is_boolean()) return Status::Invalid(what + " must be true or false");
       break;
     case Kind::kCount:
-      if (!v.is_number_integer() || v.get<int64_t>() < 0)
-        return Status::Invalid(what + " must be a whole number >= 0, got " + v.dump());
+    case Kind::kSize: {
+      const int64_t most = o.kind == Kind::kSize ? kMaxSize : INT_MAX;
+      if (!v.is_number_integer() || v.get<int64_t>() < 0 ||
+          (v.is_number_unsigned() ? v.get<uint64_t>() > static_cast<uint64_t>(most) : v.get<int64_t>() > most))
+        return Status::Invalid(what + " must be a whole number from 0 to " + std::to_string(most) +
+                               ", got " + v.dump(-1, ' ', false, json::error_handler_t::replace));
       break;
+    }
     case Kind::kNumber:
       if (!v.is_number() || !std::isfinite(v.get<double>()))
-        return Status::Invalid(what + " must be a number, got " + v.dump());
+        return Status::Invalid(what + " must be a number, got " + v.dump(-1, ' ', false, json::error_handler_t::replace));
       break;
   }
   return Status::Ok();

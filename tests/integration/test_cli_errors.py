@@ -179,6 +179,19 @@ class NoAbortTest(DroverTest):
         p = self.drover("study", "ask", "t")
         self.assertIn('"x":', p.stdout)
 
+    def test_sampler_options_too_large_to_build_are_refused(self):
+        self.write("space.yaml", "x: {type: float, low: 0, high: 1}\n")
+        for sampler, option, most in [("cmaes", "popsize", 100000), ("tpe", "n_ei_candidates", 100000),
+                                      ("grid", "float_points", 100000),
+                                      ("tpe", "n_startup_trials", 2147483647)]:
+            with self.subTest(option):
+                p = self.drover("study", "create", "s", "--space", "space.yaml", "--sampler", sampler,
+                                "--sampler-options", f'{{"{option}": 100000000000}}', check=False)
+                self.assertRefused(p, f"option '{option}' must be a whole number from 0 to {most}")
+        self.drover("study", "create", "s", "--space", "space.yaml", "--sampler", "cmaes",
+                    "--sampler-options", '{"popsize": 50}')
+        self.assertIn('"x":', self.drover("study", "ask", "s", timeout=60).stdout)
+
     def test_an_alias_bomb_in_a_space_file_is_refused_quickly(self):
         levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
         for i in range(1, 9):
