@@ -35,13 +35,17 @@ Status PrepareJobDir(const std::string& dir, const std::string& command,
                      const std::vector<std::string>& outputs, int attempt) {
   if (attempt > 1) {
     // Keep the previous attempt's record: attempts/<n>.{status.json,stdout,stderr,
-    // metrics.jsonl}. (rename moves a link itself, never what it points to.)
+    // metrics.jsonl}. (rename moves a link itself, never what it points to.) After a
+    // checkpoint requeue (exit 85) metrics.jsonl stays: the attempt that resumes from
+    // the checkpoint continues the same curve. After a failure the retry starts empty.
     std::string prev = dir + "/attempts/" + std::to_string(attempt - 1);
     (void)MakeDirs(dir + "/attempts");
     ::rename((dir + "/status.json").c_str(), (prev + ".status.json").c_str());
     ::rename((dir + "/stdout").c_str(), (prev + ".stdout").c_str());
     ::rename((dir + "/stderr").c_str(), (prev + ".stderr").c_str());
-    ::rename((dir + "/metrics.jsonl").c_str(), (prev + ".metrics.jsonl").c_str());
+    auto before = ReadStatusFile(prev + ".status.json");
+    if (!before.ok() || before->exit_code != 85)
+      ::rename((dir + "/metrics.jsonl").c_str(), (prev + ".metrics.jsonl").c_str());
     ::unlink((dir + "/control").c_str());
     RemoveOutputs(dir, outputs);
   } else if (::mkdir(dir.c_str(), 0755) != 0) {

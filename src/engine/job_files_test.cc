@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "exec/executor.h"
 #include "util/fs.h"
 #include "util/hash.h"
 
@@ -241,6 +242,21 @@ TEST(PrepareJobDir, EachAttemptHasItsOwnMetrics) {
   std::vector<std::string> problems;
   EXPECT_TRUE(ReadMetrics(d + "/metrics.jsonl", &problems).empty());
   EXPECT_EQ(ReadMetrics(d + "/attempts/1.metrics.jsonl", &problems).size(), 1u);
+}
+
+// After a checkpoint requeue (exit 85) the resumed attempt continues the same curve.
+TEST(PrepareJobDir, ARequeueKeepsTheMetricsCurve) {
+  std::string d = TempDir("metrics_requeue") + "/job";
+  ASSERT_TRUE(PrepareJobDir(d, "true", {}, 1).ok());
+  ASSERT_TRUE(WriteFile(d + "/metrics.jsonl", "{\"name\":\"loss\",\"value\":9,\"step\":1}\n").ok());
+  JobStatus requeued;
+  requeued.exit_code = 85;
+  ASSERT_TRUE(WriteFile(d + "/status.json", FormatStatus(requeued)).ok());
+  ASSERT_TRUE(PrepareJobDir(d, "true", {}, 2).ok());
+  std::vector<std::string> problems;
+  EXPECT_EQ(ReadMetrics(d + "/metrics.jsonl", &problems).size(), 1u);
+  EXPECT_FALSE(PathExists(d + "/attempts/1.metrics.jsonl"));
+  EXPECT_TRUE(PathExists(d + "/attempts/1.status.json"));
 }
 
 }  // namespace
