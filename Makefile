@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps build demo test test-sanitize bench clean
 
 all: build
 
@@ -18,12 +18,23 @@ build: deps
 demo: build
 	cd examples/leaderboard && ../../$(BUILD)/drover run drover.yaml
 
+# Every test, then every test again under AddressSanitizer and UBSan in a second build
+# folder ($(BUILD)-sanitize), where any memory error or undefined behaviour fails it.
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j 2 --timeout 900
+	@$(MAKE) --no-print-directory test-sanitize
+
+SAN_ENV = ASAN_OPTIONS=detect_leaks=0:exitcode=99 \
+          UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=99
+test-sanitize: deps
+	@cmake -S . -B $(BUILD)-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DDROVER_SANITIZE=ON > /dev/null
+	@cmake --build $(BUILD)-sanitize -j $(JOBS)
+	cd $(BUILD)-sanitize && $(SAN_ENV) ctest --output-on-failure -j 2 --timeout 1800
 
 bench: build
 	DROVER=$(CURDIR)/$(BUILD)/drover bench/dispatch/run.sh
 	DROVER=$(CURDIR)/$(BUILD)/drover bench/plan/run.sh
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(BUILD)-sanitize
