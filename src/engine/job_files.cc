@@ -18,34 +18,37 @@
 
 namespace drover {
 
+// Moves an attempt's record, JOBDIR/{status.json,stdout,stderr,metrics.jsonl}, to
+// PREFIX.<name> in attempts/ (rename moves a link itself, never what it points to).
+// Without `metrics`, metrics.jsonl stays where it is.
+static void MoveRecord(const std::string& dir, const std::string& prefix, bool metrics) {
+  (void)MakeDirs(dir + "/attempts");
+  for (const char* f : {"status.json", "stdout", "stderr", "metrics.jsonl"}) {
+    if (!metrics && std::strcmp(f, "metrics.jsonl") == 0) continue;
+    ::rename((dir + "/" + f).c_str(), (dir + "/attempts/" + prefix + "." + f).c_str());
+  }
+}
+
 // A first attempt in a folder that exists: the store has no record of what ran here
 // before (its records were lost, or drover.db was replaced). That earlier run's
 // status.json, logs and metrics are kept in attempts/unrecorded-<time>.*, never deleted
 // (`drover recover` reads a status.json that is still in place).
 static void KeepUnrecorded(const std::string& dir) {
   if (!PathExists(dir + "/status.json")) return;
-  (void)MakeDirs(dir + "/attempts");
-  const std::string kept = dir + "/attempts/unrecorded-" +
-                           std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
-  for (const char* f : {"status.json", "stdout", "stderr", "metrics.jsonl"})
-    ::rename((dir + "/" + f).c_str(), (kept + "." + f).c_str());
+  MoveRecord(dir,
+             "unrecorded-" +
+                 std::to_string(std::chrono::system_clock::now().time_since_epoch().count()),
+             true);
 }
 
 Status PrepareJobDir(const std::string& dir, const std::string& command,
                      const std::vector<std::string>& outputs, int attempt) {
   if (attempt > 1) {
-    // Keep the previous attempt's record: attempts/<n>.{status.json,stdout,stderr,
-    // metrics.jsonl}. (rename moves a link itself, never what it points to.) After a
-    // checkpoint requeue (exit 85) metrics.jsonl stays: the attempt that resumes from
-    // the checkpoint continues the same curve. After a failure the retry starts empty.
-    std::string prev = dir + "/attempts/" + std::to_string(attempt - 1);
-    (void)MakeDirs(dir + "/attempts");
-    ::rename((dir + "/status.json").c_str(), (prev + ".status.json").c_str());
-    ::rename((dir + "/stdout").c_str(), (prev + ".stdout").c_str());
-    ::rename((dir + "/stderr").c_str(), (prev + ".stderr").c_str());
-    auto before = ReadStatusFile(prev + ".status.json");
-    if (!before.ok() || before->exit_code != 85)
-      ::rename((dir + "/metrics.jsonl").c_str(), (prev + ".metrics.jsonl").c_str());
+    // Keep the previous attempt's record in attempts/<n>.*. After a checkpoint requeue
+    // (exit 85) metrics.jsonl stays: the attempt that resumes from the checkpoint
+    // continues the same curve. After a failure the retry starts empty.
+    auto before = ReadStatusFile(dir + "/status.json");
+    MoveRecord(dir, std::to_string(attempt - 1), !before.ok() || before->exit_code != 85);
     ::unlink((dir + "/control").c_str());
     RemoveOutputs(dir, outputs);
   } else if (::mkdir(dir.c_str(), 0755) != 0) {
