@@ -94,3 +94,22 @@ def lower_bound(durations, parents, slots):
     value, binding = max((cp, "critical path"), (work, "work"), (energetic, "energetic"),
                          key=lambda vb: vb[0])
     return Bound(value, binding, cp, work, energetic, window)
+
+
+def idle_while_ready(start, end, parents, slots):
+    """Slot-seconds a schedule left idle while a job was ready: the integral over time of
+    min(free slots, jobs ready but not started). A job is ready when its last parent
+    ended (a source: when the first job started). start[i], end[i] are when task i ran;
+    a start before its readiness (clocks of different processes) counts as ready then.
+    Zero for a schedule that starts every ready job the moment a slot is free."""
+    t0 = min(start, default=0.0)
+    events = []  # (time, change of running, change of waiting)
+    for i, ps in enumerate(parents):
+        ready = min(max((end[p] for p in ps), default=t0), start[i])
+        events += [(ready, 0, 1), (start[i], 1, -1), (end[i], -1, 0)]
+    events.sort()
+    idle, running, waiting, last = 0.0, 0, 0, t0
+    for t, d_run, d_wait in events:
+        idle += max(0, min(slots - running, waiting)) * (t - last)
+        running, waiting, last = running + d_run, waiting + d_wait, t
+    return idle

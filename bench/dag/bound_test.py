@@ -89,6 +89,19 @@ class BoundTest(unittest.TestCase):
             bound.lower_bound([1, 1], [[1], [0]], 4)
 
 
+class IdleWhileReadyTest(unittest.TestCase):
+    def test_counts_free_slots_while_jobs_wait(self):
+        # 2 slots. a runs 0-2; b and c need a and start at 3 and 2.5: b waited 1 s on a
+        # free slot, c 0.5 s. d (a source) starts at 0.5 while a slot was free from 0.
+        start, end = [0, 3, 2.5, 0.5], [2, 4, 3, 1]
+        parents = [[], [0], [0], []]
+        self.assertAlmostEqual(bound.idle_while_ready(start, end, parents, 2), 0.5 + 1 + 0.5)
+
+    def test_waiting_on_full_slots_is_not_idle(self):
+        # 1 slot: b is ready at 0 but the slot is busy with a until 1; b starts at 1.
+        self.assertEqual(bound.idle_while_ready([0, 1], [1, 2], [[], []], 1), 0)
+
+
 class TraceTest(unittest.TestCase):
     def test_names_are_valid_for_drover_and_snakemake_and_unique(self):
         names = wfdag.unique_names(["a.b-1", "a_b_1", "9x", "all", "NF.X_1"])
