@@ -87,22 +87,53 @@ Status RunningOfLatestRun(Store* store, int64_t* run_id, std::vector<Found>* out
   return Status::Ok();
 }
 
+// The attempts that the latest run had running before its drover was stopped, read
+// again afterwards: those it recorded as cancelled are counted (on Slurm, local).
+// Best effort: a store that cannot be read counts nothing.
+void CountStopped(const std::string& root, const std::vector<Found>& before, int* slurm,
+                  int* local) {
+  auto store = OpenSqliteStore(root, StoreAccess::kReadOnly);
+  if (!store.ok()) return;
+  for (const Found& f : before) {
+    auto atts = (*store)->Attempts(f.job.id);
+    if (!atts.ok()) continue;
+    for (const AttemptRecord& a : *atts)
+      if (a.id == f.attempt.id && a.state == AttemptState::kCancelled)
+        ++*(a.executor == "slurm" ? slurm : local);
+  }
+}
+
+// Stops the `drover run` of this store, if one runs, and counts the running attempts
+// it cancelled as it stopped.
+Status StopRunningDrover(const std::string& root, int* slurm, int* local) {
+  pid_t pid = RunningDrover(root);
+  if (!pid) return Status::Ok();
+  std::vector<Found> before;
+  if (auto store = OpenSqliteStore(root, StoreAccess::kReadOnly); store.ok()) {
+    int64_t run_id = 0;
+    bool open = false;
+    (void)RunningOfLatestRun(store->get(), &run_id, &before, &open);
+  }
+  std::printf("drover: stopping the running drover (pid %d); it cancels its jobs\n", pid);
+  std::fflush(stdout);
+  kill(pid, SIGTERM);
+  if (!WaitGone(pid, kWaitForRunS))
+    return Status::Busy(fmt::format("drover (pid {}) is still running after {:.0f}s; "
+                                    "run `drover cancel` again, or kill -INT it twice",
+                                    pid, kWaitForRunS));
+  CountStopped(root, before, slurm, local);
+  return Status::Ok();
+}
+
 }  // namespace
 
 int CancelCmd(const GlobalOptions& g) {
   std::string root = StoreRoot(g);
   if (!PathExists(root + "/.drover/drover.db"))
     return Fail(Status::NotFound("no drover store in " + root + " or above: nothing to cancel"));
-  if (pid_t pid = RunningDrover(root)) {
-    std::printf("drover: stopping the running drover (pid %d); it cancels its jobs\n", pid);
-    std::fflush(stdout);
-    kill(pid, SIGTERM);
-    if (!WaitGone(pid, kWaitForRunS))
-      return Fail(
-          Status::Busy(fmt::format("drover (pid {}) is still running after {:.0f}s; "
-                                   "run `drover cancel` again, or kill -INT it twice",
-                                   pid, kWaitForRunS)));
-  }
+  int stopped_slurm = 0, stopped_local = 0;  // by the drover that was running
+  if (Status st = StopRunningDrover(root, &stopped_slurm, &stopped_local); !st.ok())
+    return Fail(st);
   auto store = OpenSqliteStore(root);
   if (!store.ok()) return Fail(store.status());
   int64_t run_id = 0;
@@ -112,7 +143,7 @@ int CancelCmd(const GlobalOptions& g) {
   if (!st.ok()) return Fail(st);
   std::set<std::string> slurm_ids;
   std::map<std::string, std::set<std::string>> arrays;
-  int local = 0;
+  int local = stopped_local;
   for (const Found& f : found) {
     const std::string& h = f.attempt.handle;
     if (h.rfind("slurm:", 0) == 0) {
@@ -154,8 +185,9 @@ int CancelCmd(const GlobalOptions& g) {
     st = (*store)->FinishRun(run_id, "cancelled",
                              fmt::format("{{\"cancelled\":{}}}", found.size()));
   if (!st.ok()) return Fail(st);
-  std::printf("drover: cancelled %zu running attempts (%zu on Slurm, %d local)\n", found.size(),
-              slurm_ids.size(), local);
+  std::printf("drover: cancelled %zu running attempts (%zu on Slurm, %d local)\n",
+              found.size() + stopped_slurm + stopped_local, slurm_ids.size() + stopped_slurm,
+              local);
   return 0;
 }
 

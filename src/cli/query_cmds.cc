@@ -84,6 +84,14 @@ Status LatestJob(const GlobalOptions& g, std::string ref, std::string workflow,
   return found.status();
 }
 
+// Where an attempt ran: "local", or "slurm job 12345_7" (for sacct and seff).
+std::string Where(const AttemptRecord& a) {
+  const std::string prefix = "slurm:";
+  if (a.handle.compare(0, prefix.size(), prefix) == 0)
+    return a.executor + " job " + Escape(a.handle.substr(prefix.size()));
+  return a.executor;
+}
+
 }  // namespace
 
 int StatusCmd(const GlobalOptions& g, const std::string& workflow) {
@@ -167,7 +175,7 @@ int Show(const GlobalOptions& g, const std::string& ref, const std::string& work
   if (atts.ok())
     for (const AttemptRecord& a : *atts)
       std::printf("attempt  %d %s %s exit=%d %.1fs rss=%lldkB %s\n", a.number,
-                  AttemptStateName(a.state), a.executor.c_str(), a.exit_code,
+                  AttemptStateName(a.state), Where(a).c_str(), a.exit_code,
                   a.ended > a.started ? a.ended - a.started : 0.0,
                   static_cast<long long>(a.max_rss_kb), Escape(a.reason).c_str());
   auto arts = store->Artifacts(job->id);

@@ -227,6 +227,8 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
   (void)(*store)->Checkpoint();  // what a killed drover left in the WAL, into drover.db
   if (Status st = CheckStoreKnowsFolders(*plan, store->get(), path, a.sets); !st.ok())
     return Fail(st);
+  // Refusals come before the run is recorded: a refused run is not the latest run.
+  if (Status st = CheckRunnable(*plan, store->get(), *opts); !st.ok()) return Fail(st);
   nlohmann::json argv = {{"workflow", wf->path}, {"set", a.sets}, {"force", a.force},
                          {"executor", a.executor}};
   auto run_id = (*store)->StartRun(wf->name, wf->path,  // bytes that are not UTF-8: U+FFFD

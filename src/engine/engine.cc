@@ -88,40 +88,60 @@ Result<RunSummary> RunPlan(const Plan& plan, Store* store, Executor* exec, Print
   return Loop(plan, store, exec, printer, opts, run_id).Run();
 }
 
-Loop::Loop(const Plan& plan, Store* store, Executor* exec, Printer* printer,
-           const RunOptions& opts, int64_t run_id)
-    : plan_(plan), store_(store), exec_(exec), printer_(printer), opts_(opts), run_id_(run_id) {
-  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-  if (opts_.max_jobs <= 0) opts_.max_jobs = static_cast<int>(std::max(1L, ncpu));
-  if (opts_.cpus <= 0) opts_.cpus = static_cast<double>(std::max(1L, ncpu));
-  if (opts_.memory_bytes <= 0)
-    opts_.memory_bytes = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
-  gpu_busy_.assign(opts_.gpu_ids.size(), false);
-  for (const Step& s : plan.workflow().steps) remote_steps_ |= s.executor != "local";
-  const char* pp = getenv("PYTHONPATH");
-  base_pythonpath_ = opts_.python_dir + ":" + plan.workflow().dir;
-  if (pp && *pp) base_pythonpath_ += std::string(":") + pp;
+RunOptions WithMachineDefaults(const RunOptions& opts) {
+  RunOptions o = opts;
+  long ncpu = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
+  if (o.cpus <= 0) o.cpus = static_cast<double>(std::max<long>(ncpu, o.max_jobs));
+  if (o.max_jobs <= 0) o.max_jobs = static_cast<int>(ncpu);
+  if (o.memory_bytes <= 0)
+    o.memory_bytes = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
+  return o;
 }
 
-Status Loop::CheckResources() const {
-  for (const Step& s : plan_.workflow().steps) {
+namespace {
+
+// A local step that could never start under the run's limits (`opts` with defaults).
+Status CheckResources(const Workflow& wf, const RunOptions& opts) {
+  for (const Step& s : wf.steps) {
     if (s.executor != "local") continue;  // the cluster's limits apply, not this machine's
     const Resources& r = s.resources;
     auto refuse = [&](const std::string& what) {
       return Status::Invalid(fmt::format("step '{}' asks for {}; {}", s.name, what,
                                          "raise the limit or lower the step's resources"));
     };
-    if (r.cpus > opts_.cpus)
-      return refuse(fmt::format("{} CPUs but drover may use {} (--cpus)", r.cpus, opts_.cpus));
-    if (r.memory_bytes > opts_.memory_bytes)
+    if (r.cpus > opts.cpus)
+      return refuse(fmt::format("{} CPUs but drover may use {} (--cpus)", r.cpus, opts.cpus));
+    if (r.memory_bytes > opts.memory_bytes)
       return refuse(fmt::format("{:.1f} GiB of memory but drover may use {:.1f} GiB (--memory)",
                                 r.memory_bytes / 1073741824.0,
-                                opts_.memory_bytes / 1073741824.0));
-    if (r.gpus > static_cast<int>(opts_.gpu_ids.size()))
+                                opts.memory_bytes / 1073741824.0));
+    if (r.gpus > static_cast<int>(opts.gpu_ids.size()))
       return refuse(fmt::format("{} GPUs but drover has {} (--gpus)", r.gpus,
-                                opts_.gpu_ids.size()));
+                                opts.gpu_ids.size()));
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status CheckRunnable(const Plan& plan, Store* store, const RunOptions& opts) {
+  DROVER_RETURN_IF_ERROR(CheckResources(plan.workflow(), WithMachineDefaults(opts)));
+  return StudyDriver::Check(plan, store);
+}
+
+Loop::Loop(const Plan& plan, Store* store, Executor* exec, Printer* printer,
+           const RunOptions& opts, int64_t run_id)
+    : plan_(plan),
+      store_(store),
+      exec_(exec),
+      printer_(printer),
+      opts_(WithMachineDefaults(opts)),
+      run_id_(run_id) {
+  gpu_busy_.assign(opts_.gpu_ids.size(), false);
+  for (const Step& s : plan.workflow().steps) remote_steps_ |= s.executor != "local";
+  const char* pp = getenv("PYTHONPATH");
+  base_pythonpath_ = opts_.python_dir + ":" + plan.workflow().dir;
+  if (pp && *pp) base_pythonpath_ += std::string(":") + pp;
 }
 
 Status Loop::Sync() {
@@ -227,14 +247,20 @@ Status Loop::AdoptRunning() {
     if (r == AdoptResult::kRunning)
       printer_->Note(plan_.Name(j), "adopted running", Prog());
   }
-  for (const Completion& c : finished) DROVER_RETURN_IF_ERROR(Handle(c));
+  for (const Completion& c : finished) {
+    DROVER_RETURN_IF_ERROR(Handle(c));
+    // For the test suite only: adoption failing half-way (its transaction must leave
+    // nothing behind, and the run must still be recorded as crashed).
+    if (getenv("DROVER_TEST_FAIL_ADOPTION"))
+      return Status::Internal("DROVER_TEST_FAIL_ADOPTION: adoption failed after one attempt");
+  }
   return tx.Commit();
 }
 
 Result<RunSummary> Loop::Run() {
   t0_ = NowSeconds();
   sum_.total = static_cast<int>(plan_.jobs().size());
-  DROVER_RETURN_IF_ERROR(CheckResources());
+  DROVER_RETURN_IF_ERROR(CheckResources(plan_.workflow(), opts_));
   DROVER_RETURN_IF_ERROR(Sync());
   if (opts_.plan_only) {
     sum_.seconds = NowSeconds() - t0_;
@@ -314,6 +340,8 @@ Progress Loop::Prog() const {
   p.done = sum_.succeeded;
   p.reused = sum_.reused;
   p.running = static_cast<int>(running_.size());
+  p.remote = static_cast<int>(remote_running_);
+  p.queued = static_cast<int>(std::min(exec_->queued(), remote_running_));
   p.failed = sum_.failed;
   p.skipped = sum_.skipped;
   p.elapsed_s = NowSeconds() - t0_;

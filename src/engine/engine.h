@@ -24,7 +24,7 @@ class Printer;
 
 struct RunOptions {
   int max_jobs = 0;                   // -j; 0: number of CPUs
-  double cpus = 0;                    // --cpus; 0: number of CPUs
+  double cpus = 0;                    // --cpus; 0: the larger of -j and the number of CPUs
   int64_t memory_bytes = 0;           // --memory; 0: the machine's memory
   std::vector<std::string> gpu_ids;   // --gpus; pinned with CUDA_VISIBLE_DEVICES
   bool fail_fast = false;
@@ -52,6 +52,17 @@ struct StepForecast {
   int run = 0;
   int reused = 0;
 };
+
+// `opts` with its defaults filled in from this machine: -j (the number of CPUs),
+// --cpus (as make -j: the larger of -j and the number of CPUs, so that -j N runs N
+// one-CPU jobs) and --memory (the machine's memory).
+RunOptions WithMachineDefaults(const RunOptions& opts);
+
+// The refusals a run makes before it starts anything (a local step asks for more CPUs,
+// memory or GPUs than the run may use; a study step conflicts with the store's study).
+// Reads the store only: call it before the run is recorded, so a refused run leaves
+// no run behind.
+Status CheckRunnable(const Plan& plan, Store* store, const RunOptions& opts);
 
 // The store's records of the plan's jobs (same order).
 std::vector<JobRecord> PlannedJobRecords(const Plan& plan);

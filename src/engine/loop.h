@@ -49,13 +49,15 @@ class Loop {
     }
   };
 
-  Status CheckResources() const;
   Status Sync();
   Status AdoptRunning();
   // Records attempts for ready jobs that fit (inside the caller's transaction, which
   // must commit before they are launched) and appends their ids to *started.
   Status StartReady(std::vector<int64_t>* started);
   bool CanStart() const;
+  // Says once per run (stderr) that the CPU or memory limit, not -j, keeps local job
+  // `j` waiting while fewer than -j local jobs run.
+  void TellLimit(uint32_t j);
   bool Fits(uint32_t j) const;
   void Allocate(Running* r);
   void Release(const Running& r);
@@ -69,7 +71,9 @@ class Loop {
   Status HandleTrial(Running& r, const Completion& c, const std::vector<MetricRecord>& metrics,
                      bool* handled);
   void ReleaseDependents(uint32_t j);
-  Status Fail(Running& r, AttemptState state, const std::string& reason);
+  // Records the attempt's end; retries the job (within its step's retries:) when
+  // `may_retry`, otherwise fails it for good and skips its dependents.
+  Status Fail(Running& r, AttemptState state, const std::string& reason, bool may_retry = true);
   Status SkipDependents(uint32_t j);
   Status Requeue(Running& r);
   void MakeReady(uint32_t j);
@@ -103,6 +107,7 @@ class Loop {
   double cpus_used_ = 0;
   int64_t mem_used_ = 0;
   bool stopping_ = false;
+  bool limit_told_ = false;             // TellLimit has spoken
   bool killed_ = false;
   int seen_interrupts_ = 0;
   RunSummary sum_;

@@ -93,6 +93,23 @@ bool Loop::CanStart() const {
          (remote_steps_ || static_cast<int>(running_.size()) < opts_.max_jobs);
 }
 
+void Loop::TellLimit(uint32_t j) {
+  if (limit_told_) return;
+  const Resources& r = StepOf(j).resources;
+  std::string limit;
+  if (cpus_used_ + r.cpus > opts_.cpus + 1e-9)
+    limit = fmt::format("the CPU limit ({:g} CPUs: --cpus)", opts_.cpus);
+  else if (mem_used_ + r.memory_bytes > opts_.memory_bytes)
+    limit = fmt::format("the memory limit ({:.1f} GiB: --memory)", opts_.memory_bytes / 1073741824.0);
+  else
+    return;  // GPUs: --gpus names them one by one
+  limit_told_ = true;
+  printer_->Warn(fmt::format(
+      "drover: {} holds ready jobs back: {} running, -j allows {}; raise the limit or lower "
+      "the steps' resources to run more at once",
+      limit, running_.size() - remote_running_, opts_.max_jobs));
+}
+
 Status Loop::StartReady(std::vector<int64_t>* started) {
   std::vector<ReadyEntry> deferred;
   while (!ready_.empty() && deferred.size() < 64) {
@@ -101,8 +118,9 @@ Status Loop::StartReady(std::vector<int64_t>* started) {
     ReadyEntry e = ready_.top();
     ready_.pop();
     if (slot_[e.job] != Slot::kReady) continue;
-    if ((local_full && !Remote(e.job)) || !Fits(e.job) ||
-        (studies_ && !studies_->CanStart(e.job))) {
+    bool fits = Fits(e.job);
+    if (!fits && !local_full) TellLimit(e.job);
+    if ((local_full && !Remote(e.job)) || !fits || (studies_ && !studies_->CanStart(e.job))) {
       deferred.push_back(e);
       continue;
     }
@@ -231,6 +249,16 @@ Status Loop::Handle(const Completion& c) {
   // Exit 85 after a stop drover did not ask for (Slurm's time-limit warning) is a
   // checkpoint too.
   if (s.exit_code == 85) return Requeue(r);
+  if (s.exit_code == 0 && !s.term_signal && s.walltime_exceeded) {
+    // It saved its work and exited 0 within its grace: its outputs decide (Succeed).
+    r.rec.reason = "exited 0 after the walltime's SIGTERM";
+    return Succeed(r, s);
+  }
+  if (s.exit_code != 0 && !s.term_signal && !s.walltime_exceeded &&
+      std::count(step.retry.unless_exit.begin(), step.retry.unless_exit.end(), s.exit_code))
+    return Fail(r, AttemptState::kFailed,
+                Reason(s, step) + ", listed in retries: unless_exit: not retried",
+                /*may_retry=*/false);
   if (s.exit_code != 0 || s.term_signal || s.walltime_exceeded)
     return Fail(r, AttemptState::kFailed, Reason(s, step));
   return Succeed(r, s);
@@ -308,7 +336,7 @@ Status Loop::Requeue(Running& r) {
   return Status::Ok();
 }
 
-Status Loop::Fail(Running& r, AttemptState state, const std::string& reason) {
+Status Loop::Fail(Running& r, AttemptState state, const std::string& reason, bool may_retry) {
   uint32_t j = r.job;
   const Step& step = StepOf(j);
   r.rec.state = state;
@@ -325,7 +353,7 @@ Status Loop::Fail(Running& r, AttemptState state, const std::string& reason) {
     return store_->AddEvent(run_id_, job_id_[j], "cancelled", "");
   }
   ++failures_[j];
-  if (failures_[j] <= step.retry.retries && !stopping_) {
+  if (may_retry && failures_[j] <= step.retry.retries && !stopping_) {
     double wait = step.retry.backoff_s * std::pow(step.retry.factor, failures_[j] - 1);
     slot_[j] = Slot::kRetryWait;
     retry_.push_back({NowSeconds() + wait, j});

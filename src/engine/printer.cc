@@ -40,8 +40,12 @@ Printer Printer::ForStdout(bool quiet) {
 
 std::string Printer::StatusText(const Progress& p) const {
   int finished = p.done + p.reused + p.failed + p.skipped;
-  std::string s = fmt::format("[{}/{}] {} running, {} done, {} reused", finished, p.total,
-                              p.running, p.done, p.reused);
+  std::string s = fmt::format("[{}/{}] ", finished, p.total);
+  int local = p.running - p.remote;
+  if (p.remote == 0 || local > 0) s += fmt::format("{} running, ", local);
+  if (p.remote > 0)  // "3 queued, 5 running on slurm"
+    s += fmt::format("{} queued, {} running on slurm, ", p.queued, p.remote - p.queued);
+  s += fmt::format("{} done, {} reused", p.done, p.reused);
   if (p.failed) s += fmt::format(", {} failed", p.failed);
   if (p.skipped) s += fmt::format(", {} skipped", p.skipped);
   if (p.done > 0 && p.elapsed_s > 0) {
@@ -89,25 +93,57 @@ void Printer::Note(const std::string& name, const std::string& what, const Progr
   Emit(EscapeKeepLines(what) + " " + Escape(name), p);
 }
 
+namespace {
+
+// "  stderr (last lines):" and the tail, each line indented and escaped.
+std::string TailBlock(const std::string& tail) {
+  std::string text = "\n  stderr (last lines):";
+  size_t start = 0;
+  while (start <= tail.size()) {
+    size_t nl = tail.find('\n', start);
+    text += "\n    " + Escape(tail.substr(start, nl == std::string::npos ? nl : nl - start));
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  return text;
+}
+
+}  // namespace
+
 void Printer::Failed(const std::string& name, const std::string& reason,
                      const std::string& tail, const std::string& log_hint, const Progress& p) {
   std::string red = color_ ? "\x1b[31m" : "", off = color_ ? "\x1b[0m" : "";
   std::string text = red + "FAILED " + off + Escape(name) + ": " + EscapeKeepLines(reason);
-  if (!tail.empty()) {
-    text += "\n  stderr (last lines):";
-    size_t start = 0;
-    while (start <= tail.size()) {
-      size_t nl = tail.find('\n', start);
-      text += "\n    " + Escape(tail.substr(start, nl == std::string::npos ? nl : nl - start));
-      if (nl == std::string::npos) break;
-      start = nl + 1;
-    }
+  FailureGroup* same = nullptr;
+  for (FailureGroup& g : failures_)
+    if (!tail.empty() && g.tail == tail) same = &g;
+  if (same) {
+    text += "\n  stderr: the same last lines as " + Escape(same->names.front());
+    same->names.push_back(name);
+  } else {
+    if (!tail.empty()) text += TailBlock(tail);
+    if (!tail.empty()) failures_.push_back({tail, {name}});
   }
   text += "\n  whole log: " + Escape(log_hint);
   bool was_quiet = quiet_;
   quiet_ = false;  // failures are always shown
   Emit(text, p);
   quiet_ = was_quiet;
+}
+
+void Printer::FailureSummary() {
+  constexpr size_t kNamesShown = 10;
+  for (const FailureGroup& g : failures_) {
+    if (g.names.size() < 2) continue;
+    std::string text = fmt::format("{} jobs failed with:", g.names.size()) + TailBlock(g.tail) +
+                       "\n  jobs:";
+    for (size_t i = 0; i < g.names.size() && i < kNamesShown; ++i)
+      text += (i ? ", " : " ") + Escape(g.names[i]);
+    if (g.names.size() > kNamesShown)
+      text += fmt::format(" and {} more (drover jobs --state failed)", g.names.size() - kNamesShown);
+    fputs((text + "\n").c_str(), out_);
+  }
+  failures_.clear();
 }
 
 void Printer::Refresh(const Progress& p) {
@@ -133,9 +169,18 @@ void Printer::Line(const std::string& text) {
   fflush(out_);
 }
 
+void Printer::Warn(const std::string& text) {
+  if (smart_ && line_open_) fputs("\r\x1b[K", out_);
+  line_open_ = false;
+  fflush(out_);
+  fputs((EscapeKeepLines(text) + "\n").c_str(), stderr);
+  fflush(stderr);
+}
+
 void Printer::Done() {
   if (smart_ && line_open_) fputs("\r\x1b[K", out_);
   line_open_ = false;
+  FailureSummary();
   fflush(out_);
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace drover {
 
@@ -15,6 +16,8 @@ struct Progress {
   int done = 0;       // succeeded in this run
   int reused = 0;
   int running = 0;
+  int remote = 0;     // of running, on a cluster (Slurm)
+  int queued = 0;     // of remote, still waiting in the cluster's queue
   int failed = 0;
   int skipped = 0;
   double elapsed_s = 0;
@@ -32,16 +35,28 @@ class Printer {
   void Started(const std::string& name, int attempt, const Progress& p);
   void Finished(const std::string& name, double seconds, const Progress& p);
   void Note(const std::string& name, const std::string& what, const Progress& p);
-  // A failure: what happened, the tail of stderr, and how to see the whole log.
+  // A failure: what happened, the tail of stderr, and how to see the whole log. A tail
+  // already shown for an earlier failure is not shown again: that job is named with
+  // the first, and Done() lists each group of jobs that failed with the same tail.
   void Failed(const std::string& name, const std::string& reason, const std::string& tail,
               const std::string& log_hint, const Progress& p);
   void Refresh(const Progress& p);  // the status line only (terminal)
   void Line(const std::string& text);  // a message of its own, on its own line
-  void Done();                      // clears the status line
+  void Warn(const std::string& text);  // the same, on stderr (clears the status line first)
+  // Clears the status line; then, for each stderr tail that more than one job failed
+  // with: "N jobs failed with:", the tail once, and the jobs (the first few by name).
+  void Done();
 
  private:
   std::string StatusText(const Progress& p) const;
   void Emit(const std::string& text, const Progress& p);
+  // Jobs that failed with the same (non-empty) stderr tail, in order of first failure.
+  struct FailureGroup {
+    std::string tail;
+    std::vector<std::string> names;
+  };
+  void FailureSummary();
+  std::vector<FailureGroup> failures_;
   FILE* out_;
   bool smart_;
   bool color_;

@@ -187,6 +187,9 @@ class Executor {
 
   // Attempts started or adopted and not yet reported complete.
   virtual size_t running() const = 0;
+  // Of running(), those still waiting in a cluster's queue (Slurm: submitted, and not
+  // yet seen started). Default: none.
+  virtual size_t queued() const { return 0; }
 };
 
 // True when `pid` is a process whose working directory is `job_dir`: the job wrapper

@@ -121,6 +121,11 @@ class RoutingExecutor final : public Executor {
     for (const auto& e : execs_) n += e->running();
     return n;
   }
+  size_t queued() const override {
+    size_t n = 0;
+    for (const auto& e : execs_) n += e->queued();
+    return n;
+  }
 
  private:
   static double Now() {

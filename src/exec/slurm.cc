@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "util/clock.h"
@@ -46,6 +47,7 @@ class SlurmExecutor final : public Executor {
   void KillAll() override;
   void CancelUnrecorded(const std::vector<std::string>& recorded) override;
   size_t running() const override { return attempts_.size(); }
+  size_t queued() const override { return queued_; }
 
  private:
   struct Attempt {
@@ -55,6 +57,7 @@ class SlurmExecutor final : public Executor {
     bool pending = false;  // the last squeue said PENDING: no status file to look for
     int absent = 0;        // squeue calls in a row that did not list it
     bool cancel = false;   // drover asked Slurm to stop it
+    bool queued = true;    // submitted, and not yet seen started by squeue
   };
 
   void SubmitArray(const std::vector<LaunchRequest>& reqs, const std::vector<size_t>& idx,
@@ -64,6 +67,7 @@ class SlurmExecutor final : public Executor {
   bool ReadOwnStatus(const Attempt& a, Completion* c) const;
   bool SweepSubmissions(const std::set<std::string>& recorded);
   void Report(int64_t attempt_id, Completion c, std::vector<Completion>* out);
+  void KeepScript(const std::string& array);
   void Poll(std::vector<Completion>* out);
   void CheckFiles(std::vector<Completion>* out);
   void FlushCancels();
@@ -80,6 +84,7 @@ class SlurmExecutor final : public Executor {
   double next_files_ = 0;
   int seq_ = 0;
   uint64_t file_ticks_ = 0;
+  size_t queued_ = 0;      // of attempts_, those with queued set
 };
 
 std::vector<Status> SlurmExecutor::SubmitMany(const std::vector<LaunchRequest>& reqs,
@@ -177,12 +182,27 @@ Result<std::string> SlurmExecutor::Sbatch(const std::vector<std::string>& argv) 
 
 void SlurmExecutor::Track(int64_t attempt_id, const std::string& dir, const std::string& job,
                           int number) {
+  if (auto old = attempts_.find(attempt_id); old != attempts_.end() && old->second.queued)
+    --queued_;
   attempts_[attempt_id] = Attempt{dir, job, number};
+  ++queued_;  // until squeue says it started
   by_job_[job] = attempt_id;
   arrays_[slurm::ArrayOf(job)].insert(job);
 }
 
-// Reports an attempt and forgets it; an array's files go with its last task.
+// The array has ended: its manifest and id file go (no task of it can start again), and
+// its batch script stays beside Slurm's log as ARRAY.sh and ARRAY.log, for the user
+// (sacct, seff, a rerun by hand) until they remove them.
+void SlurmExecutor::KeepScript(const std::string& array) {
+  const std::vector<std::string>& f = files_[array];  // BASE.jobs, BASE.sh, BASE.id
+  if (f.size() != 3) return;
+  ::unlink(f[0].c_str());
+  if (::rename(f[1].c_str(), (opts_.state_dir + "/" + array + ".sh").c_str()) != 0)
+    ::unlink(f[1].c_str());
+  ::unlink(f[2].c_str());
+}
+
+// Reports an attempt and forgets it; an array's manifest goes with its last task.
 void SlurmExecutor::Report(int64_t attempt_id, Completion c, std::vector<Completion>* out) {
   auto it = attempts_.find(attempt_id);
   // scancel signals the job's processes too, not only its wrapper: the command may
@@ -200,10 +220,11 @@ void SlurmExecutor::Report(int64_t attempt_id, Completion c, std::vector<Complet
     a->second.erase(job);
     if (a->second.empty()) {
       arrays_.erase(a);
-      for (const std::string& f : files_[array]) ::unlink(f.c_str());
+      KeepScript(array);
       files_.erase(array);
     }
   }
+  if (it->second.queued) --queued_;
   attempts_.erase(it);
   c.attempt_id = attempt_id;
   out->push_back(std::move(c));
@@ -303,10 +324,15 @@ void SlurmExecutor::Poll(std::vector<Completion>* out) {
     if (st != states.end()) {
       a.absent = 0;
       a.pending = st->second == "PENDING";
+      if (a.queued && !a.pending) --queued_;
+      if (!a.queued && a.pending) ++queued_;
+      a.queued = a.pending;
       if (!a.pending && ReadOwnStatus(a, &c)) done.emplace_back(id, std::move(c));
       continue;
     }
     a.pending = false;
+    if (a.queued) --queued_;
+    a.queued = false;
     if (ReadOwnStatus(a, &c)) {
       done.emplace_back(id, std::move(c));
     } else if (a.cancel) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <functional>
 
 #include "util/fs.h"
@@ -294,6 +295,33 @@ TEST_F(SlurmExecutorTest, StatusFileCompletesAndVanishedJobIsLost) {
   EXPECT_FALSE(out[0].has_status);
   EXPECT_NE(out[0].error.find("lost: Slurm job 100_1 left the queue"), std::string::npos);
   EXPECT_EQ(exec_->running(), 1u);
+}
+
+// The status line's "3 queued, 5 running on slurm": submitted jobs count as queued
+// until squeue shows them started. An ended array keeps its batch script and log.
+TEST_F(SlurmExecutorTest, CountsQueuedApartAndKeepsTheScriptOfAnEndedArray) {
+  std::vector<std::string> handles;
+  (void)exec_->SubmitMany({Req(1, Dir(1)), Req(2, Dir(2)), Req(3, Dir(3))}, &handles);
+  EXPECT_EQ(exec_->queued(), 3u);
+  queue_ = "100_0 RUNNING\n100_1 PENDING\n100_2 RUNNING\n";
+  std::vector<Completion> out;
+  exec_->Wait(0, &out);
+  EXPECT_EQ(exec_->queued(), 1u);
+  EXPECT_EQ(exec_->running(), 3u);
+  queue_ = "100_0 RUNNING\n100_2 RUNNING\n";  // 100_1 started and ended between polls
+  Finish(Dir(2), 0);
+  exec_->Wait(0, &out);
+  EXPECT_EQ(exec_->queued(), 0u);
+  for (int i : {1, 3}) Finish(Dir(i), 0);
+  queue_ = "";
+  for (int k = 0; k < 10 && out.size() < 3; ++k) exec_->Wait(0, &out);
+  EXPECT_EQ(out.size(), 3u);
+  EXPECT_EQ(exec_->running(), 0u);
+  EXPECT_TRUE(PathExists(opts_.state_dir + "/100.sh"));
+  size_t manifests = 0;
+  for (const auto& e : std::filesystem::directory_iterator(opts_.state_dir))
+    manifests += e.path().extension() == ".jobs" || e.path().extension() == ".id";
+  EXPECT_EQ(manifests, 0u);
 }
 
 TEST_F(SlurmExecutorTest, TransientRefusalsAreRetriedWithBackoff) {

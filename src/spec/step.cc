@@ -3,6 +3,8 @@
 #include <climits>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "spec/sections.h"
 
 namespace drover::spec {
@@ -86,6 +88,26 @@ const std::vector<Field<Resources>>& ResourceFields() {
   return kFields;
 }
 
+// unless_exit: [2, 3]: exit codes 1..255 that mean "retrying cannot help" (as DAGMan's
+// RETRY ... UNLESS-EXIT); 0 is success and 85 asks for a requeue, so neither fits.
+Status ReadUnlessExit(const Reader& r, const YAML::Node&, const YAML::Node& v,
+                      const std::string& what, RetryPolicy* out) {
+  if (!v.IsSequence())
+    return r.Error(v, what + " must be a list of exit codes such as [2, 3], got " + KindOf(v));
+  for (const YAML::Node& item : v) {
+    int64_t code = 0;
+    DROVER_RETURN_IF_ERROR(r.Integer(item, "an exit code in " + what, &code));
+    if (code < 1 || code > 255 || code == 85)
+      return r.Error(item, fmt::format("{} lists exit code {}; give codes from 1 to 255 other "
+                                       "than 85 (0 is success, 85 asks for a requeue)",
+                                       what, code));
+    if (std::count(out->unless_exit.begin(), out->unless_exit.end(), code))
+      return r.Error(item, fmt::format("{} lists exit code {} twice", what, code));
+    out->unless_exit.push_back(static_cast<int>(code));
+  }
+  return Status::Ok();
+}
+
 const std::vector<Field<RetryPolicy>>& RetryFields() {
   using F = Field<RetryPolicy>;
   static const std::vector<F> kFields = {
@@ -105,11 +127,13 @@ const std::vector<Field<RetryPolicy>>& RetryFields() {
       {"max_requeues", false,
        [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
           RetryPolicy* out) { return r.Int(v, what, 0, &out->max_requeues); }},
+      {"unless_exit", false, ReadUnlessExit},
   };
   return kFields;
 }
 
-// retries: 2, or retries: {count: 2, backoff: 5s, factor: 2, max_requeues: 100}.
+// retries: 2, or retries: {count: 2, backoff: 5s, factor: 2, max_requeues: 100,
+// unless_exit: [2]}.
 Status ReadRetries(const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
                    Step* s) {
   if (v.IsScalar()) return r.Int(v, what, 0, &s->retry.retries);

@@ -49,6 +49,7 @@ struct RetryPolicy {
   double backoff_s = 0;      // delay before the first retry
   double factor = 2.0;       // each further retry waits factor times longer
   int max_requeues = 100;    // exit 85 ("checkpointed, run me again") at most this often
+  std::vector<int> unless_exit;  // exit codes that fail the job at once (not retried)
 };
 
 // The study: of an HPO step (see README, "Studies"). Settings are checked JSON text.

@@ -8,6 +8,8 @@ call and execs the real command."""
 import collections
 import json
 import os
+import pty
+import select
 import shutil
 import signal
 import sqlite3
@@ -517,6 +519,66 @@ class SlurmCancelTest(SlurmTest):
         self.wait_until("an empty queue", lambda: self.queued() == {}, seconds=30)
         self.assertEqual(self.query("SELECT state, count(*) FROM attempts GROUP BY state"),
                          [("cancelled", 8)])
+
+
+class SlurmVisibilityTest(SlurmTest):
+    def read_pty(self, fd, until, seconds):
+        """What drover wrote to its terminal, read until `until` appears (or it closed)."""
+        seen = b""
+        deadline = time.time() + seconds
+        while time.time() < deadline and (until is None or until not in seen):
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:  # EIO: drover closed the terminal
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+        return seen
+
+    def test_status_line_show_and_the_files_that_stay(self):
+        # On a terminal the status line counts queued and running Slurm jobs apart;
+        # `drover show` names each attempt's Slurm job; the batch script and Slurm's log
+        # of the array stay in .drover/slurm/ after the run.
+        go = os.path.join(self.dir, "go")
+        self.write("drover.yaml", f"""\
+            axes: {{i: [0, 1, 2, 3]}}
+            executor: slurm
+            slurm: {{poll_interval: 1s, array_throttle: 2}}
+            steps:
+              hold:
+                over: [i]
+                run: while [ ! -e {go} ]; do sleep 0.1; done; echo {{i}} > out.txt
+                outputs: [out.txt]
+            """)
+        master, slave = pty.openpty()
+        self.addCleanup(os.close, master)
+        env = dict(os.environ, TERM="xterm", **self.env)
+        env.pop("NO_COLOR", None)
+        p = subprocess.Popen([self.drover_bin(), "run"], cwd=self.dir, env=env,
+                             stdin=subprocess.DEVNULL, stdout=slave, stderr=slave,
+                             start_new_session=True)
+        os.close(slave)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        want = b"2 queued, 2 running on slurm"
+        seen = self.read_pty(master, want, 120)
+        self.assertIn(want, seen, seen[-2000:])
+        with open(go, "w"):
+            pass
+        seen += self.read_pty(master, None, 120)
+        self.assertEqual(p.wait(timeout=60), 0, seen[-2000:])
+        self.assertIn(b"4 ran", seen)
+        ids = self.slurm_ids()
+        self.assertEqual(len(ids), 4)
+        show = self.run_drover("show", "hold/i=0").stdout
+        handle = self.query("SELECT a.handle FROM attempts a JOIN jobs j ON j.id=a.job_id "
+                            "WHERE j.name='hold/i=0'")[0][0]
+        self.assertIn("slurm job " + handle[len("slurm:"):] + " ", show)
+        array = ids[0].split("_")[0]
+        left = sorted(os.listdir(os.path.join(self.dir, ".drover", "slurm")))
+        self.assertEqual(left, [array + ".log", array + ".sh"])
 
 
 class SlurmLeaderboardTest(SlurmTest):
