@@ -28,6 +28,7 @@ struct RunArgs {
   bool dry_run = false;
   bool quiet = false;
   bool plan_only = false;  // `drover plan`: plan and store the jobs, run nothing
+  bool all_steps = false;  // --dry-run --all: one row per step, however many
 };
 
 struct TableArgs {
@@ -57,7 +58,8 @@ int StudyReport(const GlobalOptions& g, const std::string& name, const std::stri
 int StudyBest(const GlobalOptions& g, const std::string& name);
 int StudyTrials(const GlobalOptions& g, const std::string& name, const std::string& format);
 int StudyList(const GlobalOptions& g);
-int StatusCmd(const GlobalOptions& g, const std::string& workflow);
+// `all`: one row per step, however many (otherwise grouped past 30 steps: report/step_rows.h).
+int StatusCmd(const GlobalOptions& g, const std::string& workflow, bool all = false);
 // workflow: its latest run ("" : the latest run of any workflow in the store); a job may
 // also be named WORKFLOW:step/axes.
 int Jobs(const GlobalOptions& g, const std::string& step, const std::string& state,

@@ -46,10 +46,13 @@ int Main(int argc, char** argv) {
   run->add_option("--executor", ra.executor, "run every step on this executor: local|slurm");
   run->add_flag("-n,--dry-run", ra.dry_run, "print what would run and what is reused");
   run->add_flag("-q,--quiet", ra.quiet, "no per-job lines when not on a terminal");
+  run->add_flag("--all", ra.all_steps, "with --dry-run: one row per step (default: grouped past 30)");
 
   std::string workflow;
   auto* status = app.add_subcommand("status", "the latest run: done, failed, running, reused");
   status->add_option("--workflow", workflow, "a workflow's name (default: the latest run)");
+  bool all_steps = false;
+  status->add_flag("--all", all_steps, "one row per step (default: grouped past 30 steps)");
 
   std::string step, state;
   auto* jobs = app.add_subcommand("jobs", "list the jobs of the latest run");
@@ -159,7 +162,7 @@ int Main(int argc, char** argv) {
     ra.plan_only = true;
     return Run(g, ra);
   }
-  if (*status) return StatusCmd(g, workflow);
+  if (*status) return StatusCmd(g, workflow, all_steps);
   if (*jobs) return Jobs(g, step, state, workflow);
   if (*show) return Show(g, job, workflow);
   if (*logs) return Logs(g, job, workflow, only_err, only_out, log_attempt);

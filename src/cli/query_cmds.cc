@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "report/step_rows.h"
 #include "report/table.h"
 #include "store/store.h"
 #include "store/study_store.h"
@@ -94,7 +95,7 @@ std::string Where(const AttemptRecord& a) {
 
 }  // namespace
 
-int StatusCmd(const GlobalOptions& g, const std::string& workflow) {
+int StatusCmd(const GlobalOptions& g, const std::string& workflow, bool all) {
   std::unique_ptr<Store> store;
   RunRecord run;
   Status st = Latest(g, workflow, &store, &run);
@@ -110,14 +111,22 @@ int StatusCmd(const GlobalOptions& g, const std::string& workflow) {
   std::printf("workflow %s, run %lld: %s\n", run.workflow.c_str(),
               static_cast<long long>(run.id), run.state.c_str());
   const char* cols[] = {"succeeded", "running", "pending", "failed", "skipped", "cancelled"};
+  std::vector<StepRow> rows;
+  for (const std::string& s : order) {
+    rows.push_back({s, {}});
+    for (const char* c : cols) rows.back().counts.push_back(by_step[s][c]);
+  }
+  std::vector<StepRow> shown = all ? rows : GroupStepRows(rows);
   std::printf("%-20s", "step");
   for (const char* c : cols) std::printf(" %10s", c);
   std::printf("\n");
-  for (const std::string& s : order) {
-    std::printf("%-20s", s.c_str());
-    for (const char* c : cols) std::printf(" %10d", by_step[s][c]);
+  for (const StepRow& r : shown) {
+    std::printf("%-20s", r.label.c_str());
+    for (long long n : r.counts) std::printf(" %10lld", n);
     std::printf("\n");
   }
+  if (shown.size() < rows.size())
+    std::printf("(%zu steps in %zu rows; --all for one row per step)\n", rows.size(), shown.size());
   auto summary = nlohmann::json::parse(run.summary_json, nullptr, false);
   if (summary.is_object() && summary.contains("reused"))
     std::printf("last run: %d ran, %d reused, %d failed\n", summary.value("ran", 0),

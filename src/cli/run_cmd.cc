@@ -19,9 +19,11 @@
 #include "engine/study_driver.h"
 #include "exec/slurm.h"
 #include "plan/plan.h"
+#include "report/step_rows.h"
 #include "report/table.h"
 #include "spec/parser.h"
 #include "spec/reader.h"
+#include "util/clock.h"
 #include "util/escape.h"
 #include "util/fs.h"
 #include "util/signals.h"
@@ -85,18 +87,25 @@ Result<RunOptions> Options(const RunArgs& a) {
   return o;
 }
 
-int DryRun(const Plan& plan, Store* store, const RunOptions& opts) {
+// `all`: one row per step; otherwise grouped past 30 steps (report/step_rows.h).
+int DryRun(const Plan& plan, Store* store, const RunOptions& opts, bool all) {
   if (Status st = StudyDriver::Check(plan, store); !st.ok()) return Fail(st);  // as run would
   auto f = Forecast(plan, store, opts);
   if (!f.ok()) return Fail(f.status());
-  int run = 0, reused = 0;
-  std::printf("%-24s %8s %8s\n", "step", "run", "reused");
+  long long run = 0, reused = 0;
+  std::vector<StepRow> rows;
   for (const StepForecast& s : *f) {
-    std::printf("%-24s %8d %8d\n", s.step.c_str(), s.run, s.reused);
+    rows.push_back({s.step, {s.run, s.reused}});
     run += s.run;
     reused += s.reused;
   }
-  std::printf("%-24s %8d %8d\n", "total", run, reused);
+  std::vector<StepRow> shown = all ? rows : GroupStepRows(rows);
+  std::printf("%-24s %8s %8s\n", "step", "run", "reused");
+  for (const StepRow& r : shown)
+    std::printf("%-24s %8lld %8lld\n", r.label.c_str(), r.counts[0], r.counts[1]);
+  std::printf("%-24s %8lld %8lld\n", "total", run, reused);
+  if (shown.size() < rows.size())
+    std::printf("(%zu steps in %zu rows; --all for one row per step)\n", rows.size(), shown.size());
   return 0;
 }
 
@@ -177,6 +186,7 @@ std::string StoreRoot(const GlobalOptions& g) {
 }
 
 int Run(const GlobalOptions& g, const RunArgs& a) {
+  const double started = MonotonicSeconds();  // the time printed counts loading and planning
   // "./x/../drover.yaml" -> "drover.yaml": keeps messages short and paths clean.
   std::string path = std::filesystem::path(a.workflow).lexically_normal().string();
   Result<Workflow> wf = [&] {
@@ -213,7 +223,7 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
     int rc = 0;
     {
       auto empty = OpenSqliteStore(tmpl);
-      rc = empty.ok() ? DryRun(*plan, empty->get(), *opts) : Fail(empty.status());
+      rc = empty.ok() ? DryRun(*plan, empty->get(), *opts, a.all_steps) : Fail(empty.status());
     }
     std::error_code ec;
     std::filesystem::remove_all(tmpl, ec);
@@ -221,7 +231,7 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
   }
   auto store = OpenSqliteStore(root);
   if (!store.ok()) return Fail(store.status());
-  if (a.dry_run) return DryRun(*plan, store->get(), *opts);
+  if (a.dry_run) return DryRun(*plan, store->get(), *opts, a.all_steps);
   auto lock = RunLock::Take(root);
   if (!lock.ok()) return Fail(lock.status());
   (void)(*store)->Checkpoint();  // what a killed drover left in the WAL, into drover.db
@@ -246,7 +256,8 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
     (void)(*store)->Checkpoint();
     return Fail(sum.status());
   }
-  const RunSummary& s = *sum;
+  RunSummary s = *sum;
+  s.seconds = MonotonicSeconds() - started;
   std::string state = s.interrupted ? "interrupted"
                       : s.failed      ? "failed"
                       : a.plan_only   ? "planned"

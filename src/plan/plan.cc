@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "plan/render.h"
 #include "spec/parser.h"
@@ -101,11 +102,12 @@ Status Planner::LayOut() {
 static std::vector<uint32_t> Upstream(const Workflow& wf, const PreparedCommand& pc,
                                       const Step& step) {
   std::vector<uint32_t> out;
+  std::unordered_set<uint32_t> seen;  // a step may list thousands in after:
   auto add = [&](const std::string& name) {
     const Step* s = wf.FindStep(name);
     if (!s) return;
     uint32_t i = static_cast<uint32_t>(s - wf.steps.data());
-    if (std::find(out.begin(), out.end(), i) == out.end()) out.push_back(i);
+    if (seen.insert(i).second) out.push_back(i);  // first mention first: keys depend on it
   };
   for (const TemplatePart& p : pc.parts)
     if (p.kind == TemplatePart::Kind::kRef) add(p.step);
@@ -114,18 +116,35 @@ static std::vector<uint32_t> Upstream(const Workflow& wf, const PreparedCommand&
   return out;
 }
 
+// Depth-first, upstream steps first; the spec layer has already refused cycles.
+// Iterative, so that a chain of 100,000 steps does not overflow the stack.
 std::vector<uint32_t> Planner::TopoOrder() const {
   size_t n = wf_.steps.size();
-  std::vector<int> mark(n, 0);
+  std::vector<char> mark(n, 0);
   std::vector<uint32_t> order;
-  // Depth-first; the spec layer has already refused cycles.
-  auto visit = [&](auto&& self, uint32_t s) -> void {
-    if (mark[s]) return;
-    mark[s] = 1;
-    for (uint32_t u : Upstream(wf_, commands_[s], wf_.steps[s])) self(self, u);
-    order.push_back(s);
+  struct Frame {
+    uint32_t step;
+    std::vector<uint32_t> up;  // its upstream steps
+    size_t next = 0;           // the next of them to visit
   };
-  for (uint32_t s = 0; s < n; ++s) visit(visit, s);
+  std::vector<Frame> stack;
+  for (uint32_t root = 0; root < n; ++root) {
+    if (mark[root]) continue;
+    mark[root] = 1;
+    stack.push_back({root, Upstream(wf_, commands_[root], wf_.steps[root])});
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      if (f.next == f.up.size()) {
+        order.push_back(f.step);
+        stack.pop_back();
+        continue;
+      }
+      uint32_t u = f.up[f.next++];
+      if (mark[u]) continue;
+      mark[u] = 1;
+      stack.push_back({u, Upstream(wf_, commands_[u], wf_.steps[u])});  // f is stale now
+    }
+  }
   return order;
 }
 

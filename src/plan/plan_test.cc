@@ -1,6 +1,9 @@
 #include "plan/plan.h"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
+
+#include <optional>
 
 #include "spec/parser.h"
 #include "util/fs.h"
@@ -18,12 +21,16 @@ class PlanTest : public ::testing::Test {
     ASSERT_TRUE(WriteFile(dir_ + "/train.py", "print('v1')\n").ok());
     ASSERT_TRUE(WriteFile(dir_ + "/data.csv", "a,b\n").ok());
   }
+
+ public:  // Make: also from a thread of a test's own
   Result<Plan> Make(const std::string& yaml, std::vector<std::string> sets = {}) {
     auto wf = ParseWorkflow(yaml, dir_ + "/drover.yaml", sets);
     if (!wf.ok()) return wf.status();
     wf_ = std::make_unique<Workflow>(std::move(*wf));
     return BuildPlan(*wf_, {"/root"});
   }
+
+ protected:
   std::string dir_;
   std::unique_ptr<Workflow> wf_;
 };
@@ -142,6 +149,79 @@ steps:
 )");
   ASSERT_TRUE(p.ok()) << p.status().message();
   EXPECT_EQ(p->jobs()[0].env, (std::vector<std::string>{"A=1", "SEED=s7"}));
+}
+
+// A layered workflow of n one-job steps: each step after the first `width` consumes the
+// output of one step of the layer before ({sNNN.out}) and lists two more in after:,
+// listed in reverse so that the planner walks a long chain of steps declared later.
+std::string Layered(int n, int width) {
+  std::string y = "steps:\n";
+  for (int i = n - 1; i >= 0; --i) {
+    std::string name = "s" + std::to_string(i);
+    y += "  " + name + ":\n    outputs: [out]\n";
+    if (i < width) {
+      y += "    run: echo > out\n";
+      continue;
+    }
+    int layer = i / width, base = (layer - 1) * width;
+    auto up = [&](int k) { return "s" + std::to_string(base + (i * 7 + k * 13) % width); };
+    y += "    run: cat {" + up(0) + ".out} > out\n";
+    y += "    after: [" + up(1) + (up(2) != up(1) ? ", " + up(2) : "") + "]\n";
+  }
+  return y;
+}
+
+// Planning is linear in the number of steps: the step names looked up while loading and
+// planning grow 10x from 200 to 2,000 steps. (Scanning the step list for each reference,
+// as drover once did, makes them grow 100x.) A count, never a timing.
+TEST_F(PlanTest, StepNameLookupsGrowLinearlyWithSteps) {
+  auto lookups = [&](int n) -> uint64_t {
+    uint64_t before = g_step_name_compares.load();
+    auto p = Make(Layered(n, 20));
+    EXPECT_TRUE(p.ok()) << p.status().message();
+    if (p.ok()) {
+      EXPECT_EQ(p->jobs().size(), static_cast<size_t>(n));
+    }
+    return g_step_name_compares.load() - before;
+  };
+  uint64_t small = lookups(200), large = lookups(2000);
+  ASSERT_GT(small, 200u);  // each reference and after: entry is looked up
+  EXPECT_LE(large, 12 * small) << "200 steps: " << small << " lookups; 2,000: " << large;
+}
+
+// A chain of 20,000 steps, each after the one declared below it, loaded and planned on
+// a thread with a 512 KiB stack: the cycle check and the planner's order walk the chain
+// without recursion (a recursive walk needs megabytes here, and overflowed the main
+// thread's 8 MiB at 50,000 steps).
+TEST_F(PlanTest, ALongChainOfStepsIsPlannedOnASmallStack) {
+  const int n = 20000;
+  std::string y = "steps:\n";
+  for (int i = 0; i < n; ++i) {
+    y += "  s" + std::to_string(i) + ":\n    run: \"true\"\n";
+    if (i + 1 < n) y += "    after: [s" + std::to_string(i + 1) + "]\n";
+  }
+  struct Job {
+    PlanTest* test;
+    const std::string* yaml;
+    std::optional<Result<Plan>> plan;
+  } job{this, &y, std::nullopt};
+  pthread_attr_t attr;
+  ASSERT_EQ(pthread_attr_init(&attr), 0);
+  ASSERT_EQ(pthread_attr_setstacksize(&attr, 512 << 10), 0);
+  pthread_t t;
+  auto body = [](void* arg) -> void* {
+    auto* j = static_cast<Job*>(arg);
+    j->plan.emplace(j->test->Make(*j->yaml));
+    return nullptr;
+  };
+  ASSERT_EQ(pthread_create(&t, &attr, body, &job), 0);
+  ASSERT_EQ(pthread_join(t, nullptr), 0);
+  pthread_attr_destroy(&attr);
+  ASSERT_TRUE(job.plan && job.plan->ok()) << job.plan->status().message();
+  const Plan& p = **job.plan;
+  ASSERT_EQ(p.jobs().size(), static_cast<size_t>(n));
+  EXPECT_EQ(p.jobs()[p.steps()[0].first].depth, 0u);  // s0 comes after all the others
+  EXPECT_EQ(p.jobs()[p.steps()[n - 1].first].depth, static_cast<uint32_t>(n - 1));
 }
 
 // A Workflow built in code (not through the parser, which refuses it first) with a

@@ -180,6 +180,7 @@ Status ParseChecked(const SourceText& src, const std::string& text, Parsed* p) {
                    "the workflow has no steps:; declare at least one step with a "
                    "run: command");
   DROVER_RETURN_IF_ERROR(MergeExecutors(r, p));
+  p->wf.IndexSteps();  // before Validate, whose name lookups use it
   return Validate(r, *p);
 }
 

@@ -236,21 +236,22 @@ struct Edge {
 // Each step's dependencies, in the order written: references in its templates, then
 // its after: entries. Call only once every step has passed CheckStep.
 std::vector<std::vector<Edge>> Dependencies(const Reader& r, const Parsed& p) {
-  std::map<std::string, size_t> index;
-  for (size_t i = 0; i < p.wf.steps.size(); ++i) index[p.wf.steps[i].name] = i;
+  auto index = [&](const std::string& name) {
+    return static_cast<size_t>(p.wf.FindStep(name) - p.wf.steps.data());
+  };
   std::vector<std::vector<Edge>> deps(p.wf.steps.size());
   for (size_t i = 0; i < deps.size(); ++i) {
     for (const auto& t : Templates(p.step_nodes[i])) {
       auto parts = ParseTemplate(t.Scalar(), nullptr);
       for (const auto& part : parts.ok() ? *parts : std::vector<TemplatePart>{})
         if (part.kind == TemplatePart::Kind::kRef)
-          deps[i].push_back({index.at(part.step), r.src().InScalar(t, part.offset)});
+          deps[i].push_back({index(part.step), r.src().InScalar(t, part.offset)});
     }
     for (const auto& item : Items(p.step_nodes[i], "after"))
-      deps[i].push_back({index.at(item.Scalar()), r.src().At(item)});
+      deps[i].push_back({index(item.Scalar()), r.src().At(item)});
     const Step& s = p.wf.steps[i];
-    if (s.study && index.count(s.study->warm_start))
-      deps[i].push_back({index.at(s.study->warm_start), s.study->loc});
+    if (s.study && p.wf.FindStep(s.study->warm_start))
+      deps[i].push_back({index(s.study->warm_start), s.study->loc});
   }
   return deps;
 }
@@ -262,6 +263,7 @@ class CycleFinder {
 
   Status Run() {
     state_.assign(deps_.size(), kNew);
+    next_.assign(deps_.size(), 0);
     for (size_t i = 0; i < deps_.size() && status_.ok(); ++i)
       if (state_[i] == kNew) Visit(i);
     return status_;
@@ -270,16 +272,27 @@ class CycleFinder {
  private:
   enum State { kNew, kOnPath, kDone };
 
-  void Visit(size_t v) {
-    state_[v] = kOnPath;
-    path_.push_back(v);
-    for (const Edge& e : deps_[v]) {
-      if (!status_.ok()) return;
+  // Iterative (a chain of 100,000 steps must not overflow the stack): path_ holds the
+  // steps on the current path, next_ the index of the next edge of each to follow.
+  void Visit(size_t root) {
+    Enter(root);
+    while (!path_.empty() && status_.ok()) {
+      size_t v = path_.back();
+      if (next_[v] == deps_[v].size()) {
+        path_.pop_back();
+        state_[v] = kDone;
+        continue;
+      }
+      const Edge& e = deps_[v][next_[v]++];
       if (state_[e.to] == kOnPath) return Report(e);
-      if (state_[e.to] == kNew) Visit(e.to);
+      if (state_[e.to] == kNew) Enter(e.to);
     }
-    path_.pop_back();
-    state_[v] = kDone;
+  }
+
+  void Enter(size_t v) {
+    state_[v] = kOnPath;
+    next_[v] = 0;
+    path_.push_back(v);
   }
 
   void Report(const Edge& closing) {
@@ -297,6 +310,7 @@ class CycleFinder {
   std::vector<std::vector<Edge>> deps_;
   std::vector<State> state_;
   std::vector<size_t> path_;
+  std::vector<size_t> next_;
   Status status_;
 };
 

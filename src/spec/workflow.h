@@ -3,10 +3,12 @@
 // came from so later stages can report errors as file:line:col.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -118,11 +120,37 @@ struct Workflow {
       if (a.name == n) return &a;
     return nullptr;
   }
-  const Step* FindStep(const std::string& n) const {
-    for (const auto& s : steps)
-      if (s.name == n) return &s;
-    return nullptr;
-  }
+  // The step named `n`, or nullptr. O(1) through step_index once IndexSteps() has run
+  // (the loader runs it); a Workflow whose step count changed since is scanned instead.
+  const Step* FindStep(const std::string& n) const;
+  // Builds step_index from steps. Call again after renaming or adding steps.
+  void IndexSteps();
+
+  std::unordered_map<std::string, uint32_t> step_index;  // step name -> index in steps
 };
+
+// Test probe: the step names FindStep has compared in this process (an index hit counts
+// one). Tests read it to check that planning makes O(steps + references) lookups.
+inline std::atomic<uint64_t> g_step_name_compares{0};
+
+inline const Step* Workflow::FindStep(const std::string& n) const {
+  if (step_index.size() == steps.size()) {
+    g_step_name_compares.fetch_add(1, std::memory_order_relaxed);
+    auto it = step_index.find(n);
+    if (it == step_index.end()) return nullptr;
+    if (it->second < steps.size() && steps[it->second].name == n) return &steps[it->second];
+  }
+  for (const auto& s : steps) {  // no index, or a stale one
+    g_step_name_compares.fetch_add(1, std::memory_order_relaxed);
+    if (s.name == n) return &s;
+  }
+  return nullptr;
+}
+
+inline void Workflow::IndexSteps() {
+  step_index.clear();
+  step_index.reserve(steps.size());
+  for (uint32_t i = 0; i < steps.size(); ++i) step_index.emplace(steps[i].name, i);
+}
 
 }  // namespace drover
