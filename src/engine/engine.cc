@@ -266,6 +266,11 @@ Result<RunSummary> Loop::Run() {
     sum_.seconds = NowSeconds() - t0_;
     return sum_;
   }
+  est_ = std::make_unique<Estimates>(plan_, dep_off_, dep_list_);
+  {
+    TracePhase t("duration estimates");
+    DROVER_RETURN_IF_ERROR(est_->Load(store_));
+  }
   studies_ = StudyDriver::ForPlan(plan_, store_);
   if (studies_) {
     DROVER_RETURN_IF_ERROR(studies_->Init(job_id_));
@@ -296,6 +301,7 @@ Result<RunSummary> Loop::Run() {
       std::vector<int64_t> cancel;  // pruned trials past their grace
       if (st.ok() && studies_) st = studies_->Poll(NowSeconds(), &cancel);  // to the pruners
       PromoteRetries(NowSeconds());  // a failure with no backoff is ready at once
+      Reorder();                     // the estimates may have moved with what finished
       started.clear();
       if (st.ok() && !stopping_) st = StartReady(&started);
       if (st.ok()) st = tx.Commit();
@@ -345,7 +351,29 @@ Progress Loop::Prog() const {
   p.failed = sum_.failed;
   p.skipped = sum_.skipped;
   p.elapsed_s = NowSeconds() - t0_;
+  p.eta_s = Eta();
   return p;
+}
+
+double Loop::Eta() const {
+  double now = NowSeconds();
+  if (!est_ || (eta_at_ >= 0 && now - eta_at_ < 1)) return eta_;
+  double work = 0, longest = 0;
+  for (uint32_t j = 0; j < slot_.size(); ++j) {
+    Slot s = slot_[j];
+    if (s != Slot::kBlocked && s != Slot::kReady && s != Slot::kRetryWait) continue;
+    work += est_->estimate(j);
+    if (s != Slot::kBlocked) longest = std::max(longest, est_->path(j));
+  }
+  for (const auto& [id, r] : running_) {  // what is left of each
+    double ran = std::max(0.0, now - r.rec.started);
+    work += std::max(0.0, est_->estimate(r.job) - ran);
+    longest = std::max(longest, est_->path(r.job) - std::min(ran, est_->estimate(r.job)));
+  }
+  double slots = std::max(1.0, std::min<double>(opts_.max_jobs, opts_.cpus));
+  eta_at_ = now;
+  eta_ = std::max(work / slots, longest);
+  return eta_;
 }
 
 std::string Loop::Dir(uint32_t j) const {

@@ -1,8 +1,9 @@
 // The engine: one thread, one event loop (like ninja). It decides which planned jobs
 // are reused, starts the rest through an Executor as resources allow (ordered by
-// priority, then by the longest path to the end of the graph), retries failures with
-// backoff, requeues checkpointed jobs (exit 85), skips the dependents of failed jobs,
-// and records everything in the Store, one transaction per loop iteration.
+// priority, then by the longest path to the end of the graph in estimated seconds:
+// engine/estimates.h), retries failures with backoff, requeues checkpointed jobs
+// (exit 85), skips the dependents of failed jobs, and records everything in the
+// Store, one transaction per loop iteration.
 //
 // Crash safety: an attempt's row is committed before its process is started, and the
 // job wrapper's status.json (which carries the attempt number) is the record of how

@@ -23,6 +23,8 @@ class FakeExecutor : public Executor {
   std::function<int(const std::string&, int)> outcome = [](const std::string&, int) {
     return 0;
   };
+  // How long each job "ran" (status.json's ended - started), by DROVER_JOB_NAME.
+  std::function<double(const std::string&)> seconds = [](const std::string&) { return 1.0; };
   std::vector<std::string> order;  // DROVER_JOB_NAME of each submit
   std::vector<std::vector<std::string>> envs;
   size_t peak = 0;
@@ -36,7 +38,7 @@ class FakeExecutor : public Executor {
     }
     order.push_back(name);
     envs.push_back(req.env);
-    pending_.push_back({req.attempt_id, req.job_dir, std::stoi(attempt)});
+    pending_.push_back({req.attempt_id, req.job_dir, std::stoi(attempt), name});
     peak = std::max(peak, pending_.size());
     *handle = "fake-" + std::to_string(req.attempt_id);
     return Status::Ok();
@@ -61,7 +63,7 @@ class FakeExecutor : public Executor {
     c.has_status = true;
     c.status.exit_code = outcome(p.dir, p.attempt);
     c.status.started = 1;
-    c.status.ended = 2;
+    c.status.ended = 1 + seconds(p.name);
     out->push_back(c);
   }
   void Cancel(int64_t) override {}
@@ -73,6 +75,7 @@ class FakeExecutor : public Executor {
     int64_t id;
     std::string dir;
     int attempt;
+    std::string name;
   };
   std::vector<P> pending_;
 };
@@ -158,6 +161,79 @@ steps:
   ASSERT_EQ(exec_.order.size(), 4u);
   EXPECT_EQ(exec_.order[0], "urgent");
   EXPECT_EQ(exec_.order[1], "chain1");  // longest remaining path
+}
+
+TEST_F(EngineTest, HistoryStartsTheLongJobFirstThoughItIsLastInTheFile) {
+  exec_.seconds = [](const std::string& name) { return name == "s/i=3" ? 100.0 : 1.0; };
+  RunOptions o;
+  o.max_jobs = 1;
+  const std::string yaml =
+      "axes: {i: [0, 1, 2, 3]}\nsteps:\n  s: {over: [i], run: 'true', env: {V: 'X'}}\n";
+  EXPECT_EQ(Run(yaml, o).succeeded, 4);
+  EXPECT_EQ(exec_.order, (std::vector<std::string>{"s/i=0", "s/i=1", "s/i=2", "s/i=3"}));
+  // Every key changes (so nothing is reused), but the names are the same jobs'.
+  auto seconds = exec_.seconds;
+  exec_ = FakeExecutor();
+  exec_.seconds = seconds;
+  auto s = Run(std::string(yaml).replace(yaml.find("'X'"), 3, "'Y'"), o);
+  EXPECT_EQ(s.reused, 0);
+  EXPECT_EQ(exec_.order, (std::vector<std::string>{"s/i=3", "s/i=0", "s/i=1", "s/i=2"}));
+}
+
+TEST_F(EngineTest, AStepsMeanEstimatesItsNewJobs) {
+  exec_.seconds = [](const std::string& name) { return name.rfind("slow", 0) == 0 ? 50 : 1; };
+  RunOptions o;
+  o.max_jobs = 1;
+  Run("steps:\n  quick: {run: 'true'}\n  slow: {run: 'true'}\n", o);
+  exec_ = FakeExecutor();
+  // New axis values: no job has a history of its own, but its step has.
+  Run("axes: {i: [0, 1]}\nsteps:\n  quick: {over: [i], run: 'true'}\n"
+      "  slow: {over: [i], run: 'true'}\n",
+      o);
+  EXPECT_EQ(exec_.order,
+            (std::vector<std::string>{"slow/i=0", "slow/i=1", "quick/i=0", "quick/i=1"}));
+}
+
+TEST_F(EngineTest, WalltimesEstimateWithoutHistoryAndPathsAddThemUp) {
+  RunOptions o;
+  o.max_jobs = 1;
+  Run(R"(
+steps:
+  c1: {run: "true", resources: {walltime: 10s}}
+  c2: {run: "true", after: [c1], resources: {walltime: 10s}}
+  c3: {run: "true", after: [c2], resources: {walltime: 10s}}
+  big: {run: "true", resources: {walltime: 25s}}
+  small: {run: "true"}
+)", o);
+  // c1's path is 30 s (three jobs of 10 s), big's 25 s, small's the 60 s default.
+  EXPECT_EQ(exec_.order, (std::vector<std::string>{"small", "c1", "big", "c2", "c3"}));
+}
+
+TEST_F(EngineTest, PriorityComesBeforeTheLongestPath) {
+  RunOptions o;
+  o.max_jobs = 1;
+  Run(R"(
+steps:
+  slow: {run: "true", resources: {walltime: 1h}}
+  quick: {run: "true", priority: 1, resources: {walltime: 1s}}
+)", o);
+  EXPECT_EQ(exec_.order, (std::vector<std::string>{"quick", "slow"}));
+}
+
+TEST_F(EngineTest, EstimatesFollowTheJobsThatFinishInThisRun) {
+  RunOptions o;
+  o.max_jobs = 1;
+  Run(R"(
+axes: {i: [0, 1, 2]}
+steps:
+  a: {over: [i], run: "true", resources: {walltime: 30s}}
+  b: {over: [i], run: "true", resources: {walltime: 50s}}
+)", o);
+  // b's walltime puts it first; its first job takes 1 s, so b's mean (1 s) now
+  // estimates its other jobs, and a's walltime (30 s) puts a ahead of them.
+  ASSERT_EQ(exec_.order.size(), 6u);
+  EXPECT_EQ(exec_.order[0], "b/i=0");
+  EXPECT_EQ(exec_.order[1], "a/i=0");
 }
 
 TEST_F(EngineTest, CpuLimitBoundsConcurrency) {

@@ -2,12 +2,13 @@
 #pragma once
 
 #include <cstdint>
-#include <queue>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/estimates.h"
 #include "engine/printer.h"
 #include "engine/study_driver.h"
 
@@ -38,13 +39,15 @@ class Loop {
     std::vector<int> gpus;  // indices into opts.gpu_ids
     bool handle_dirty = false;
   };
+  // The ready queue's order: step priority, then the longest path to the end of the
+  // graph in estimated seconds (engine/estimates.h), then file order.
   struct ReadyEntry {
     int priority;
-    uint32_t depth;
+    double path;
     uint32_t job;
     bool operator<(const ReadyEntry& o) const {
       if (priority != o.priority) return priority < o.priority;
-      if (depth != o.depth) return depth < o.depth;
+      if (path != o.path) return path < o.path;
       return job > o.job;
     }
   };
@@ -77,6 +80,12 @@ class Loop {
   Status SkipDependents(uint32_t j);
   Status Requeue(Running& r);
   void MakeReady(uint32_t j);
+  ReadyEntry PopReady();
+  // Recomputes the paths when the estimates moved enough, and reorders the ready jobs.
+  void Reorder();
+  // Seconds left by the estimates: the work left over the slots, at least the longest
+  // path left. Computed at most once a second (a pass over the jobs).
+  double Eta() const;
   void PromoteRetries(double now);
   void Interrupts();
   Progress Prog() const;
@@ -98,7 +107,9 @@ class Loop {
   std::vector<uint16_t> requeues_;     // in this run
   std::vector<uint32_t> dep_off_, dep_list_;  // dependents, CSR
   std::vector<std::pair<double, uint32_t>> retry_;  // (when, job)
-  std::priority_queue<ReadyEntry> ready_;
+  std::vector<ReadyEntry> ready_;  // a max-heap (std::push_heap)
+  std::unique_ptr<Estimates> est_;
+  mutable double eta_at_ = -1, eta_ = -1;  // Eta()'s cache: when, what
   std::unordered_map<int64_t, Running> running_;  // by attempt id
   std::vector<Completion> pending_failures_;          // attempts that could not start
   std::vector<bool> gpu_busy_;

@@ -28,7 +28,21 @@ std::string Reason(const JobStatus& s, const Step& step) {
 
 void Loop::MakeReady(uint32_t j) {
   slot_[j] = Slot::kReady;
-  ready_.push({StepOf(j).priority, plan_.jobs()[j].depth, j});
+  ready_.push_back({StepOf(j).priority, est_->path(j), j});
+  std::push_heap(ready_.begin(), ready_.end());
+}
+
+Loop::ReadyEntry Loop::PopReady() {
+  std::pop_heap(ready_.begin(), ready_.end());
+  ReadyEntry e = ready_.back();
+  ready_.pop_back();
+  return e;
+}
+
+void Loop::Reorder() {
+  if (!est_->Update()) return;
+  for (ReadyEntry& e : ready_) e.path = est_->path(e.job);
+  std::make_heap(ready_.begin(), ready_.end());
 }
 
 bool Loop::Fits(uint32_t j) const {
@@ -115,8 +129,7 @@ Status Loop::StartReady(std::vector<int64_t>* started) {
   while (!ready_.empty() && deferred.size() < 64) {
     bool local_full = static_cast<int>(running_.size() - remote_running_) >= opts_.max_jobs;
     if (local_full && !remote_steps_) break;
-    ReadyEntry e = ready_.top();
-    ready_.pop();
+    ReadyEntry e = PopReady();
     if (slot_[e.job] != Slot::kReady) continue;
     bool fits = Fits(e.job);
     if (!fits && !local_full) TellLimit(e.job);
@@ -138,10 +151,14 @@ Status Loop::StartReady(std::vector<int64_t>* started) {
     DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[e.job], JobState::kRunning));
     Allocate(&r);
     slot_[e.job] = Slot::kRunning;
+    est_->Started(e.job);
     running_.emplace(*id, std::move(r));
     started->push_back(*id);
   }
-  for (const ReadyEntry& e : deferred) ready_.push(e);
+  for (const ReadyEntry& e : deferred) {
+    ready_.push_back(e);
+    std::push_heap(ready_.begin(), ready_.end());
+  }
   return Status::Ok();
 }
 
@@ -298,6 +315,7 @@ Status Loop::Succeed(Running& r, const JobStatus& st, bool collect) {
   slot_[j] = Slot::kSucceeded;
   ++sum_.succeeded;
   double secs = st.ended > st.started ? st.ended - st.started : 0;
+  est_->Succeeded(j, secs);
   running_.erase(r.rec.id);
   printer_->Finished(plan_.Name(j), secs, Prog());
   ReleaseDependents(j);

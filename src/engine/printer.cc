@@ -52,7 +52,7 @@ std::string Printer::StatusText(const Progress& p) const {
     double rate = p.done / p.elapsed_s;
     int left = p.total - finished;
     s += fmt::format(" | {:.1f} jobs/s", rate);
-    if (left > 0) s += " | ETA " + Duration(left / rate);
+    if (left > 0) s += " | ETA " + Duration(p.eta_s >= 0 ? p.eta_s : left / rate);
   }
   return s;
 }

@@ -21,6 +21,7 @@ struct Progress {
   int failed = 0;
   int skipped = 0;
   double elapsed_s = 0;
+  double eta_s = -1;  // seconds left by the jobs' duration estimates; < 0: unknown
 };
 
 class Printer {

@@ -76,6 +76,8 @@ class Stmt {
   int64_t Int(int col) const;
   double Double(int col) const;
   std::string Text(int col) const;
+  // Valid until the next Step() or Reset().
+  std::string_view TextView(int col) const;
   bool IsNull(int col) const;
 
  private:

@@ -80,6 +80,7 @@ class SqliteStore : public Store {
   Result<std::optional<AttemptRecord>> LatestAttempt(int64_t job_id) override;
   Result<std::vector<AttemptRecord>> Attempts(int64_t job_id) override;
   Status CountAttempts(int64_t job_id, int* failures, int* requeues) override;
+  Status ForEachSucceededDuration(const std::string& workflow, const DurationFn& fn) override;
   Status ReplaceArtifacts(int64_t job_id, const std::vector<ArtifactRecord>& a) override;
   Result<std::vector<ArtifactRecord>> Artifacts(int64_t job_id) override;
   Status ReplaceMetrics(int64_t job_id, int64_t attempt_id,
@@ -430,6 +431,20 @@ Status SqliteStore::CountAttempts(int64_t job_id, int* failures, int* requeues) 
     *requeues = static_cast<int>(s.Int(1));
   }
   s.Reset();
+  return st;
+}
+
+Status SqliteStore::ForEachSucceededDuration(const std::string& workflow,
+                                             const DurationFn& fn) {
+  // One pass over the attempts, each joined to its job by primary key.
+  sql::Stmt s(db_,
+              "SELECT j.step, j.name, a.ended - a.started FROM attempts a "
+              "JOIN jobs j ON j.id = a.job_id WHERE a.state = 'succeeded' "
+              "AND a.ended >= a.started "
+              "AND j.workflow_id = (SELECT id FROM workflows WHERE name = ?)");
+  s.Bind(1, workflow);
+  Status st;
+  while (s.Step(&st)) fn(s.TextView(0), s.TextView(1), s.Double(2));
   return st;
 }
 

@@ -14,9 +14,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/status.h"
@@ -145,6 +147,13 @@ class Store {
   virtual Result<std::vector<AttemptRecord>> RunningAttempts() = 0;
   // Counts of a job's attempts by kind, for retry and requeue budgets.
   virtual Status CountAttempts(int64_t job_id, int* failures, int* requeues) = 0;
+
+  // Calls fn(step, name, seconds) for every succeeded attempt of the workflow's jobs,
+  // of all runs and keys (the scheduler's duration estimates). One query over the
+  // attempts; the views are valid during the call only.
+  using DurationFn =
+      std::function<void(std::string_view step, std::string_view name, double seconds)>;
+  virtual Status ForEachSucceededDuration(const std::string& workflow, const DurationFn& fn) = 0;
 
   // --- outputs, metrics, events ----------------------------------------------
   virtual Status ReplaceArtifacts(int64_t job_id, const std::vector<ArtifactRecord>& a) = 0;

@@ -97,6 +97,45 @@ TEST_F(StoreTest, AttemptsMetricsArtifactsRoundTrip) {
   EXPECT_FALSE(store_->FindJob(*run, "nope").ok());
 }
 
+TEST_F(StoreTest, SucceededDurationsAreThoseOfTheWorkflowAcrossKeys) {
+  // Two keys of the same job name (a changed parameter), and another workflow's job.
+  auto add = [&](const std::string& wf, const std::string& key, AttemptState state,
+                 double seconds) {
+    auto run = store_->StartRun(wf, "/x", "[]");
+    std::vector<KnownJob> known;
+    JobRecord rec = Job(key);
+    rec.name = "train/seed=0";
+    ASSERT_TRUE(store_->Begin().ok());
+    ASSERT_TRUE(store_->SyncJobs(*run, {rec}, &known).ok());
+    AttemptRecord a;
+    a.job_id = known[0].id;
+    a.number = 1;
+    a.executor = "local";
+    a.id = *store_->InsertAttempt(a);
+    a.state = state;
+    a.started = 100;
+    a.ended = 100 + seconds;
+    ASSERT_TRUE(store_->UpdateAttempt(a).ok());
+    ASSERT_TRUE(store_->Commit().ok());
+  };
+  add("wf", "k1", AttemptState::kSucceeded, 3);
+  add("wf", "k2", AttemptState::kSucceeded, 5);
+  add("wf", "k3", AttemptState::kFailed, 50);
+  add("other", "k4", AttemptState::kSucceeded, 70);
+  std::vector<std::string> seen;
+  double total = 0;
+  ASSERT_TRUE(store_
+                  ->ForEachSucceededDuration(
+                      "wf",
+                      [&](std::string_view step, std::string_view name, double seconds) {
+                        seen.push_back(std::string(step) + " " + std::string(name));
+                        total += seconds;
+                      })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"train train/seed=0", "train train/seed=0"}));
+  EXPECT_DOUBLE_EQ(total, 8);
+}
+
 TEST_F(StoreTest, RollbackLeavesNothing) {
   auto run = store_->StartRun("wf", "/x", "[]");
   std::vector<KnownJob> known;
