@@ -2,21 +2,22 @@
 //
 //   drover-job JOBDIR WALLTIME_S GRACE_S        (WALLTIME_S 0: no walltime)
 //
-// Holds an exclusive flock on JOBDIR/lock for its whole life (exit 75, touching
+// Holds an exclusive flock on JOBDIR/command.sh for its whole life (exit 75, touching
 // nothing, when another wrapper holds it); refuses a stale attempt (exit 76, touching
 // nothing: command.sh written for another DROVER_ATTEMPT, or a status.json recording
 // this attempt or a later one); runs `/bin/sh command.sh` in JOBDIR in a
 // new process group (the job's group) with stdout/stderr to JOBDIR/stdout and
 // JOBDIR/stderr and stdin from /dev/null; stops the group at the walltime or when it
 // is asked to (SIGTERM/SIGINT/SIGHUP: SIGTERM, then SIGKILL after GRACE_S; SIGUSR1:
-// SIGKILL at once); SIGKILLs the group's stragglers when the command ends; writes
+// SIGKILL at once); SIGKILLs the group's stragglers when the command ends; removes
+// what the attempt left unused (empty stdout/stderr, an empty checkpoint/); writes
 // JOBDIR/status.json atomically; exits with the command's exit code (128+N when
 // signal N ended it). If /bin/sh cannot be started the command "exits" 127. The
-// command's process records the attempt and its group in JOBDIR/lock before it runs
-// the script, and its shell dies with the wrapper (PR_SET_PDEATHSIG), so that drover
-// can kill what a killed wrapper left running. When status.json cannot be written it
-// says why (errno in words) on stderr and in the record, and exits 74. The
-// protocol's constants are in exec/executor.h.
+// command's process appends the attempt and its group to command.sh (a comment line)
+// before it runs the script, and its shell dies with the wrapper (PR_SET_PDEATHSIG),
+// so that drover can kill what a killed wrapper left running. When status.json cannot
+// be written it says why (errno in words) on stderr and in the record, and exits 74.
+// The protocol's constants are in exec/executor.h.
 //
 // It starts once per attempt, so it is built to start fast: on x86-64 it uses no libc
 // at all (DROVER_JOB_NOLIBC: its own _start and raw system calls), because glibc's
@@ -31,6 +32,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -253,14 +255,22 @@ struct Job {
   bool walltime_exceeded = false;
   bool cancelled = false;
   long attempt = 0;         // DROVER_ATTEMPT from the environment; 0: not set
-  long lock_fd = -1;        // JOBDIR/lock, which also holds the record (see executor.h)
+  long lock_fd = -1;        // JOBDIR/command.sh, read-write: locked, and the record's file
   long wrapper_pid = 0;     // the wrapper's own pid
 };
 
-// Writes `line` at `offset` of the lock file (the wrapper's record); best effort: a
-// full disk must not keep the command from running.
-void WriteRecord(const Job& j, const Text& line, long offset) {
-  while (Sys(SYS_pwrite64, j.lock_fd, A(line.data()), line.size(), offset) == -EINTR) {
+// Appends `line` to command.sh (the wrapper's record, see executor.h), after a newline
+// when the file does not end with one; best effort: a full disk must not keep the
+// command from running. sh reads the script only later, or has ended already.
+void WriteRecord(const Job& j, const Text& line) {
+  long end = Sys(SYS_lseek, j.lock_fd, 0, SEEK_END);
+  if (end < 0) return;
+  char last = '\n';
+  if (end > 0 && Sys(SYS_pread64, j.lock_fd, A(&last), 1, end - 1) != 1) last = '\n';
+  Text out;
+  if (last != '\n') out.Char('\n');
+  for (size_t i = 0; i < line.size(); ++i) out.Char(line.data()[i]);
+  while (Sys(SYS_pwrite64, j.lock_fd, A(out.data()), out.size(), end) == -EINTR) {
   }
 }
 
@@ -276,8 +286,8 @@ void WriteRecord(const Job& j, const Text& line, long offset) {
   if (Sys(SYS_getppid) != j.wrapper_pid) Exit(127);
   Sys(SYS_setpgid, 0, 0);
   Text record;
-  record.Padded(j.attempt, 11).Char(' ').Padded(Sys(SYS_getpid), 11).Char('\n');
-  WriteRecord(j, record, 0);
+  record.Add(jw::kRecordMarker).Int(j.attempt).Add(" group ").Int(Sys(SYS_getpid)).Char('\n');
+  WriteRecord(j, record);
   const struct { int fd; const char* path; int flags; } kFiles[] = {
       {0, "/dev/null", O_RDONLY},
       {1, "stdout", O_WRONLY | O_CREAT | O_TRUNC},
@@ -414,25 +424,41 @@ int Finish(const Job& j, int wstatus, const rusage& ru, const timespec& started)
   t.Add("}\n");
   if (long err = WriteStatus(t); err < 0) {
     Complain("cannot write ", jw::kStatusFile, err);
-    Text why;  // for drover, which does not see our stderr: line 2 of the record
-    why.Int(j.pid).Char(' ');
+    Text why;  // for drover, which does not see our stderr: the record's problem line
+    why.Add(jw::kProblemMarker).Int(j.pid).Char(' ');
     Describe(&why, "cannot write ", jw::kStatusFile, err);
-    WriteRecord(j, why.Char('\n'), jw::kRecordSize);
+    WriteRecord(j, why.Char('\n'));
     return jw::kExitIoError;
   }
   return signaled ? 128 + sig : code;
 }
 
+// Removes what the attempt did not use, so that a job's folder keeps only what its
+// job made (a trivial job: command.sh and status.json): stdout and stderr when they are
+// empty regular files (readers take a missing log for an empty one), and checkpoint/
+// while it is empty (rmdir fails on anything else, which stays).
+void RemoveUnused() {
+  for (const char* f : {"stdout", "stderr"}) {
+    struct stat st {};
+    if (Sys(SYS_newfstatat, AT_FDCWD, A(f), A(&st), AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(st.st_mode) && st.st_size == 0)
+      Sys(SYS_unlinkat, AT_FDCWD, A(f), 0);
+  }
+  Sys(SYS_unlinkat, AT_FDCWD, A("checkpoint"), AT_REMOVEDIR);
+}
+
 // ---- main ----
 
-// Takes JOBDIR/lock (we are in JOBDIR); the fd stays open, close-on-exec, until exit.
-// A file opened for writing, not the folder itself: on NFS, flock is emulated with a
-// POSIX lock, which an exclusive lock on a read-only descriptor cannot take.
+// Locks JOBDIR/command.sh (we are in JOBDIR); the fd stays open, close-on-exec, until
+// exit, and the record is appended through it. A file opened for writing, not the
+// folder itself: on NFS, flock is emulated with a POSIX lock, which an exclusive lock
+// on a read-only descriptor cannot take; and since closing any descriptor of a file
+// drops a process's POSIX locks, the wrapper reads command.sh through this one only.
 // Returns the lock's fd, or -1 when another wrapper holds it.
 long TakeLock() {
-  long fd = Open(jw::kLockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  long fd = Open(jw::kCommandFile, O_RDWR | O_CLOEXEC);
   if (fd < 0) {
-    Complain("cannot open ", jw::kLockFile, fd);
+    Complain("cannot open ", jw::kCommandFile, fd);
     Exit(74);
   }
   long rc;
@@ -440,10 +466,24 @@ long TakeLock() {
   }
   if (rc == -EWOULDBLOCK) return -1;
   if (rc < 0) {
-    Complain("cannot lock ", jw::kLockFile, rc);
+    Complain("cannot lock ", jw::kCommandFile, rc);
     Exit(74);
   }
   return fd;
+}
+
+// Reads the start of the open file `fd` into buf, NUL-terminated: at most size - 1
+// bytes. Returns the bytes read.
+long ReadHeadFd(long fd, char* buf, long size) {
+  long len = 0;
+  while (len < size - 1) {
+    long n = Sys(SYS_pread64, fd, A(buf + len), size - 1 - len, len);
+    if (n == -EINTR) continue;
+    if (n <= 0) break;
+    len += n;
+  }
+  buf[len] = '\0';
+  return len;
 }
 
 // Reads the start of `path` (we are in JOBDIR) into buf, NUL-terminated: at most
@@ -464,11 +504,11 @@ long ReadHead(const char* path, char* buf, long size) {
   return len;
 }
 
-// The attempt command.sh was written for (its kAttemptMarker line), or 0 when it names
-// none (a script written by hand, or by an older drover).
-long ScriptAttempt() {
+// The attempt command.sh (open as `fd`) was written for (its kAttemptMarker line), or
+// 0 when it names none (a script written by hand, or by an older drover).
+long ScriptAttempt(long fd) {
   char buf[128];
-  if (ReadHead(jw::kCommandFile, buf, sizeof buf) <= 0) return 0;
+  if (ReadHeadFd(fd, buf, sizeof buf) <= 0) return 0;
   const char* p = buf;
   while (*p && *p != '\n') ++p;  // the #! line
   if (!*p) return 0;
@@ -504,11 +544,11 @@ long StatusAttempt() {
 
 // Why this attempt must not run in JOBDIR (see kExitStaleAttempt in executor.h), said
 // on stderr; false when it may run. Attempt 0 (no DROVER_ATTEMPT) is never refused.
-bool StaleAttempt(long attempt) {
+bool StaleAttempt(long attempt, long script_fd) {
   if (attempt <= 0) return false;
   Text t;
   t.Add("drover-job: attempt ").Int(attempt);
-  if (long script = ScriptAttempt(); script > 0 && script != attempt) {
+  if (long script = ScriptAttempt(script_fd); script > 0 && script != attempt) {
     t.Add(": command.sh was written for attempt ").Int(script);
   } else if (long ran = StatusAttempt(); ran >= attempt) {
     t.Add(": status.json already records attempt ").Int(ran);
@@ -537,9 +577,10 @@ int WrapperMain(int argc, char** argv, char** envp) {
   }
   job.lock_fd = TakeLock();
   if (job.lock_fd < 0) return jw::kExitLockHeld;
-  if (StaleAttempt(job.attempt)) return jw::kExitStaleAttempt;
+  if (StaleAttempt(job.attempt, job.lock_fd)) return jw::kExitStaleAttempt;
   // The job's checkpoint folder, kept across attempts (made here rather than by drover:
-  // the wrapper runs beside drover's loop, off its critical path).
+  // the wrapper runs beside drover's loop, off its critical path); removed again at the
+  // end while nothing was saved in it.
   if (long err = Sys(SYS_mkdirat, AT_FDCWD, A("checkpoint"), 0755); err < 0 && err != -EEXIST) {
     Complain("cannot create ", "checkpoint", err);
     return 74;
@@ -565,6 +606,7 @@ int WrapperMain(int argc, char** argv, char** envp) {
   rusage ru{};
   while (Sys(SYS_wait4, job.pid, A(&wstatus), 0, A(&ru)) == -EINTR) {
   }
+  RemoveUnused();  // before status.json: the folder is final once that is there
   return Finish(job, wstatus, ru, started);
 }
 

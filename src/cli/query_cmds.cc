@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "exec/job_group.h"
 #include "report/step_rows.h"
 #include "report/table.h"
 #include "store/store.h"
@@ -167,9 +168,10 @@ int Show(const GlobalOptions& g, const std::string& ref, const std::string& work
   // What ran: command.sh, where a study's parameters or a best value filled the template.
   if (auto script = ReadFile(store->root() + "/" + job->rec.dir + "/command.sh"); script.ok()) {
     const std::string trap = "trap 'exit $?' TERM\n";
-    size_t at = script->find(trap);
+    std::string text = WithoutWrapperRecord(std::move(*script));
+    size_t at = text.find(trap);
     if (at != std::string::npos) {
-      std::string ran = script->substr(at + trap.size());
+      std::string ran = text.substr(at + trap.size());
       while (!ran.empty() && ran.back() == '\n') ran.pop_back();
       if (ran != job->rec.command) std::printf("ran      %s\n", EscapeKeepLines(ran).c_str());
     }

@@ -1,11 +1,16 @@
 // The files of one job's directory, as the engine reads and writes them:
-//   command.sh      the resolved command (written before each attempt)
-//   stdout, stderr  the current attempt's output (written by the wrapper)
+//   command.sh      the resolved command (written in place before each attempt); the
+//                   job wrapper flocks it while it runs and appends its record of the
+//                   attempt as comment lines (exec/executor.h, job_wrapper)
 //   status.json     how the current attempt ended (written by the wrapper)
+//   stdout, stderr  the current attempt's output (written by the wrapper; removed at
+//                   the end of the attempt when empty: a missing log is an empty one)
 //   metrics.jsonl   metrics appended by the job ({"name","value","step","time"})
-//   checkpoint/     DROVER_CHECKPOINT_DIR, kept across attempts
+//   checkpoint/     DROVER_CHECKPOINT_DIR, kept across attempts (made by the wrapper
+//                   for each attempt, removed again while empty)
 //   control         drover writes "prune" or "stop" here
 //   attempts/N.*    status, logs and metrics of earlier attempts (moved when N+1 starts)
+// A trivial job that succeeded thus leaves one folder and two files.
 // Every file here may have been replaced by the job: a symbolic link, a FIFO, a huge
 // file. They are read only as regular files, within limits, and outputs are found,
 // hashed and removed without ever following a link out of the job's folder.
@@ -26,8 +31,9 @@ namespace drover {
 constexpr int64_t kMaxMetricsBytes = int64_t{256} << 20;
 constexpr size_t kMaxMetricLineBytes = size_t{64} << 10;
 
-// Creates the directory and writes command.sh (checkpoint/ is made by the job
-// wrapper, tools/drover_job.cc). For a later attempt, moves the previous one's
+// Creates the directory and writes command.sh in place (never replaced: a wrapper's
+// lock on it must be the next wrapper's; checkpoint/ is made by the job wrapper,
+// tools/drover_job.cc). For a later attempt, moves the previous one's
 // status.json, stdout, stderr and metrics.jsonl to attempts/<attempt-1>.* (so each
 // attempt's metrics are its own) and removes its declared outputs (RemoveOutputs).
 // Checkpoints stay.

@@ -4,7 +4,7 @@
 // assumes that an attempt is a child of this process.
 //
 // Every attempt runs under the job wrapper (tools/drover_job.cc) inside its job
-// directory. The wrapper holds an exclusive flock on JOBDIR/lock while the attempt
+// directory. The wrapper holds an exclusive flock on JOBDIR/command.sh while the attempt
 // runs and, when the command ends, writes JOBDIR/status.json atomically (write to a
 // temporary file, then rename). That file, not the executor's memory, is the record
 // of how the attempt ended, so completions survive a crash of drover.
@@ -57,26 +57,27 @@ struct JobStatus {
 // job's group, distinct from the wrapper's), and exits with the command's exit code
 // (128+N when signal N ended it).
 namespace job_wrapper {
-inline constexpr char kLockFile[] = "lock";            // flock'ed while the wrapper runs
-// JOBDIR/lock also holds the wrapper's record of the attempt it runs, so that what a
-// killed wrapper left behind can be found (ReadWrapperRecord):
-//   line 1, kRecordSize bytes rewritten in place by every attempt: "ATTEMPT PGID\n",
-//     each number right-aligned in 11 characters (ATTEMPT: DROVER_ATTEMPT, 0 if unset;
-//     PGID: the job's process group, the command's pid). The command's process writes
-//     it before it runs command.sh, so every command that ran has its record.
-//   line 2, only when status.json could not be written: "PGID why\n" (e.g. "4242 cannot
-//     write status.json: no space left on device (errno 28)"); a line 2 whose PGID is
-//     not line 1's is an earlier attempt's.
+// The wrapper flocks JOBDIR/command.sh (opened read-write) while it runs, and appends
+// its record of the attempt to it, so that what a killed wrapper left behind can be
+// found (ReadWrapperRecord). Both are comment lines at the end of the script:
+//   kRecordMarker "ATTEMPT group PGID" (ATTEMPT: DROVER_ATTEMPT, 0 if unset; PGID: the
+//     job's process group, the command's pid), written by the command's process before
+//     it runs command.sh, so every command that ran has its record;
+//   kProblemMarker "PGID why", only when status.json could not be written (e.g. "4242
+//     cannot write status.json: no space left on device (errno 28)").
+// drover rewrites command.sh in place (same file, so the lock stays one) before each
+// attempt, which clears an earlier attempt's record.
 // The command's shell is also killed (PR_SET_PDEATHSIG) when its wrapper dies.
-inline constexpr int kRecordSize = 24;
+inline constexpr char kRecordMarker[] = "# drover-job: attempt ";
+inline constexpr char kProblemMarker[] = "# drover-job: problem ";
 inline constexpr char kStatusFile[] = "status.json";   // written (renamed) at the end
 inline constexpr char kStatusTmpFile[] = ".status.json.tmp";
 inline constexpr char kCommandFile[] = "command.sh";
 // Exit code when the wrapper could not prepare the attempt (enter JOBDIR, lock, fork)
-// or could not write status.json after the command ran (then line 2 of the record
-// says why).
+// or could not write status.json after the command ran (then the record's problem
+// line says why).
 inline constexpr int kExitIoError = 74;  // EX_IOERR
-// Exit code when another wrapper holds JOBDIR/lock; nothing was touched then.
+// Exit code when another wrapper holds command.sh's lock; nothing was touched then.
 inline constexpr int kExitLockHeld = 75;
 // command.sh names the attempt it was written for on its second line, as
 // kAttemptMarker followed by the number. The wrapper's own attempt is DROVER_ATTEMPT
@@ -203,7 +204,7 @@ bool IsWrapperOf(pid_t pid, const std::string& job_dir);
 // cost of a slower reaping pass while one of them is an unreaped zombie). Cancel
 // sends SIGTERM to the wrapper, KillAll job_wrapper::kKillSignal; the wrapper signals
 // the job's process group, and still writes status.json. Adopted attempts are
-// watched through JOBDIR/lock every 100 ms. Destroying the executor leaves running
+// watched through command.sh's lock every 100 ms. Destroying the executor leaves running
 // attempts running (a later drover adopts them).
 std::unique_ptr<Executor> NewLocalExecutor(const std::string& wrapper_path);
 

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <cstring>
 #include <fmt/format.h>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "exec/executor.h"
@@ -88,23 +90,64 @@ void SleepMs(int ms) {
 
 }  // namespace
 
+// The text after the last line of `text` that starts with `marker`, up to that line's
+// end; false when there is no such line.
+static bool LastLineAfter(const std::string& text, const char* marker, std::string* rest) {
+  const std::string line_start = std::string("\n") + marker;
+  size_t at = text.rfind(line_start);
+  if (at == std::string::npos) return false;
+  at += line_start.size();
+  size_t end = text.find('\n', at);
+  if (end == std::string::npos) return false;  // cut short: not a whole record
+  rest->assign(text, at, end - at);
+  return true;
+}
+
 bool ReadWrapperRecord(const std::string& job_dir, WrapperRecord* out) {
-  std::string text = ReadSome(job_dir + "/" + job_wrapper::kLockFile, 4096);
-  if (text.size() < static_cast<size_t>(job_wrapper::kRecordSize) ||
-      text[job_wrapper::kRecordSize - 1] != '\n')
-    return false;
-  const char* p = text.c_str();
+  // The record lines are at the end of command.sh: its last 4 KiB hold them.
+  std::string path = job_dir + "/" + job_wrapper::kCommandFile;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return false;
+  struct stat st;
+  std::string text;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    off_t from = st.st_size > 4096 ? st.st_size - 4096 : 0;
+    text.resize(static_cast<size_t>(st.st_size - from));
+    ssize_t n = pread(fd, text.data(), text.size(), from);
+    text.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  }
+  close(fd);
+  text.insert(0, "\n");  // a record on the first line is still a line's start
+  std::string rec;
+  if (!LastLineAfter(text, job_wrapper::kRecordMarker, &rec)) return false;
+  const char* p = rec.c_str();
   long attempt = ParseNumber(&p);
+  if (attempt < 0 || std::strncmp(p, " group ", 7) != 0) return false;
+  p += 7;
   long pgid = ParseNumber(&p);
-  if (attempt < 0 || pgid <= 1 || *p != '\n') return false;
+  if (pgid <= 1 || *p != '\0') return false;
   *out = WrapperRecord{static_cast<int>(attempt), static_cast<pid_t>(pgid), ""};
-  // Line 2, when it is this attempt's: "PGID why".
-  const char* q = text.c_str() + job_wrapper::kRecordSize;
-  if (ParseNumber(&q) == pgid && *q == ' ') {
-    const char* end = std::strchr(q, '\n');
-    if (end != nullptr) out->problem.assign(q + 1, end);
+  // The problem line, when it is this attempt's: "PGID why".
+  std::string problem;
+  if (LastLineAfter(text, job_wrapper::kProblemMarker, &problem)) {
+    const char* q = problem.c_str();
+    if (ParseNumber(&q) == pgid && *q == ' ') out->problem = q + 1;
   }
   return true;
+}
+
+std::string WithoutWrapperRecord(std::string script) {
+  for (;;) {
+    if (!script.empty() && script.back() == '\n') script.pop_back();
+    size_t start = script.rfind('\n');
+    start = start == std::string::npos ? 0 : start + 1;
+    std::string_view last(script.data() + start, script.size() - start);
+    if (last.rfind(job_wrapper::kRecordMarker, 0) != 0 &&
+        last.rfind(job_wrapper::kProblemMarker, 0) != 0) {
+      return script + "\n";
+    }
+    script.resize(start);
+  }
 }
 
 Result<int> KillJobGroup(const std::string& job_dir, pid_t pgid, int timeout_ms) {

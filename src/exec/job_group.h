@@ -1,6 +1,7 @@
 // What a job wrapper that died without writing status.json (killed by the OOM killer
-// or an admin, or unable to write) leaves behind: its record in JOBDIR/lock (see
-// job_wrapper::kRecordSize in exec/executor.h) and, possibly, processes of the job's
+// or an admin, or unable to write) leaves behind: its record at the end of
+// JOBDIR/command.sh (see job_wrapper::kRecordMarker in exec/executor.h) and, possibly,
+// processes of the job's
 // process group still running in the job folder. drover kills those before the
 // attempt is retried in the same folder, so a ghost cannot overwrite the retry's
 // outputs after they were hashed.
@@ -21,9 +22,13 @@ struct WrapperRecord {
   std::string problem;   // why status.json could not be written; empty when not known
 };
 
-// Reads JOBDIR/lock's record. False when there is none (no wrapper ever started a
-// command there, or the file is not a record).
+// Reads the wrapper's record from JOBDIR/command.sh. False when there is none (no
+// wrapper started a command of the attempt command.sh was last written for).
 bool ReadWrapperRecord(const std::string& job_dir, WrapperRecord* out);
+
+// `script` (command.sh's text) without the record lines the wrapper appended to it:
+// what drover wrote.
+std::string WithoutWrapperRecord(std::string script);
 
 // Kills what is left of process group `pgid` if it is still the job's: only when at
 // least one of its live members works in `job_dir` (its cwd is the folder or below)

@@ -15,7 +15,8 @@
 // an admin, a full disk). Its command's shell dies with it (PR_SET_PDEATHSIG), but
 // what the shell started may run on; before such an attempt is reported lost (and so
 // before drover retries it in the same folder), LostAttempt kills what is left of the
-// job's group, found through the wrapper's record in JOBDIR/lock (exec/job_group.h).
+// job's group, found through the wrapper's record in JOBDIR/command.sh
+// (exec/job_group.h).
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -69,12 +70,13 @@ class Fd {
   int fd_;
 };
 
-// True while some wrapper holds JOBDIR/lock. Probing takes the lock for an instant.
+// True while some wrapper holds JOBDIR/command.sh's lock. Probing takes the lock for
+// an instant (and, on NFS, where flock is a POSIX lock, it is another process's).
 // The probe opens the file for writing as the wrapper does: on NFS, flock is a POSIX
 // lock underneath, and an exclusive one on a read-only descriptor fails (EBADF), which
 // would read as "not held" and have a running job taken for lost.
 bool LockHeld(const std::string& dir) {
-  const std::string path = dir + "/" + jw::kLockFile;
+  const std::string path = dir + "/" + jw::kCommandFile;
   int raw = open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (raw < 0 && (errno == EACCES || errno == EROFS)) raw = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   Fd fd(raw);

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "exec/executor.h"
 #include "exec/job_group.h"
@@ -64,7 +66,7 @@ bool Eventually(F cond, double seconds = 5) {
 }
 
 bool LockHeld(const std::string& dir) {
-  int fd = open((dir + "/lock").c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = open((dir + "/" + job_wrapper::kCommandFile).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   bool held = flock(fd, LOCK_EX | LOCK_NB) != 0;
   close(fd);
@@ -190,6 +192,29 @@ TEST_F(LocalExecutorTest, StatusCarriesTheAttemptAndCheckpointFolderExists) {
   Completion plain = RunOne("true");  // no DROVER_ATTEMPT: not recorded
   ASSERT_TRUE(plain.has_status) << plain.error;
   EXPECT_EQ(plain.status.attempt, 0);
+}
+
+// The names in a folder, sorted; folders end with '/'.
+std::vector<std::string> Listing(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir))
+    out.push_back(e.path().filename().string() + (e.is_directory() ? "/" : ""));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_F(LocalExecutorTest, ATrivialJobLeavesOnlyItsScriptAndStatus) {
+  Completion c = RunOne("true");
+  ASSERT_TRUE(c.has_status) << c.error;
+  EXPECT_EQ(Listing(root_ + "/job"), (std::vector<std::string>{"command.sh", "status.json"}));
+}
+
+TEST_F(LocalExecutorTest, WhatAJobUsedStays) {
+  Completion c = RunOne("echo err >&2; echo saved > \"$PWD/checkpoint/state\"");
+  ASSERT_TRUE(c.has_status) << c.error;
+  EXPECT_EQ(Listing(root_ + "/job"),
+            (std::vector<std::string>{"checkpoint/", "command.sh", "status.json", "stderr"}));
+  EXPECT_EQ(ReadFile(root_ + "/job/checkpoint/state"), "saved\n");
 }
 
 TEST_F(LocalExecutorTest, StdinIsDevNull) {
@@ -557,6 +582,8 @@ TEST_F(LocalExecutorTest, WrapperRecordsTheAttemptAndTheJobsGroup) {
   EXPECT_EQ(rec.attempt, 3);
   EXPECT_EQ(rec.pgid, std::stoi(ReadFile(dir + "/shell.pid")));
   EXPECT_EQ(rec.problem, "");
+  // The record is a comment line at the end of command.sh; what drover wrote is intact.
+  EXPECT_EQ(WithoutWrapperRecord(ReadFile(dir + "/command.sh")), "echo $$ > shell.pid\n");
 }
 
 TEST_F(LocalExecutorTest, KilledWrapperLeavesNoCommandRunning) {

@@ -92,6 +92,15 @@ steps:
 """
 
 
+def script_of(job_dir):
+    """The text of a job folder's command.sh ("" when it cannot be read)."""
+    try:
+        with open(os.path.join(job_dir, "command.sh"), errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
 def processes_in(folder):
     """(pid, name, cwd) of the live processes whose working directory is in `folder`."""
     out = []
@@ -163,7 +172,7 @@ class KilledWrapperTest(DroverTest):
         deadline = time.time() + 30
         while wrapper is None and time.time() < deadline:
             found = [(pid, cwd) for pid, name, cwd in processes_in(jobs) if name == "drover-job"]
-            if found and os.path.getsize(os.path.join(found[0][1], "lock")) >= 24:
+            if found and "# drover-job: attempt" in script_of(found[0][1]):
                 wrapper = found[0][0]  # the command has started: its record is written
             time.sleep(0.02)
         self.assertIsNotNone(wrapper, "the job never started")
