@@ -7,11 +7,18 @@
 #       `drover run` must reuse every job. Target: < 5 s.
 #   (c) `snakemake -n` vs `drover run --dry-run` on the same 10,000-job workflow, nothing
 #       done yet: wall time of each and the ratio.
+#   (d) many steps: `drover plan` of a random layered DAG of SMALL_STEPS (2,000) and
+#       BIG_STEPS (20,000) one-job steps, 1-3 parents each (gen_dag.py): time of each and
+#       the ratio. Targets: BIG_STEPS < 1 s, ratio <= 12 (linear). Then `snakemake -n` on
+#       the same DAG as a Snakefile at SMALL_STEPS/2 and SMALL_STEPS steps, and at
+#       BIG_STEPS extrapolated from those two (a power law), unless SNAKE_BIG=1 runs it
+#       (minutes); a Snakemake run past SNAKE_BUDGET_S (600) is stopped and reported so.
 #
 # Environment: REPS (3), PLAN_REPS (REPS: repetitions of (a)), REPLAN (0; 1 also times
 # planning again over the recorded store), PLAN_AXIS (100: values per axis in (a)), RERUN_N (100000),
 # DRY_N (10000), J (2), FIRST_J (4: -j of the one real run in (b), only to fill the
-# store sooner), DROVER (build-bench/drover), PARTS ("a b c"), KEEP=1.
+# store sooner), DROVER (build-bench/drover), PARTS ("a b c d"), KEEP=1, SMALL_STEPS (2000),
+# BIG_STEPS (20000), SNAKE_BIG (0), SNAKE_BUDGET_S (600).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,7 +31,11 @@ J=${J:-2}
 FIRST_J=${FIRST_J:-4}
 PLAN_REPS=${PLAN_REPS:-$REPS}
 REPLAN=${REPLAN:-0}
-PARTS=${PARTS:-a b c}
+PARTS=${PARTS:-a b c d}
+SMALL_STEPS=${SMALL_STEPS:-2000}
+BIG_STEPS=${BIG_STEPS:-20000}
+SNAKE_BIG=${SNAKE_BIG:-0}
+SNAKE_BUDGET_S=${SNAKE_BUDGET_S:-600}
 DROVER=${DROVER:-$root/build-bench/drover}
 SNAKEMAKE=${SNAKEMAKE:-/usr/bin/snakemake}
 TIME=/usr/bin/time
@@ -175,4 +186,55 @@ SNAKE
   echo "    drover run --dry-run  $ds s   (runs: ${d[*]})"
   echo "    snakemake -n          $ss s   (runs: ${sm[*]})"
   echo "    snakemake/drover      $(ratio "$ss" "$ds")x"
+fi
+
+# --- (d) many steps: planning time linear in the number of steps ----------------------
+if [[ $PARTS == *d* ]]; then
+  dir=$tmp/steps
+  mkdir -p "$dir"
+  plan_steps() {  # N: median wall seconds of `drover plan` of the N-step DAG, fresh store
+    local n=$1 runs=() s
+    /usr/bin/python3 "$here/gen_dag.py" "$n" "$dir/dag-$n.yaml" --snakefile "$dir/Snakefile-$n"
+    for ((r = 0; r < REPS; r++)); do
+      rm -rf "$dir/store-$n" && mkdir -p "$dir/store-$n"
+      read -r s _ _ < <(measure "$dir/plan-$n-$r.log" "$DROVER" --store "$dir/store-$n" plan "$dir/dag-$n.yaml")
+      runs+=("$s")
+    done
+    echo "$(median "${runs[@]}") ${runs[*]}"
+  }
+  snake_steps() {  # N: wall seconds of `snakemake -n` on the N-step DAG, or "timeout"
+    local n=$1 d=$dir/snake-$n t0 t1
+    mkdir -p "$d" && cp "$dir/Snakefile-$n" "$d/Snakefile"
+    t0=$(date +%s.%N)
+    if ! (cd "$d" && timeout "$SNAKE_BUDGET_S" "$SNAKEMAKE" -n --cores "$J" --quiet >"$d/log" 2>&1); then
+      echo timeout
+      return
+    fi
+    t1=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }'
+  }
+  read -r small small_runs < <(plan_steps "$SMALL_STEPS")
+  read -r big big_runs < <(plan_steps "$BIG_STEPS")
+  r=$(ratio "$big" "$small")
+  echo
+  echo "(d) drover plan of a layered DAG of one-job steps (1-3 parents each), fresh store"
+  echo "    $SMALL_STEPS steps   $small s   (runs: $small_runs)"
+  echo "    $BIG_STEPS steps  $big s   (runs: $big_runs)   target < 1 s: $(verdict "$big" 1)"
+  echo "    ratio      ${r}x for $((BIG_STEPS / SMALL_STEPS))x the steps   target <= 12: $(verdict "$r" 12.01)"
+  if [[ -x $SNAKEMAKE ]]; then
+    half=$((SMALL_STEPS / 2))
+    /usr/bin/python3 "$here/gen_dag.py" "$half" "$dir/dag-$half.yaml" --snakefile "$dir/Snakefile-$half"
+    s_half=$(snake_steps "$half")
+    s_small=$(snake_steps "$SMALL_STEPS")
+    echo "    snakemake -n, $half steps: $s_half s; $SMALL_STEPS steps: $s_small s (snakemake/drover $(
+      [[ $s_small == timeout ]] && echo "-" || ratio "$s_small" "$small")x)"
+    if [[ $SNAKE_BIG == 1 ]]; then
+      s_big=$(snake_steps "$BIG_STEPS")
+      echo "    snakemake -n, $BIG_STEPS steps: $s_big s (measured)"
+    elif [[ $s_half != timeout && $s_small != timeout ]]; then
+      awk -v a="$s_half" -v b="$s_small" -v n1="$half" -v n2="$SMALL_STEPS" -v n3="$BIG_STEPS" -v d="$big" 'BEGIN {
+        k = log(b / a) / log(n2 / n1); t = b * exp(k * log(n3 / n2));
+        printf "    snakemake -n, %d steps: %.0f s EXTRAPOLATED (time ~ steps^%.2f from the two runs above; SNAKE_BIG=1 runs it), %.0fx drover\n", n3, t, k, t / d }'
+    fi
+  fi
 fi

@@ -224,6 +224,77 @@ TEST_F(PlanTest, ALongChainOfStepsIsPlannedOnASmallStack) {
   EXPECT_EQ(p.jobs()[p.steps()[n - 1].first].depth, static_cast<uint32_t>(n - 1));
 }
 
+// A step whose run: is `run`, written on line 3 of the workflow file.
+std::string OneStep(const std::string& run) {
+  return "steps:\n  s:\n    run: \"" + run + "\"\n";
+}
+
+// Scripts named inside shell syntax are found: rewritten to their absolute path (a job
+// runs in a folder of its own) and hashed into the key.
+TEST_F(PlanTest, CodeFilesAreFoundInsideShellSyntax) {
+  for (std::string run : {"python3 train.py>out.txt; echo ok", "(python3 train.py)",
+                          "python3 train.py|tr a-z A-Z", "A=1 python3 'train.py' 2>&1",
+                          "echo $(python3 train.py)", "python3 -u train.py&&echo ok",
+                          "if true; then python3 train.py; fi"}) {
+    ASSERT_TRUE(WriteFile(dir_ + "/train.py", "print('v1')\n").ok());
+    auto a = Make(OneStep(run));
+    ASSERT_TRUE(a.ok()) << run << ": " << a.status().message();
+    EXPECT_NE(a->jobs()[0].command.find(dir_ + "/train.py"), std::string::npos)
+        << run << " -> " << a->jobs()[0].command;
+    std::string key = a->jobs()[0].key;
+    ASSERT_TRUE(WriteFile(dir_ + "/train.py", "print('v2')\n").ok());
+    auto b = Make(OneStep(run));
+    ASSERT_TRUE(b.ok());
+    EXPECT_NE(b->jobs()[0].key, key) << run << ": editing the script keeps the key";
+  }
+}
+
+TEST_F(PlanTest, CodeFilesAfterCdAreFoundInThatFolder) {
+  ASSERT_TRUE(MakeDirs(dir_ + "/sub").ok());
+  ASSERT_TRUE(WriteFile(dir_ + "/sub/run.sh", "echo v1\n").ok());
+  auto a = Make(OneStep("cd sub && ./run.sh > out.txt"));
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_NE(a->jobs()[0].command.find("cd " + dir_ + "/sub && " + dir_ + "/sub/run.sh > out.txt"),
+            std::string::npos)
+      << a->jobs()[0].command;
+  std::string key = a->jobs()[0].key;
+  ASSERT_TRUE(WriteFile(dir_ + "/sub/run.sh", "echo v2\n").ok());
+  EXPECT_NE(Make(OneStep("cd sub && ./run.sh > out.txt"))->jobs()[0].key, key);
+}
+
+TEST_F(PlanTest, OutputRedirectionsAreNotCode) {
+  ASSERT_TRUE(WriteFile(dir_ + "/out.txt", "left from before\n").ok());
+  auto a = Make(OneStep("python3 train.py > out.txt"));
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_NE(a->jobs()[0].command.find("> out.txt"), std::string::npos) << a->jobs()[0].command;
+}
+
+// A script that is not in the workflow folder is an error when the workflow is planned,
+// at the word in run:, instead of a job that fails (or, with `; echo ok`, succeeds
+// without running it).
+TEST_F(PlanTest, AMissingScriptIsAnErrorAtItsWord) {
+  auto p = Make(OneStep("python3 missing.py; echo ok"));
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find(":3:19: error: step 's' runs 'missing.py', which is not "
+                                      "in the workflow folder"),
+            std::string::npos)
+      << p.status().message();
+  for (std::string run : {"./nope.sh", "true && bin/tool", "Rscript --vanilla fit.R",
+                          "env A=1 python3 gone.py"}) {
+    auto q = Make(OneStep(run));
+    EXPECT_FALSE(q.ok()) << run;
+  }
+  // Not scripts of the workflow folder: inline code, modules, files the command itself
+  // writes first, declared outputs, and words after a cd drover cannot follow.
+  for (std::string run : {"python3 -c 'print(1)'", "python3 -m pip --version",
+                          "echo 'print(1)' > made.py; python3 made.py", "bash $HOME/x.sh",
+                          "cd /tmp && ./x.sh", "python3 train.py data.py", "ls ./nothing"}) {
+    auto q = Make(OneStep(run));
+    EXPECT_TRUE(q.ok()) << run << ": " << q.status().message();
+  }
+}
+
+
 // A Workflow built in code (not through the parser, which refuses it first) with a
 // cross product of 1000^4 = 10^12 jobs, past 2^32 and so past any 32-bit count: refused
 // with the count before anything is allocated, instead of a bad_alloc or a wrapped count.
