@@ -410,14 +410,18 @@ Status StudyDriver::ReportLines(uint32_t j, Live& live, std::string_view lines, 
 // Reads complete lines of metrics.jsonl past live.offset (at most `budget` bytes, a
 // chunk at a time) and reports them. Only a regular file is read (a FIFO or a link is
 // left to ReadMetrics, which fails the attempt when it ends), never past
-// kMaxMetricsBytes; a line longer than kMaxMetricLineBytes is skipped.
+// kMaxMetricsBytes; a line longer than kMaxMetricLineBytes is skipped. Reads no further
+// than the file's size when opened (what it grows by later, the next call reads), so a
+// trial's ~100-byte file costs a ~100-byte buffer, not a chunk.
 Status StudyDriver::ReadNew(uint32_t j, Live& live, size_t budget, bool decide) {
-  auto fd = OpenRegularFile(Dir(j) + "/metrics.jsonl", Links::kRefuse);
+  int64_t size = 0;
+  auto fd = OpenRegularFile(Dir(j) + "/metrics.jsonl", Links::kRefuse, &size);
   if (!fd.ok()) return Status::Ok();
   constexpr size_t kChunk = size_t{1} << 20;
+  const int64_t end = std::min(size, kMaxMetricsBytes);
   std::string buf;
-  while (budget > 0 && live.offset < kMaxMetricsBytes) {
-    size_t want = std::min({budget, kChunk, static_cast<size_t>(kMaxMetricsBytes - live.offset)});
+  while (budget > 0 && live.offset < end) {
+    size_t want = std::min({budget, kChunk, static_cast<size_t>(end - live.offset)});
     buf.resize(want);
     ssize_t n = ::pread(fd->get(), buf.data(), want, live.offset);
     if (n <= 0) break;
