@@ -74,6 +74,9 @@ int TableCmd(const GlobalOptions& g, const TableArgs& a);
 int CancelCmd(const GlobalOptions& g);
 // Records the workflow's jobs whose folders hold results the store lost (recover_cmd.cc).
 int Recover(const GlobalOptions& g, const RunArgs& a);
+// Removes the job folders no plan of the store reaches and ended Slurm arrays' files
+// (engine/gc.h); with dry_run, only says what it would remove (gc_cmd.cc).
+int GcCmd(const GlobalOptions& g, bool dry_run);
 
 // Prints "drover: <message>" to stderr; returns 2 for bad input, 1 otherwise.
 int Fail(const Status& st);

@@ -48,6 +48,11 @@ int Main(int argc, char** argv) {
   run->add_flag("-q,--quiet", ra.quiet, "no per-job lines when not on a terminal");
   run->add_flag("--all", ra.all_steps, "with --dry-run: one row per step (default: grouped past 30)");
 
+  bool gc_dry_run = false;
+  auto* gc = app.add_subcommand(
+      "gc", "remove the job folders that no plan of the store reaches, and ended Slurm logs");
+  gc->add_flag("-n,--dry-run", gc_dry_run, "say what would be removed; remove nothing");
+
   std::string workflow;
   auto* status = app.add_subcommand("status", "the latest run: done, failed, running, reused");
   status->add_option("--workflow", workflow, "a workflow's name (default: the latest run)");
@@ -169,6 +174,7 @@ int Main(int argc, char** argv) {
   if (*table) return TableCmd(g, ta);
   if (*cancel) return CancelCmd(g);
   if (*recover) return Recover(g, ra);
+  if (*gc) return GcCmd(g, gc_dry_run);
   return 2;
 }
 

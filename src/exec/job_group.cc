@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -134,6 +135,20 @@ bool ReadWrapperRecord(const std::string& job_dir, WrapperRecord* out) {
     if (ParseNumber(&q) == pgid && *q == ' ') out->problem = q + 1;
   }
   return true;
+}
+
+bool JobLockHeld(const std::string& job_dir) {
+  const std::string path = job_dir + "/" + job_wrapper::kCommandFile;
+  int fd = open(path.c_str(), O_RDWR | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0 && (errno == EACCES || errno == EROFS))
+    fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return false;
+  int rc;
+  while ((rc = flock(fd, LOCK_EX | LOCK_NB)) != 0 && errno == EINTR) {
+  }
+  bool held = rc != 0 && errno == EWOULDBLOCK;
+  close(fd);  // on success, this releases it
+  return held;
 }
 
 std::string WithoutWrapperRecord(std::string script) {

@@ -26,6 +26,13 @@ struct WrapperRecord {
 // wrapper started a command of the attempt command.sh was last written for).
 bool ReadWrapperRecord(const std::string& job_dir, WrapperRecord* out);
 
+// True while some job wrapper holds JOBDIR/command.sh's lock (an attempt runs there).
+// Probing takes the lock for an instant. The probe opens the file for writing as the
+// wrapper does: on NFS, flock is a POSIX lock underneath, and an exclusive one on a
+// read-only descriptor fails (EBADF), which would read as "not held" and have a running
+// job taken for lost.
+bool JobLockHeld(const std::string& job_dir);
+
 // `script` (command.sh's text) without the record lines the wrapper appended to it:
 // what drover wrote.
 std::string WithoutWrapperRecord(std::string script);

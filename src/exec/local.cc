@@ -55,38 +55,6 @@ int64_t NowMs() {
   return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-// A file descriptor closed when it goes out of scope.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-// True while some wrapper holds JOBDIR/command.sh's lock. Probing takes the lock for
-// an instant (and, on NFS, where flock is a POSIX lock, it is another process's).
-// The probe opens the file for writing as the wrapper does: on NFS, flock is a POSIX
-// lock underneath, and an exclusive one on a read-only descriptor fails (EBADF), which
-// would read as "not held" and have a running job taken for lost.
-bool LockHeld(const std::string& dir) {
-  const std::string path = dir + "/" + jw::kCommandFile;
-  int raw = open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (raw < 0 && (errno == EACCES || errno == EROFS)) raw = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  Fd fd(raw);
-  if (fd.get() < 0) return false;
-  int rc;
-  while ((rc = flock(fd.get(), LOCK_EX | LOCK_NB)) != 0 && errno == EINTR) {
-  }
-  return rc != 0 && errno == EWOULDBLOCK;  // on success, closing fd releases it
-}
-
 std::string DescribeExit(int wstatus) {
   if (WIFSIGNALED(wstatus)) return "was killed by signal " + std::to_string(WTERMSIG(wstatus));
   return "exited with code " + std::to_string(WEXITSTATUS(wstatus));
@@ -98,7 +66,7 @@ std::string DescribeExit(int wstatus) {
 // is touched while a wrapper holds the lock (the folder is that wrapper's).
 std::string LostAttempt(const std::string& dir, const std::string& lost) {
   WrapperRecord rec;
-  if (LockHeld(dir) || !ReadWrapperRecord(dir, &rec)) return lost;
+  if (JobLockHeld(dir) || !ReadWrapperRecord(dir, &rec)) return lost;
   std::string why = rec.problem.empty()
                         ? lost
                         : "the job wrapper could not record how the attempt ended: " + rec.problem;
@@ -237,7 +205,7 @@ AdoptResult LocalExecutor::Adopt(int64_t attempt_id, const std::string& job_dir,
   // status.json is renamed into place before the wrapper lets go of the lock, so
   // "no lock" followed by "no status" means the wrapper died without writing one.
   if (!ReadStatusInto(job_dir, &c)) {
-    if (LockHeld(job_dir)) {
+    if (JobLockHeld(job_dir)) {
       if (attempts_.count(attempt_id)) return AdoptResult::kRunning;  // adopted already
       char* end = nullptr;
       long pid = std::strtol(handle.c_str(), &end, 10);
@@ -332,7 +300,7 @@ void LocalExecutor::PollAdopted(std::vector<Completion>* out) {
   if (adopted_ == 0 || NowMs() < next_adopt_poll_ms_) return;
   next_adopt_poll_ms_ = NowMs() + kAdoptPollMs;
   for (auto it = attempts_.begin(); it != attempts_.end();) {
-    if (!it->second.adopted || LockHeld(it->second.dir)) {
+    if (!it->second.adopted || JobLockHeld(it->second.dir)) {
       ++it;
       continue;
     }
@@ -353,7 +321,7 @@ void LocalExecutor::Signal(int64_t attempt_id, int sig) {
   auto it = attempts_.find(attempt_id);
   if (it == attempts_.end() || it->second.pid <= 0) return;
   const Attempt& a = it->second;
-  if (a.adopted && !(LockHeld(a.dir) && IsWrapperOf(a.pid, a.dir))) return;
+  if (a.adopted && !(JobLockHeld(a.dir) && IsWrapperOf(a.pid, a.dir))) return;
   kill(a.pid, sig);
 }
 

@@ -65,6 +65,7 @@ class SqliteStore : public Store {
   void Rollback() override { (void)db_.Exec("ROLLBACK"); }
   Status Checkpoint() override;
   Result<int64_t> CountJobsWithAttempts() override;
+  Result<std::vector<JobFolderRow>> JobFolders() override;
 
   Result<int64_t> StartRun(const std::string& workflow, const std::string& path,
                            const std::string& argv_json) override;
@@ -205,6 +206,27 @@ Result<int64_t> SqliteStore::CountJobsWithAttempts() {
   int64_t n = s.Step(&st) ? s.Int(0) : 0;
   DROVER_RETURN_IF_ERROR(st);
   return n;
+}
+
+Result<std::vector<JobFolderRow>> SqliteStore::JobFolders() {
+  sql::Stmt s(db_,
+              "SELECT j.id, j.workflow_id, j.name, j.dir, j.state, j.run_id, "
+              "EXISTS(SELECT 1 FROM trials t WHERE t.job_id=j.id) FROM jobs j ORDER BY j.id");
+  std::vector<JobFolderRow> out;
+  Status st;
+  while (s.Step(&st)) {
+    JobFolderRow r;
+    r.id = s.Int(0);
+    r.workflow_id = s.Int(1);
+    r.name = s.Text(2);
+    r.dir = s.Text(3);
+    r.state = ParseJobState(s.Text(4)).value_or(JobState::kPending);
+    r.run_id = s.Int(5);
+    r.trial = s.Int(6) != 0;
+    out.push_back(std::move(r));
+  }
+  DROVER_RETURN_IF_ERROR(st);
+  return out;
 }
 
 Result<int64_t> SqliteStore::WorkflowId(const std::string& name, const std::string& path) {

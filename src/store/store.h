@@ -108,6 +108,17 @@ struct MetricPoint {
   double value = 0;
 };
 
+// One job as `drover gc` weighs its folder (engine/gc.h).
+struct JobFolderRow {
+  int64_t id = 0;
+  int64_t workflow_id = 0;
+  std::string name;         // step and axis values: "train/seed=0"
+  std::string dir;          // relative to the store's root
+  JobState state = JobState::kPending;
+  int64_t run_id = 0;       // the latest run that planned it
+  bool trial = false;       // an HPO study's trial names it
+};
+
 class StudyStore;
 
 class Store {
@@ -178,6 +189,8 @@ class Store {
                                                             const std::string& metric) = 0;
   // How many jobs have at least one attempt (each has had a job folder made).
   virtual Result<int64_t> CountJobsWithAttempts() = 0;
+  // Every job the store knows, in id order, for `drover gc`.
+  virtual Result<std::vector<JobFolderRow>> JobFolders() = 0;
   // HPO studies and trials, on the same connection and in the same transactions
   // (store/study_store.h). Owned by the store.
   virtual StudyStore* studies() = 0;
