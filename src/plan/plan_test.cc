@@ -190,7 +190,7 @@ TEST_F(PlanTest, StepNameLookupsGrowLinearlyWithSteps) {
 }
 
 // A chain of 20,000 steps, each after the one declared below it, loaded and planned on
-// a thread with a 512 KiB stack: the cycle check and the planner's order walk the chain
+// a thread with a 1 MiB stack: the cycle check and the planner's order walk the chain
 // without recursion (a recursive walk needs megabytes here, and overflowed the main
 // thread's 8 MiB at 50,000 steps).
 TEST_F(PlanTest, ALongChainOfStepsIsPlannedOnASmallStack) {
@@ -207,7 +207,7 @@ TEST_F(PlanTest, ALongChainOfStepsIsPlannedOnASmallStack) {
   } job{this, &y, std::nullopt};
   pthread_attr_t attr;
   ASSERT_EQ(pthread_attr_init(&attr), 0);
-  ASSERT_EQ(pthread_attr_setstacksize(&attr, 512 << 10), 0);
+  ASSERT_EQ(pthread_attr_setstacksize(&attr, 1 << 20), 0);
   pthread_t t;
   auto body = [](void* arg) -> void* {
     auto* j = static_cast<Job*>(arg);
