@@ -6,8 +6,8 @@
 //   wrapper_floor N J ROOT WRAPPER [MODE]
 // MODE:
 //   wrapper      (default) posix_spawn the job wrapper on it (`drover-job JOBDIR 0 10`,
-//                which locks the folder, makes checkpoint/, captures stdout and stderr
-//                and writes status.json): drover's layout as it is.
+//                which locks command.sh, makes checkpoint/, captures stdout and stderr,
+//                removes what stayed empty and writes status.json): drover's layout.
 //   script-only  `/bin/sh JOBDIR/command.sh` with stdout and stderr captured, nothing
 //                else: the folder and the script alone.
 //   in-process   every file drover's layout has but the lock (checkpoint/, stdout,
