@@ -17,7 +17,7 @@
 // before it runs the script, and its shell dies with the wrapper (PR_SET_PDEATHSIG),
 // so that drover can kill what a killed wrapper left running. When status.json cannot
 // be written it says why (errno in words) on stderr and in the record, and exits 74.
-// The protocol's constants are in exec/executor.h.
+// The protocol's constants are in exec/job_protocol.h.
 //
 // It starts once per attempt, so it is built to start fast: on x86-64 it uses no libc
 // at all (DROVER_JOB_NOLIBC: its own _start and raw system calls), because glibc's
@@ -40,8 +40,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 
-#include "exec/executor.h"
+#include "exec/job_protocol.h"
 
 #if !DROVER_JOB_NOLIBC
 #include <unistd.h>
@@ -259,7 +260,7 @@ struct Job {
   long wrapper_pid = 0;     // the wrapper's own pid
 };
 
-// Appends `line` to command.sh (the wrapper's record, see executor.h), after a newline
+// Appends `line` to command.sh (the wrapper's record, see exec/job_protocol.h), after a newline
 // when the file does not end with one; best effort: a full disk must not keep the
 // command from running. sh reads the script only later, or has ended already.
 void WriteRecord(const Job& j, const Text& line) {
@@ -542,7 +543,7 @@ long StatusAttempt() {
   return 0;
 }
 
-// Why this attempt must not run in JOBDIR (see kExitStaleAttempt in executor.h), said
+// Why this attempt must not run in JOBDIR (see kExitStaleAttempt in exec/job_protocol.h), said
 // on stderr; false when it may run. Attempt 0 (no DROVER_ATTEMPT) is never refused.
 bool StaleAttempt(long attempt, long script_fd) {
   if (attempt <= 0) return false;

@@ -16,7 +16,7 @@
 #include <set>
 
 #include "cli/commands.h"
-#include "exec/executor.h"
+#include "exec/local.h"
 #include "exec/slurm.h"
 #include "store/store.h"
 #include "util/clock.h"

@@ -17,6 +17,8 @@
 #include "engine/engine.h"
 #include "engine/printer.h"
 #include "engine/study_driver.h"
+#include "exec/local.h"
+#include "exec/routing.h"
 #include "exec/slurm.h"
 #include "plan/plan.h"
 #include "report/step_rows.h"

@@ -1,7 +1,7 @@
 // The files of one job's directory, as the engine reads and writes them:
 //   command.sh      the resolved command (written in place before each attempt); the
 //                   job wrapper flocks it while it runs and appends its record of the
-//                   attempt as comment lines (exec/executor.h, job_wrapper)
+//                   attempt as comment lines (exec/job_protocol.h, job_wrapper)
 //   status.json     how the current attempt ended (written by the wrapper)
 //   stdout, stderr  the current attempt's output (written by the wrapper; removed at
 //                   the end of the attempt when empty: a missing log is an empty one)

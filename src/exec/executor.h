@@ -10,14 +10,12 @@
 // of how the attempt ended, so completions survive a crash of drover.
 #pragma once
 
-#include <sys/types.h>
-
-#include <csignal>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
+#include "exec/job_protocol.h"
+#include "exec/status_file.h"
 #include "spec/workflow.h"
 #include "util/status.h"
 
@@ -35,92 +33,6 @@ struct LaunchRequest {
   std::string step;               // the step's name (Slurm: the job's name)
   SlurmSettings slurm;            // for the Slurm executor
 };
-
-// What the wrapper recorded in status.json when the command ended.
-struct JobStatus {
-  int exit_code = -1;             // the command's exit code; -1 when killed by a signal
-  int term_signal = 0;            // the signal that ended it, 0 if it exited
-  bool walltime_exceeded = false; // the wrapper stopped it at its walltime
-  bool cancelled = false;         // the wrapper stopped it because it was asked to
-  double started = 0;             // unix time, seconds
-  double ended = 0;
-  double user_s = 0;
-  double sys_s = 0;
-  int64_t max_rss_kb = 0;
-  std::string host;
-  int attempt = 0;                // DROVER_ATTEMPT of the run it records; 0: not known
-};
-
-// The wrapper's protocol, shared by tools/drover_job.cc and the executors.
-//   drover-job JOBDIR WALLTIME_S GRACE_S    (WALLTIME_S 0: no walltime)
-// The wrapper runs `/bin/sh command.sh` in JOBDIR, in a process group of its own (the
-// job's group, distinct from the wrapper's), and exits with the command's exit code
-// (128+N when signal N ended it).
-namespace job_wrapper {
-// The wrapper flocks JOBDIR/command.sh (opened read-write) while it runs, and appends
-// its record of the attempt to it, so that what a killed wrapper left behind can be
-// found (ReadWrapperRecord). Both are comment lines at the end of the script:
-//   kRecordMarker "ATTEMPT group PGID" (ATTEMPT: DROVER_ATTEMPT, 0 if unset; PGID: the
-//     job's process group, the command's pid), written by the command's process before
-//     it runs command.sh, so every command that ran has its record;
-//   kProblemMarker "PGID why", only when status.json could not be written (e.g. "4242
-//     cannot write status.json: no space left on device (errno 28)").
-// drover rewrites command.sh in place (same file, so the lock stays one) before each
-// attempt, which clears an earlier attempt's record.
-// The command's shell is also killed (PR_SET_PDEATHSIG) when its wrapper dies.
-inline constexpr char kRecordMarker[] = "# drover-job: attempt ";
-inline constexpr char kProblemMarker[] = "# drover-job: problem ";
-inline constexpr char kStatusFile[] = "status.json";   // written (renamed) at the end
-inline constexpr char kStatusTmpFile[] = ".status.json.tmp";
-inline constexpr char kCommandFile[] = "command.sh";
-// Exit code when the wrapper could not prepare the attempt (enter JOBDIR, lock, fork)
-// or could not write status.json after the command ran (then the record's problem
-// line says why).
-inline constexpr int kExitIoError = 74;  // EX_IOERR
-// Exit code when another wrapper holds command.sh's lock; nothing was touched then.
-inline constexpr int kExitLockHeld = 75;
-// command.sh names the attempt it was written for on its second line, as
-// kAttemptMarker followed by the number. The wrapper's own attempt is DROVER_ATTEMPT
-// in its environment, which the executor takes from the submission itself (local: the
-// request's environment; Slurm: the array's manifest line, set after slurm-env.sh is
-// sourced), never from a file a later attempt rewrites. A wrapper whose attempt differs
-// from command.sh's, or whose JOBDIR/status.json already records its attempt or a
-// later one (`"attempt":N`, N >= its own), exits with kExitStaleAttempt at once (under
-// the lock), running nothing and writing nothing: a Slurm job submitted by a drover
-// that died before recording its id, starting after a later attempt took over, or an
-// attempt that already ran (a requeued or duplicated task). Without DROVER_ATTEMPT
-// neither check is made.
-inline constexpr char kAttemptMarker[] = "# drover attempt ";
-inline constexpr int kExitStaleAttempt = 76;
-// Sent to the wrapper: SIGTERM (also SIGINT, SIGHUP) stops the job gracefully (SIGTERM
-// to the job's group, SIGKILL after the grace period); kKillSignal SIGKILLs the job's
-// group at once. Either way the wrapper still writes status.json with cancelled=true.
-inline constexpr int kStopSignal = SIGTERM;
-inline constexpr int kKillSignal = SIGUSR1;
-}  // namespace job_wrapper
-
-// The keys of status.json, one JSON object; FormatStatus and the wrapper (which writes
-// it by hand, without a JSON library) both write them, ReadStatusFile reads them.
-namespace status_key {
-inline constexpr char kExitCode[] = "exit_code";        // int; required
-inline constexpr char kSignal[] = "signal";             // int
-inline constexpr char kWalltimeExceeded[] = "walltime_exceeded";  // bool
-inline constexpr char kCancelled[] = "cancelled";       // bool
-inline constexpr char kStarted[] = "started";           // unix seconds, fractional
-inline constexpr char kEnded[] = "ended";
-inline constexpr char kUserS[] = "user_s";              // seconds
-inline constexpr char kSysS[] = "sys_s";
-inline constexpr char kMaxRssKb[] = "max_rss_kb";       // int
-inline constexpr char kHost[] = "host";                 // string
-inline constexpr char kAttempt[] = "attempt";           // int: DROVER_ATTEMPT, when set
-}  // namespace status_key
-
-// Parses status.json. Missing file: NotFound. Truncated or malformed: Corrupt, with
-// a message that names the file. Every key but exit_code may be absent (the default
-// of JobStatus then); unknown keys are ignored. Never throws.
-Result<JobStatus> ReadStatusFile(const std::string& path);
-// Serialises in the format ReadStatusFile reads (used by the wrapper and tests).
-std::string FormatStatus(const JobStatus& s);
 
 // How an attempt ended, as the executor learned it.
 struct Completion {
@@ -192,26 +104,5 @@ class Executor {
   // yet seen started). Default: none.
   virtual size_t queued() const { return 0; }
 };
-
-// True when `pid` is a process whose working directory is `job_dir`: the job wrapper
-// of that job (it chdirs into its job directory), not a stranger that reuses its pid.
-// For signalling a wrapper whose pid an earlier drover recorded.
-bool IsWrapperOf(pid_t pid, const std::string& job_dir);
-
-// Runs attempts as processes on this machine. `wrapper_path` is the drover-job
-// binary. Blocks SIGCHLD for the calling thread (signals are taken inside Wait).
-// Reaps only its own wrappers (other children of the process are left alone, at the
-// cost of a slower reaping pass while one of them is an unreaped zombie). Cancel
-// sends SIGTERM to the wrapper, KillAll job_wrapper::kKillSignal; the wrapper signals
-// the job's process group, and still writes status.json. Adopted attempts are
-// watched through command.sh's lock every 100 ms. Destroying the executor leaves running
-// attempts running (a later drover adopts them).
-std::unique_ptr<Executor> NewLocalExecutor(const std::string& wrapper_path);
-
-// Sends each attempt to the executor its request names (LaunchRequest::executor; the
-// names are the executors' name()). Handles of every executor but `local` are
-// recorded as "NAME:HANDLE", so Adopt finds the executor again after a restart; bare
-// handles are local's. Wait waits on all of them.
-std::unique_ptr<Executor> NewRoutingExecutor(std::vector<std::unique_ptr<Executor>> executors);
 
 }  // namespace drover

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "exec/executor.h"
+#include "exec/job_protocol.h"
 
 namespace drover {
 namespace {

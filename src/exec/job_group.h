@@ -1,6 +1,6 @@
 // What a job wrapper that died without writing status.json (killed by the OOM killer
 // or an admin, or unable to write) leaves behind: its record at the end of
-// JOBDIR/command.sh (see job_wrapper::kRecordMarker in exec/executor.h) and, possibly,
+// JOBDIR/command.sh (see job_wrapper::kRecordMarker in exec/job_protocol.h) and, possibly,
 // processes of the job's
 // process group still running in the job folder. drover kills those before the
 // attempt is retried in the same folder, so a ghost cannot overwrite the retry's

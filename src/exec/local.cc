@@ -35,7 +35,7 @@
 
 #include <fmt/format.h>
 
-#include "exec/executor.h"
+#include "exec/local.h"
 #include "exec/job_group.h"
 #include "util/signals.h"
 

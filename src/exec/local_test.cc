@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "exec/executor.h"
+#include "exec/local.h"
 #include "exec/job_group.h"
 #include "util/signals.h"
 

@@ -1,12 +1,12 @@
 // The routing executor: one engine, several executors (steps may run locally or on
-// Slurm in the same workflow). See NewRoutingExecutor in executor.h.
+// Slurm in the same workflow). See exec/routing.h.
 #include <time.h>
 
 #include <algorithm>
 #include <map>
 #include <unordered_map>
 
-#include "exec/executor.h"
+#include "exec/routing.h"
 #include "util/signals.h"
 
 namespace drover {

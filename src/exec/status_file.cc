@@ -1,5 +1,5 @@
 // status.json: written by the job wrapper (tools/drover_job.cc, by hand) and by
-// FormatStatus; read by ReadStatusFile. The keys are status_key::* in executor.h.
+// FormatStatus; read by ReadStatusFile. The keys are status_key::* in exec/job_protocol.h.
 
 #include <cmath>
 #include <cstdio>
@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "exec/executor.h"
+#include "exec/status_file.h"
 #include "util/fs.h"
 
 namespace drover {
