@@ -132,6 +132,26 @@ TEST(ParserTest, Env) {
             std::string::npos);
 }
 
+TEST(ParserTest, PartialGathersAreOffUnlessAskedFor) {
+  const char* wf_text =
+      "axes: {m: [a, b]}\nsteps:\n  train: {over: [m], run: echo, outputs: [x]}\n"
+      "  ensemble:\n    run: cat {train.x...}\n    partial: %s\n";
+  auto with = [&](const std::string& v) {
+    std::string t = wf_text;
+    return t.replace(t.find("%s"), 2, v);
+  };
+  EXPECT_FALSE(MustParse("steps:\n  a: {run: echo}\n").steps[0].partial);
+  EXPECT_TRUE(MustParse(with("true")).steps[1].partial);
+  EXPECT_FALSE(MustParse(with("false")).steps[1].partial);
+  // Anything but true/false names where it is and what it got.
+  EXPECT_EQ(MustFail(with("yes")).rfind(
+                "w.yaml:6:14: error: 'partial' in step 'ensemble' must be true or false, got 'yes'",
+                0),
+            0u);
+  EXPECT_NE(MustFail(with("[true]")).find("must be true or false, got a list"),
+            std::string::npos);
+}
+
 TEST(ParserTest, ExecutorsAndSlurmSettingsMergeStepOverWorkflow) {
   Workflow wf = MustParse(R"(steps:
   a:

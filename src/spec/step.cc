@@ -143,6 +143,19 @@ Status ReadRetries(const Reader& r, const YAML::Node&, const YAML::Node& v, cons
   return ReadFields(r, v, RetryFields(), what, &s->retry);
 }
 
+// partial: true | false (YAML's true/false; yes/no and 1/0 are refused as ambiguous).
+Status ReadPartial(const Reader& r, const YAML::Node&, const YAML::Node& v,
+                   const std::string& what, Step* s) {
+  const std::string text = v.IsScalar() ? v.Scalar() : "";
+  bool yes = text == "true" || text == "True", no = text == "false" || text == "False";
+  if (v.IsScalar() && (yes || no)) {
+    s->partial = yes;
+    return Status::Ok();
+  }
+  return r.Error(v, what + " must be true or false, got " +
+                        (v.IsScalar() ? "'" + text + "'" : KindOf(v)));
+}
+
 const std::vector<StepField>& StepFields() {
   static const std::vector<StepField> kFields = {
       {"over", true,
@@ -178,6 +191,7 @@ const std::vector<StepField>& StepFields() {
          return ReadSlurm(r, v, "slurm: of step '" + s->name + "'", false, &scratch, &unused);
        }},
       {"study", false, ParseStudy},
+      {"partial", false, ReadPartial},
   };
   return kFields;
 }

@@ -89,6 +89,9 @@ struct Step {
   std::string executor = "local";     // local | slurm
   SlurmSettings slurm;                // used when executor is slurm
   std::optional<StudySpec> study;     // an HPO step: over: holds its segments
+  // partial: true: its gathering references ({step.out...}) take the upstream jobs that
+  // succeeded once all have ended, instead of the job being skipped when one failed.
+  bool partial = false;
 };
 
 // The report: section; also the arguments of `drover table`.
