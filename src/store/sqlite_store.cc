@@ -95,6 +95,8 @@ class SqliteStore : public Store {
   Result<JobRow> FindJob(int64_t run_id, const std::string& ref) override;
   Result<std::vector<MetricPoint>> LastMetricValues(int64_t run_id,
                                                     const std::string& metric) override;
+  Result<std::vector<SucceededJob>> SucceededJobs(const std::string& workflow,
+                                                  int64_t run_id) override;
   const std::string& root() const override { return root_; }
 
  private:
@@ -608,6 +610,35 @@ Result<std::vector<MetricPoint>> SqliteStore::LastMetricValues(int64_t run_id,
   std::vector<MetricPoint> out;
   Status st;
   while (s.Step(&st)) out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Double(3)});
+  DROVER_RETURN_IF_ERROR(st);
+  return out;
+}
+
+Result<std::vector<SucceededJob>> SqliteStore::SucceededJobs(const std::string& workflow,
+                                                             int64_t run_id) {
+  sql::Stmt s(db_,
+              "SELECT a.id, a.job_id, a.number, a.executor, a.handle, a.state, a.exit_code, "
+              "a.signal, a.started, a.ended, a.user_s, a.sys_s, a.max_rss_kb, a.host, a.reason, "
+              "j.key, j.step, j.name, j.params, j.dir, j.run_id "
+              "FROM jobs j JOIN attempts a ON a.job_id = j.id "
+              "WHERE j.workflow_id = (SELECT id FROM workflows WHERE name = ?) "
+              "AND j.state = 'succeeded' AND a.state = 'succeeded' "
+              "AND (? = 0 OR j.run_id = ?) "
+              "AND a.number = (SELECT max(number) FROM attempts a2 WHERE a2.job_id = j.id) "
+              "ORDER BY j.name, a.ended, a.id");
+  s.Bind(1, workflow).Bind(2, run_id).Bind(3, run_id);
+  std::vector<SucceededJob> out;
+  Status st;
+  while (s.Step(&st)) {
+    SucceededJob r;
+    r.attempt = ReadAttempt(s);
+    r.job.id = r.attempt.job_id;
+    r.job.rec = {s.Text(15), s.Text(16), s.Text(17), s.Text(18), "", s.Text(19)};
+    r.job.state = JobState::kSucceeded;
+    r.job.attempts = r.attempt.number;
+    r.job.run_id = s.Int(20);
+    out.push_back(std::move(r));
+  }
   DROVER_RETURN_IF_ERROR(st);
   return out;
 }

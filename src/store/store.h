@@ -119,6 +119,12 @@ struct JobFolderRow {
   bool trial = false;       // an HPO study's trial names it
 };
 
+// A job whose latest attempt succeeded, with that attempt (report/results.h).
+struct SucceededJob {
+  JobRow job;               // run_id: the latest run that planned it
+  AttemptRecord attempt;    // the job's latest attempt
+};
+
 class StudyStore;
 
 class Store {
@@ -187,6 +193,11 @@ class Store {
   // The last value of `metric` of every succeeded job of a run.
   virtual Result<std::vector<MetricPoint>> LastMetricValues(int64_t run_id,
                                                             const std::string& metric) = 0;
+  // Every succeeded job of `workflow` (every key, every run) whose latest attempt
+  // succeeded, with that attempt, ordered by name and then by the attempt's end; with
+  // run_id > 0, only the jobs that run planned (the latest run to plan each job).
+  virtual Result<std::vector<SucceededJob>> SucceededJobs(const std::string& workflow,
+                                                          int64_t run_id) = 0;
   // How many jobs have at least one attempt (each has had a job folder made).
   virtual Result<int64_t> CountJobsWithAttempts() = 0;
   // Every job the store knows, in id order, for `drover gc`.
