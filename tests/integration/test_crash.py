@@ -13,6 +13,8 @@ import unittest
 from harness import DROVER, DroverTest
 
 N_A, N_B = 15, 10   # 150 work jobs + 150 check jobs + 15 gathers = 315 jobs
+# The work jobs sleep 0.10-0.19 s, 4 at a time: about 5 s of running in all, so that the
+# run is still going after the first kills however fast the machine dispatches.
 
 WORKFLOW = f"""\
 name: crash
@@ -22,7 +24,7 @@ axes:
 steps:
   work:
     over: [a, b]
-    run: sleep 0.0$(( ({{a}} * 7 + {{b}} * 3) % 10 )) && echo {{a}}-{{b}} > out.txt && echo work {{a}} {{b}} >> "$DROVER_WORKDIR/done.log" && echo '{{{{"name":"v","value":'{{b}}.{{a}}'}}}}' >> "$DROVER_METRICS"
+    run: sleep 0.1$(( ({{a}} * 7 + {{b}} * 3) % 10 )) && echo {{a}}-{{b}} > out.txt && echo work {{a}} {{b}} >> "$DROVER_WORKDIR/done.log" && echo '{{{{"name":"v","value":'{{b}}.{{a}}'}}}}' >> "$DROVER_METRICS"
     outputs: [out.txt]
   check:
     over: [a, b]
