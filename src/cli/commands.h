@@ -9,6 +9,12 @@
 
 #include "util/status.h"
 
+namespace drover {
+class Plan;
+class Store;
+struct RunOptions;
+}  // namespace drover
+
 namespace drover::cli {
 
 struct GlobalOptions {
@@ -29,6 +35,13 @@ struct RunArgs {
   bool quiet = false;
   bool plan_only = false;  // `drover plan`: plan and store the jobs, run nothing
   bool all_steps = false;  // --dry-run --all: one row per step, however many
+  bool explain = false;    // --dry-run --explain: why each job would run
+};
+
+struct ExplainArgs {
+  std::string job;                   // a name (step/axis=value,...) or a key prefix
+  std::string workflow = "drover.yaml";
+  std::vector<std::string> sets, force;
 };
 
 struct TableArgs {
@@ -77,6 +90,13 @@ int Recover(const GlobalOptions& g, const RunArgs& a);
 // Removes the job folders no plan of the store reaches and ended Slurm arrays' files
 // (engine/gc.h); with dry_run, only says what it would remove (gc_cmd.cc).
 int GcCmd(const GlobalOptions& g, bool dry_run);
+
+// drover runs: the `limit` latest runs with their counts (history_cmds.cc).
+int RunsCmd(const GlobalOptions& g, int limit);
+// drover explain JOB: why a run of the workflow would run that job, or that it reuses it.
+int ExplainCmd(const GlobalOptions& g, const ExplainArgs& a);
+// run --dry-run --explain: prints why the plan's jobs would run, grouped by reason.
+int PrintExplanations(const Plan& plan, Store* store, const RunOptions& opts);
 
 // Prints "drover: <message>" to stderr; returns 2 for bad input, 1 otherwise.
 int Fail(const Status& st);

@@ -47,6 +47,18 @@ int Main(int argc, char** argv) {
   run->add_flag("-n,--dry-run", ra.dry_run, "print what would run and what is reused");
   run->add_flag("-q,--quiet", ra.quiet, "no per-job lines when not on a terminal");
   run->add_flag("--all", ra.all_steps, "with --dry-run: one row per step (default: grouped past 30)");
+  run->add_flag("--explain", ra.explain, "with --dry-run: why each job would run, grouped by reason");
+
+  int runs_limit = 20;
+  auto* runs = app.add_subcommand("runs", "the store's latest runs: when, how long, what ran");
+  runs->add_option("--limit", runs_limit, "how many runs")->capture_default_str();
+  ExplainArgs ea;
+  auto* explain = app.add_subcommand("explain", "why a run of the workflow would run a job");
+  explain->add_option("job", ea.job, "the job's name (step/axis=value,...) or key")->required();
+  explain->add_option("workflow", ea.workflow, "the workflow file")->capture_default_str();
+  explain->add_option("--set", ea.sets, "as for run: replace an axis's values")->allow_extra_args(false);
+  explain->add_option("--force", ea.force, "as for run: rerun this step")->allow_extra_args(false);
+
 
   bool gc_dry_run = false;
   auto* gc = app.add_subcommand(
@@ -175,6 +187,8 @@ int Main(int argc, char** argv) {
   if (*cancel) return CancelCmd(g);
   if (*recover) return Recover(g, ra);
   if (*gc) return GcCmd(g, gc_dry_run);
+  if (*runs) return RunsCmd(g, runs_limit);
+  if (*explain) return ExplainCmd(g, ea);
   return 2;
 }
 

@@ -90,7 +90,8 @@ Result<RunOptions> Options(const RunArgs& a) {
 }
 
 // `all`: one row per step; otherwise grouped past 30 steps (report/step_rows.h).
-int DryRun(const Plan& plan, Store* store, const RunOptions& opts, bool all) {
+// `explain`: then why each job would run (history_cmds.cc).
+int DryRun(const Plan& plan, Store* store, const RunOptions& opts, bool all, bool explain) {
   if (Status st = StudyDriver::Check(plan, store); !st.ok()) return Fail(st);  // as run would
   auto f = Forecast(plan, store, opts);
   if (!f.ok()) return Fail(f.status());
@@ -108,7 +109,7 @@ int DryRun(const Plan& plan, Store* store, const RunOptions& opts, bool all) {
   std::printf("%-24s %8lld %8lld\n", "total", run, reused);
   if (shown.size() < rows.size())
     std::printf("(%zu steps in %zu rows; --all for one row per step)\n", rows.size(), shown.size());
-  return 0;
+  return explain ? PrintExplanations(plan, store, opts) : 0;
 }
 
 // The report: table of the workflow, printed (and written to its path). A metric that
@@ -225,7 +226,7 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
     int rc = 0;
     {
       auto empty = OpenSqliteStore(tmpl);
-      rc = empty.ok() ? DryRun(*plan, empty->get(), *opts, a.all_steps) : Fail(empty.status());
+      rc = empty.ok() ? DryRun(*plan, empty->get(), *opts, a.all_steps, a.explain) : Fail(empty.status());
     }
     std::error_code ec;
     std::filesystem::remove_all(tmpl, ec);
@@ -233,7 +234,7 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
   }
   auto store = OpenSqliteStore(root);
   if (!store.ok()) return Fail(store.status());
-  if (a.dry_run) return DryRun(*plan, store->get(), *opts, a.all_steps);
+  if (a.dry_run) return DryRun(*plan, store->get(), *opts, a.all_steps, a.explain);
   auto lock = RunLock::Take(root);
   if (!lock.ok()) return Fail(lock.status());
   (void)(*store)->Checkpoint();  // what a killed drover left in the WAL, into drover.db

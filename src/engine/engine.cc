@@ -11,6 +11,8 @@
 #include "engine/job_files.h"
 #include "engine/loop.h"
 #include "exec/job_group.h"
+#include "plan/ingredients.h"
+#include "store/history.h"
 #include "util/clock.h"
 #include "util/signals.h"
 #include "util/trace.h"
@@ -66,14 +68,32 @@ Status DecideReuse(const Plan& plan, Store* store, const std::vector<KnownJob>& 
   return Status::Ok();
 }
 
+// Records what each new key is made of (plan/ingredients.h), for `drover explain`. A
+// file that cannot be read now (planning read it) leaves that job without a record.
+Status RecordIngredients(const Plan& plan, const std::vector<KnownJob>& known, Store* store) {
+  IngredientsMaker maker(plan);
+  std::vector<std::pair<int64_t, std::string>> rows;
+  for (uint32_t j = 0; j < known.size(); ++j) {
+    if (!known[j].is_new) continue;
+    auto json = maker.Of(j);
+    if (json.ok()) rows.emplace_back(known[j].id, std::move(*json));
+  }
+  return store->history()->RecordIngredients(rows);
+}
+
 }  // namespace
+
+Status WouldReuse(const Plan& plan, Store* store, const RunOptions& opts,
+                  std::vector<KnownJob>* known, std::vector<bool>* reuse) {
+  DROVER_RETURN_IF_ERROR(store->LookupJobs(PlannedJobRecords(plan), known));
+  return DecideReuse(plan, store, *known, opts, reuse);
+}
 
 Result<std::vector<StepForecast>> Forecast(const Plan& plan, Store* store,
                                            const RunOptions& opts) {
   std::vector<KnownJob> known;
-  DROVER_RETURN_IF_ERROR(store->LookupJobs(PlannedJobRecords(plan), &known));
   std::vector<bool> reuse;
-  DROVER_RETURN_IF_ERROR(DecideReuse(plan, store, known, opts, &reuse));
+  DROVER_RETURN_IF_ERROR(WouldReuse(plan, store, opts, &known, &reuse));
   std::vector<StepForecast> out;
   for (const Step& s : plan.workflow().steps) out.push_back({s.name, 0, 0});
   for (uint32_t j = 0; j < plan.jobs().size(); ++j) {
@@ -158,6 +178,10 @@ Status Loop::Sync() {
     }
     TracePhase t("sync jobs with the store");
     st = store_->SyncJobs(run_id_, recs, &known);
+  }
+  if (st.ok()) {
+    TracePhase t("key ingredients");
+    st = RecordIngredients(plan_, known, store_);
   }
   std::vector<bool> reuse;
   if (st.ok()) {

@@ -68,6 +68,12 @@ Status CheckRunnable(const Plan& plan, Store* store, const RunOptions& opts);
 // The store's records of the plan's jobs (same order).
 std::vector<JobRecord> PlannedJobRecords(const Plan& plan);
 
+// Per job of the plan: whether a run would reuse it (succeeded before, outputs intact,
+// not forced, every job it consumes reused too), and what the store knew of it.
+// Reads the store only; writes nothing.
+Status WouldReuse(const Plan& plan, Store* store, const RunOptions& opts,
+                  std::vector<KnownJob>* known, std::vector<bool>* reuse);
+
 // Reads the store only; writes nothing.
 Result<std::vector<StepForecast>> Forecast(const Plan& plan, Store* store,
                                            const RunOptions& opts);

@@ -143,6 +143,14 @@ DROP INDEX attempts_state;
 CREATE INDEX attempts_running ON attempts(id) WHERE state = 'running';
 DROP INDEX events_job;
 )sql",
+    // 6: what each key was made of (code and input hashes, env, command), recorded once
+    // per key when it is planned, so that `drover explain` can say why a job reruns.
+    R"sql(
+CREATE TABLE key_ingredients (
+  job_id INTEGER PRIMARY KEY REFERENCES jobs(id),
+  json TEXT NOT NULL
+);
+)sql",
 };
 
 const std::vector<JobIndex>& JobIndexes() {

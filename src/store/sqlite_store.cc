@@ -5,6 +5,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "store/history.h"
 #include "store/schema.h"
 #include "store/sqlite.h"
 #include "store/store.h"
@@ -56,6 +57,10 @@ class SqliteStore : public Store {
   StudyStore* studies() override {
     if (!studies_) studies_ = NewSqliteStudyStore(db_);
     return studies_.get();
+  }
+  HistoryStore* history() override {
+    if (!history_) history_ = NewSqliteHistoryStore(db_);
+    return history_.get();
   }
   Status Commit() override {
     DROVER_RETURN_IF_ERROR(db_.Exec("COMMIT"));
@@ -121,6 +126,7 @@ class SqliteStore : public Store {
   sql::Db db_;
   std::unordered_map<const char*, std::unique_ptr<sql::Stmt>> cache_;
   std::unique_ptr<StudyStore> studies_;
+  std::unique_ptr<HistoryStore> history_;
 };
 
 Result<int> SqliteStore::SchemaVersion() {

@@ -126,6 +126,7 @@ struct SucceededJob {
 };
 
 class StudyStore;
+class HistoryStore;
 
 class Store {
  public:
@@ -205,6 +206,8 @@ class Store {
   // HPO studies and trials, on the same connection and in the same transactions
   // (store/study_store.h). Owned by the store.
   virtual StudyStore* studies() = 0;
+  // Runs and key ingredients (store/history.h), on the same connection. Owned by the store.
+  virtual HistoryStore* history() = 0;
   // The folder holding .drover (jobs' dirs are relative to it).
   virtual const std::string& root() const = 0;
 };

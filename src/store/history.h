@@ -1,0 +1,52 @@
+// The store's run history: the runs as a list, and what each job's key was made of
+// (its "ingredients"), so that `drover explain` and `drover run --dry-run --explain`
+// can say why a job runs again. Same connection and transactions as the Store that
+// owns it (Store::history()); not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/store.h"
+#include "util/status.h"
+
+namespace drover {
+
+namespace sql {
+class Db;
+}
+
+// The latest job with attempts that has a given workflow and name (step and axis
+// values), whatever its key: what a job of a new plan is compared with.
+struct EarlierJob {
+  int64_t id = 0;
+  std::string key;
+  JobState state = JobState::kPending;
+  std::string ingredients;   // the JSON recorded for its key; "" when none was
+};
+
+class HistoryStore {
+ public:
+  virtual ~HistoryStore() = default;
+
+  // Records the ingredients (a compact JSON object, plan/ingredients.h) of jobs by id;
+  // a job that has some keeps them (a key's ingredients never change). Call inside a
+  // transaction.
+  virtual Status RecordIngredients(const std::vector<std::pair<int64_t, std::string>>& jobs) = 0;
+  // The ingredients recorded for a job, "" when none were.
+  virtual Result<std::string> Ingredients(int64_t job_id) = 0;
+  // The latest job (by its latest attempt) of `workflow` named `name` that has at least
+  // one attempt; id 0 when there is none.
+  virtual Result<EarlierJob> LatestAttempted(const std::string& workflow,
+                                             const std::string& name) = 0;
+  // The `limit` latest runs (of every workflow), oldest first.
+  virtual Result<std::vector<RunRecord>> Runs(int limit) = 0;
+};
+
+// The SQLite HistoryStore over an open connection (which must outlive it).
+std::unique_ptr<HistoryStore> NewSqliteHistoryStore(const sql::Db& db);
+
+}  // namespace drover
