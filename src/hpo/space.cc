@@ -114,9 +114,12 @@ Result<ParamSpec> SpecFromJson(const std::string& name, const nlohmann::json& j)
     c.parent = w.begin().key();
     const auto& vals = w.begin().value();
     if (!vals.is_array() || vals.empty()) return Bad(name, "when needs a non-empty list of values");
+    // A number or a boolean is kept as written, so that Space::Make can say what is wrong
+    // (a numeric parent, or a value that is not one of the parent's choices).
     for (const auto& v : vals) {
-      if (!v.is_string()) return Bad(name, "when values must be strings");
-      c.values.push_back(v.get<std::string>());
+      if (v.is_string()) c.values.push_back(v.get<std::string>());
+      else if (v.is_number() || v.is_boolean()) c.values.push_back(v.dump());
+      else return Bad(name, "when values must be the parent's choices (strings)");
     }
     p.when = std::move(c);
   }
@@ -233,7 +236,11 @@ Result<Space> Space::Make(std::vector<ParamSpec> specs) {
     if (!p.when) continue;
     auto it = std::find_if(specs.begin(), specs.end(), [&](const ParamSpec& q) { return q.name == p.when->parent; });
     if (it == specs.end()) return Bad(p.name, "unknown parent '" + p.when->parent + "'");
-    if (it->type != ParamType::kCategorical) return Bad(p.name, "parent '" + it->name + "' is not categorical");
+    if (it->type != ParamType::kCategorical)
+      return Bad(p.name, "when: needs a categorical parent, and '" + it->name + "' is " +
+                             (it->type == ParamType::kInt ? "an int" : "a float") +
+                             "; make '" + it->name + "' {type: categorical, choices: [...]} "
+                             "listing the values that switch '" + p.name + "' on");
     for (const auto& v : p.when->values)
       if (std::find(it->choices.begin(), it->choices.end(), v) == it->choices.end())
         return Bad(p.name, "'" + v + "' is not a choice of '" + it->name + "'");

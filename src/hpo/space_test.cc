@@ -64,6 +64,23 @@ TEST(SpaceTest, RejectsBadSpacesWithClearErrors) {
   EXPECT_NE(ErrorOf("{}").find("empty"), std::string::npos);
 }
 
+// `when:` on an int parent (values written as numbers, as YAML reads [2, 3]) names the
+// real mistake, the parent's type, not the type of the values.
+TEST(SpaceTest, WhenOnANumericParentSaysTheParentMustBeCategorical) {
+  std::string msg = ErrorOf(R"({"layers": {"type":"int","low":1,"high":4},
+                                "width": {"type":"int","low":8,"high":64,"when":{"layers":[2,3]}}})");
+  EXPECT_NE(msg.find("parameter 'width': when: needs a categorical parent, and 'layers' is an int"),
+            std::string::npos) << msg;
+  EXPECT_EQ(msg.find("must be strings"), std::string::npos) << msg;
+  msg = ErrorOf(R"({"lr": {"type":"float","low":0,"high":1},
+                    "m": {"type":"float","low":0,"high":1,"when":{"lr":["0.1"]}}})");
+  EXPECT_NE(msg.find("'lr' is a float"), std::string::npos) << msg;
+  // A numeric value under a categorical parent is compared with its choices as written.
+  msg = ErrorOf(R"({"opt": {"type":"categorical","choices":["adam","sgd"]},
+                    "m": {"type":"float","low":0,"high":1,"when":{"opt":[2]}}})");
+  EXPECT_NE(msg.find("'2' is not a choice of 'opt'"), std::string::npos) << msg;
+}
+
 // JSON holds only UTF-8: a name or choice with another byte is an error at load, never
 // an exception when the space is stored or a trial's params are written out.
 TEST(SpaceTest, TextThatIsNotUtf8IsAnErrorNotAnAbort) {
