@@ -155,16 +155,32 @@ int Jobs(const GlobalOptions& g, const std::string& step, const std::string& sta
   return 0;
 }
 
+namespace {
+// A trial job's parameters: its axis values (a segment's) with the trial's own on top,
+// so that `drover show` prints what the command ran with, not the job's bare `{}`.
+std::string TrialJobParams(const std::string& job_params, const std::string& trial_params) {
+  auto merged = nlohmann::json::parse(job_params, nullptr, false);
+  auto own = nlohmann::json::parse(trial_params, nullptr, false);
+  if (!merged.is_object()) merged = nlohmann::json::object();
+  if (own.is_object())
+    for (const auto& [k, v] : own.items()) merged[k] = v;
+  return merged.dump();
+}
+}  // namespace
+
 int Show(const GlobalOptions& g, const std::string& ref, const std::string& workflow) {
   std::unique_ptr<Store> store;
   JobRow row;
   Status st = LatestJob(g, ref, workflow, &store, &row);
   if (!st.ok()) return Fail(st);
   const JobRow* job = &row;
+  auto trial = store->studies()->LatestTrialOfJob(job->id);
+  const bool is_trial = trial.ok() && *trial;
   std::printf("job      %s\nkey      %s\nstate    %s\nparams   %s\ndir      %s/%s\ncommand  %s\n",
               Escape(job->rec.name).c_str(), job->rec.key.c_str(), JobStateName(job->state),
-              Escape(job->rec.params_json).c_str(), store->root().c_str(), job->rec.dir.c_str(),
-              EscapeKeepLines(job->rec.command).c_str());
+              Escape(is_trial ? TrialJobParams(job->rec.params_json, (*trial)->second.params_json)
+                              : job->rec.params_json).c_str(),
+              store->root().c_str(), job->rec.dir.c_str(), EscapeKeepLines(job->rec.command).c_str());
   // What ran: command.sh, where a study's parameters or a best value filled the template.
   if (auto script = ReadFile(store->root() + "/" + job->rec.dir + "/command.sh"); script.ok()) {
     const std::string trap = "trap 'exit $?' TERM\n";
@@ -176,11 +192,10 @@ int Show(const GlobalOptions& g, const std::string& ref, const std::string& work
       if (ran != job->rec.command) std::printf("ran      %s\n", EscapeKeepLines(ran).c_str());
     }
   }
-  if (auto trial = store->studies()->LatestTrialOfJob(job->id); trial.ok() && *trial) {
+  if (is_trial) {
     const auto& [study, t] = **trial;
-    std::printf("trial    %s #%lld %s%s params %s\n", Escape(study).c_str(),
-                static_cast<long long>(t.number), t.state.c_str(),
-                t.value ? fmt::format(" value={}", *t.value).c_str() : "", Escape(t.params_json).c_str());
+    std::printf("trial    %s #%lld %s%s\n", Escape(study).c_str(), static_cast<long long>(t.number),
+                t.state.c_str(), t.value ? fmt::format(" value={}", *t.value).c_str() : "");
   }
   auto atts = store->Attempts(job->id);
   if (atts.ok())

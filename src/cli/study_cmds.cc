@@ -262,12 +262,15 @@ int StudyTrials(const GlobalOptions& g, const std::string& name, const std::stri
   for (const auto& p : study.space().params()) names.push_back(p.name);
   const bool csv = format == "csv";
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"number", "state", "value", csv ? "last_step" : "last step"});
+  // A pruned trial has no value: its last report (value and step) says how far it got.
+  rows.push_back({"number", "state", "value", csv ? "last_step" : "last step",
+                  csv ? "last_value" : "last value"});
   rows[0].insert(rows[0].end(), names.begin(), names.end());
   for (const hpo::Trial& t : study.history().trials()) {
     std::vector<std::string> row = {std::to_string(t.number), hpo::ToString(t.state),
                                     t.value ? Number(*t.value) : "",
-                                    t.last_step() ? std::to_string(*t.last_step()) : ""};
+                                    t.last_step() ? std::to_string(*t.last_step()) : "",
+                                    t.last_step() ? Number(t.intermediate.rbegin()->second) : ""};
     for (const auto& n : names) {
       auto it = t.params.find(n);
       row.push_back(it == t.params.end() ? "" : hpo::ToString(it->second));

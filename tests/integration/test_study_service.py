@@ -60,7 +60,7 @@ class StudyServiceTest(DroverTest):
         self.assertEqual([r["number"] for r in rows], list(range(12)))
         self.assertTrue(all(r["state"] == "complete" for r in rows))
         csv = self.drover("study", "trials", "s", "--format", "csv").stdout.splitlines()
-        self.assertEqual(csv[0], "number,state,value,last_step,act,n,x")
+        self.assertEqual(csv[0], "number,state,value,last_step,last_value,act,n,x")
         self.assertEqual(len(csv), 13)
         text = self.drover("study", "trials", "s").stdout
         self.assertIn("complete", text)
@@ -83,6 +83,32 @@ class StudyServiceTest(DroverTest):
         rows = json.loads(self.drover("study", "trials", "p", "--format", "json").stdout)
         self.assertEqual(rows[2]["state"], "pruned")
         self.assertEqual(rows[2]["intermediate"], [[1, 50.0]])
+        # The table says how far a pruned trial got: its last step and the value it reported.
+        csv = self.drover("study", "trials", "p", "--format", "csv").stdout.splitlines()
+        self.assertTrue(csv[3].startswith("2,pruned,,1,50,"), csv)
+        self.assertTrue(csv[1].startswith("0,complete,0.25,3,0.25,"), csv)
+        text = self.drover("study", "trials", "p").stdout.splitlines()
+        self.assertRegex(text[0], r"^number\s+state\s+value\s+last step\s+last value")
+        self.assertRegex(text[3], r"^\s*2\s+pruned\s+1\s+50\s")
+
+    def test_space_file_mistakes_name_the_line_with_a_caret(self):
+        # A YAML syntax error, as in a workflow: file:line:col, the line, a caret under it.
+        self.write("bad.yaml", "x: {type: float, low: 0, high: 1}\n"
+                               "y: {type: float \"low\": 0}\n")
+        p = self.drover("study", "create", "s", "--space", "bad.yaml", check=False)
+        self.assertEqual(p.returncode, 2)
+        lines = p.stderr.splitlines()
+        self.assertRegex(lines[0], r"bad\.yaml:2:\d+: error: YAML syntax error")
+        self.assertEqual(lines[1].strip(), 'y: {type: float "low": 0}')
+        self.assertEqual(lines[2].strip(), "^")
+        # when: under a numeric parent says the parent must be categorical, at its line.
+        self.write("when.yaml", "layers: {type: int, low: 1, high: 4}\n"
+                                "width: {type: int, low: 8, high: 64, when: {layers: [2, 3]}}\n")
+        p = self.drover("study", "create", "s", "--space", "when.yaml", check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("when.yaml:2:1: error: search space: parameter 'width': when: needs a "
+                      "categorical parent, and 'layers' is an int", p.stderr)
+        self.assertNotIn("must be strings", p.stderr)
 
     def test_errors(self):
         p = self.drover("study", "ask", "nope", check=False)
