@@ -44,9 +44,13 @@ struct ExplainArgs {
   std::vector<std::string> sets, force;
 };
 
+// drover table: each "" (and precision -1) takes the workflow's report.table, else the
+// defaults (mean, text, 4 digits).
 struct TableArgs {
-  std::string rows, cols, value, agg = "mean", format = "text", step, workflow;
-  int precision = 4;
+  std::string rows, cols, value, agg, format, step, workflow, spread;
+  std::vector<std::string> labels;  // what=shown
+  int precision = -1;
+  int64_t run = 0;                  // > 0: that run's view
 };
 
 struct StudyCreateArgs {
@@ -82,6 +86,24 @@ int Show(const GlobalOptions& g, const std::string& job, const std::string& work
 int Logs(const GlobalOptions& g, const std::string& job, const std::string& workflow, bool stderr_only,
          bool stdout_only, int attempt = 0);
 int TableCmd(const GlobalOptions& g, const TableArgs& a);
+}  // namespace drover::cli
+
+namespace drover {
+class Plan;
+class Store;
+struct TableSpec;
+struct Workflow;
+}  // namespace drover
+
+namespace drover::cli {
+// The workflow's table as text (table_cmd.cc): `plan` is the plan of its file as written,
+// each job filled with its latest result (of run `run_id` only, when > 0).
+Result<std::string> WorkflowTable(const Plan& plan, Store* store, const TableSpec& spec,
+                                  int64_t run_id);
+// After a run: prints the workflow's report: table and writes it to its path. `as_written`
+// is the run's plan when it is the whole file's (no --set), else null and the file is
+// planned again as written.
+Status WriteReport(const Workflow& wf, const Plan* as_written, Store* store);
 // Stops the running `drover run` of this store (which cancels its jobs), then cancels
 // the attempts of the latest run still recorded as running (scancel, signals).
 int CancelCmd(const GlobalOptions& g);

@@ -92,16 +92,19 @@ int Main(int argc, char** argv) {
 
   TableArgs ta;
   auto* table = app.add_subcommand("table", "a results table: a metric over the axes");
-  table->add_option("--rows", ta.rows, "axes down the side, comma-separated")->required();
+  table->add_option("--rows", ta.rows, "axes down the side, comma-separated (default: report.table's)");
   table->add_option("--cols", ta.cols, "axes across, comma-separated");
-  table->add_option("--value", ta.value, "the metric")->required();
-  table->add_option("--agg", ta.agg, "mean|max|min|last over jobs in a cell")->capture_default_str();
-  table->add_option("--format", ta.format, "text|markdown|csv")->capture_default_str();
-  table->add_option("--step", ta.step, "only jobs of this step");
-  table->add_option("--precision", ta.precision, "digits after the point, 0 to 17")
-      ->capture_default_str()
+  table->add_option("--value", ta.value, "the metric (default: report.table's)");
+  table->add_option("--agg", ta.agg, "mean|median|max|min|last|std|count over jobs in a cell (default: mean)");
+  table->add_option("--spread", ta.spread, "std|sem|minmax beside the value: 0.9123 ± 0.0041 (none: off)");
+  table->add_option("--label", ta.labels, "what=shown: renames a value, step or axis as shown (repeatable)")
+      ->allow_extra_args(false);
+  table->add_option("--format", ta.format, "text|markdown|csv|latex|html (default: text)");
+  table->add_option("--step", ta.step, "only jobs of these steps, comma-separated");
+  table->add_option("--precision", ta.precision, "digits after the point, 0 to 17 (default: 4)")
       ->check(CLI::Range(0, 17));
-  table->add_option("--workflow", ta.workflow, "a workflow's name (default: the latest run)");
+  table->add_option("--workflow", ta.workflow, "a workflow's name (default: ./drover.yaml's, else the latest run's)");
+  table->add_option("--run", ta.run, "only the jobs of this run (default: each job's latest result)");
 
   auto* study = app.add_subcommand("study", "HPO studies: create, ask, tell, report, best, trials, list");
   study->require_subcommand(1);

@@ -1,4 +1,4 @@
-// The commands that read the store: status, jobs, show, logs, table.
+// The commands that read the store: status, jobs, show, logs (table: table_cmd.cc).
 #include <algorithm>
 #include <cstdio>
 #include <fmt/format.h>
@@ -243,32 +243,6 @@ int Logs(const GlobalOptions& g, const std::string& ref, const std::string& work
     if (!only_err && !only_out) std::printf("==> %s%s <==\n", prefix.c_str(), f);
     if (text.ok()) std::fwrite(text->data(), 1, text->size(), stdout);
   }
-  return 0;
-}
-
-int TableCmd(const GlobalOptions& g, const TableArgs& a) {
-  std::unique_ptr<Store> store;
-  RunRecord run;
-  Status st = Latest(g, a.workflow, &store, &run);
-  if (!st.ok()) return Fail(st);
-  if (a.format != "text" && a.format != "markdown" && a.format != "csv")
-    return Fail(Status::Invalid("--format must be text, markdown or csv"));
-  TableSpec spec;
-  spec.rows = Split(a.rows);
-  spec.cols = Split(a.cols);
-  spec.value = a.value;
-  spec.agg = a.agg;
-  spec.format = a.format;
-  spec.step = a.step;
-  spec.precision = a.precision;
-  auto pts = store->LastMetricValues(run.id, a.value);
-  if (!pts.ok()) return Fail(pts.status());
-  if (pts->empty())
-    return Fail(Status::NotFound("no succeeded job of run " + std::to_string(run.id) +
-                                 " logged a metric named '" + a.value + "'"));
-  auto t = BuildTable(*pts, spec);
-  if (!t.ok()) return Fail(t.status());
-  std::fputs(RenderTable(*t, a.format).c_str(), stdout);
   return 0;
 }
 

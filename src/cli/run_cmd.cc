@@ -112,27 +112,6 @@ int DryRun(const Plan& plan, Store* store, const RunOptions& opts, bool all, boo
   return explain ? PrintExplanations(plan, store, opts) : 0;
 }
 
-// The report: table of the workflow, printed (and written to its path). A metric that
-// no job of the run logged is an error, as in `drover table`, not an empty table.
-Status WriteReport(const Workflow& wf, Store* store, int64_t run_id) {
-  if (!wf.report) return Status::Ok();
-  auto pts = store->LastMetricValues(run_id, wf.report->value);
-  if (!pts.ok()) return pts.status();
-  if (pts->empty())
-    return Status::Invalid("report: no succeeded job of this run logged a metric named '" +
-                           wf.report->value + "'; check report: table: value: in " + wf.path);
-  auto t = BuildTable(*pts, *wf.report);
-  if (!t.ok()) return t.status();
-  std::string text = RenderTable(*t, wf.report->format);
-  std::printf("\n%s", text.c_str());
-  if (wf.report->path.empty()) return Status::Ok();
-  std::string path = wf.dir + "/" + wf.report->path;
-  DROVER_RETURN_IF_ERROR(MakeDirs(std::filesystem::path(path).parent_path().string()));
-  DROVER_RETURN_IF_ERROR(WriteFileAtomic(path, text));
-  std::printf("table written to %s\n", path.c_str());
-  return Status::Ok();
-}
-
 std::string Summary(const RunSummary& s) {
   std::string out = fmt::format("drover: {} jobs: {} ran, {} reused", s.total, s.succeeded,
                                 s.reused);
@@ -277,7 +256,7 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
   }
   std::printf("%s\n", Summary(s).c_str());
   if (s.interrupted) return 130;
-  if (Status st = WriteReport(*wf, store->get(), *run_id); !st.ok()) {
+  if (Status st = WriteReport(*wf, a.sets.empty() ? &*plan : nullptr, store->get()); !st.ok()) {
     Fail(st);
     return s.failed ? 1 : 2;
   }

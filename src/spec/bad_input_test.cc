@@ -117,7 +117,7 @@ const BadCase kBadCases[] = {
     {"slurm_bad_throttle.yaml", 4, 29, "must be 0 or more"},
     {"report_missing_value.yaml", 8, 3, "report.table has no value:"},
     {"report_unknown_axis.yaml", 9, 18, "did you mean 'model'?"},
-    {"report_bad_agg.yaml", 8, 57, "must be one of mean, max, min, last"},
+    {"report_bad_agg.yaml", 8, 57, "must be one of mean, median, max, min, last, std"},
     {"report_bad_format.yaml", 8, 60, "must be one of text, markdown, csv"},
     {"report_step_unknown.yaml", 8, 58, "did you mean 'train'?"},
     {"report_rows_cols_overlap.yaml", 8, 32, "axis 'task' is in both rows and cols"},

@@ -209,7 +209,7 @@ TEST(ParserTest, ReportTable) {
   EXPECT_EQ(wf.report->value, "accuracy");
   EXPECT_EQ(wf.report->agg, "max");
   EXPECT_EQ(wf.report->format, "csv");
-  EXPECT_EQ(wf.report->step, "evaluate");
+  EXPECT_EQ(wf.report->steps, (std::vector<std::string>{"evaluate"}));
   EXPECT_EQ(wf.report->path, "results/table.csv");
   EXPECT_EQ(wf.report->precision, 3);
   Workflow plain = MustParse(

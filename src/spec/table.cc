@@ -18,6 +18,18 @@ Status OneOf(const Reader& r, const YAML::Node& v, const std::string& what,
                         Suggest(*out, allowed));
 }
 
+// labels: {value or name: shown name, ...}, each value a scalar.
+Status ReadLabels(const Reader& r, const YAML::Node& v, const std::string& what,
+                  std::vector<std::pair<std::string, std::string>>* out) {
+  DROVER_RETURN_IF_ERROR(r.CheckOpenMap(v, what));
+  for (const auto& kv : v) {
+    std::string shown;
+    DROVER_RETURN_IF_ERROR(r.String(kv.second, what + " '" + kv.first.Scalar() + "'", &shown));
+    out->emplace_back(kv.first.Scalar(), shown);
+  }
+  return Status::Ok();
+}
+
 const std::vector<TableField>& TableFields() {
   static const std::vector<TableField> kFields = {
       {"rows", true,
@@ -36,16 +48,26 @@ const std::vector<TableField>& TableFields() {
       {"agg", false,
        [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
           TableSpec* t) {
-         return OneOf(r, v, what, {"mean", "max", "min", "last"}, &t->agg);
+         return OneOf(r, v, what, {"mean", "median", "max", "min", "last", "std", "count"},
+                      &t->agg);
        }},
       {"format", false,
        [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
           TableSpec* t) {
-         return OneOf(r, v, what, {"text", "markdown", "csv"}, &t->format);
+         return OneOf(r, v, what, {"text", "markdown", "csv", "latex", "html"}, &t->format);
        }},
       {"step", false,
        [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
-          TableSpec* t) { return r.String(v, what, &t->step); }},
+          TableSpec* t) {
+         if (v.IsSequence()) return r.NameList(v, what, &t->steps, nullptr);
+         return r.String(v, what, &t->steps.emplace_back());
+       }},
+      {"spread", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          TableSpec* t) { return OneOf(r, v, what, {"std", "sem", "minmax"}, &t->spread); }},
+      {"labels", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          TableSpec* t) { return ReadLabels(r, v, what, &t->labels); }},
       {"path", false,
        [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
           TableSpec* t) { return r.String(v, what, &t->path); }},

@@ -339,16 +339,19 @@ Status CheckWorkflowEnv(const Reader& r, const Parsed& p) {
   return Status::Ok();
 }
 
-// rows and cols name axes (of `step`, when the table names one), each at most once.
+// rows and cols name axes (of one of `step`'s steps, when the table names some), each
+// at most once; step: names steps.
 Status CheckTable(const Reader& r, const Parsed& p) {
   if (!p.wf.report || !p.table.IsMap()) return Status::Ok();
   const TableSpec& t = *p.wf.report;
-  const Step* step = nullptr;
-  if (auto node = FindKey(p.table, "step"); node && !t.step.empty()) {
-    step = p.wf.FindStep(t.step);
-    if (step == nullptr)
-      return r.Error(*node, "report.table names step '" + t.step + "', which is not a step" +
-                                Suggest(t.step, StepNames(p.wf)));
+  std::vector<const Step*> steps;
+  if (auto node = FindKey(p.table, "step"); node) {
+    for (const std::string& name : t.steps) {
+      steps.push_back(p.wf.FindStep(name));
+      if (steps.back() == nullptr)
+        return r.Error(*node, "report.table names step '" + name + "', which is not a step" +
+                                  Suggest(name, StepNames(p.wf)));
+    }
   }
   for (const char* key : {"rows", "cols"}) {
     for (const auto& item : Items(p.table, key)) {
@@ -356,9 +359,11 @@ Status CheckTable(const Reader& r, const Parsed& p) {
       DROVER_RETURN_IF_ERROR(CheckAxisName(r, p.wf, item, what));
       if (key == std::string("cols") && Contains(t.rows, item.Scalar()))
         return r.Error(item, "axis '" + item.Scalar() + "' is in both rows and cols");
-      if (step != nullptr && !Contains(step->over, item.Scalar()))
-        return r.Error(item, what + " names '" + item.Scalar() + "', but step '" + step->name +
-                                 "' does not run over it (over: " + Join(step->over) + ")");
+      bool runs = steps.empty();
+      for (const Step* s : steps) runs = runs || Contains(s->over, item.Scalar());
+      if (!runs)
+        return r.Error(item, what + " names '" + item.Scalar() + "', but no step of " +
+                                 Join(t.steps) + " runs over it");
     }
   }
   return Status::Ok();

@@ -99,9 +99,12 @@ struct TableSpec {
   std::vector<std::string> rows;
   std::vector<std::string> cols;
   std::string value;                  // metric name
-  std::string agg = "mean";           // mean | max | min | last
-  std::string format = "markdown";    // text | markdown | csv
-  std::string step;                   // only jobs of this step ("" = all)
+  std::string agg = "mean";           // mean | median | max | min | last | std | count
+  std::string format = "markdown";    // text | markdown | csv | latex | html
+  std::vector<std::string> steps;     // only jobs of these steps (none = all)
+  std::string spread;                 // "" | std | sem | minmax: "mean ± spread"
+  // Shown names of axis names, axis values and step names, e.g. {ensemble, Ensemble All}.
+  std::vector<std::pair<std::string, std::string>> labels;
   std::string path;                   // file to write, relative to Workflow::dir ("" = none)
   int precision = 4;
 };

@@ -102,6 +102,8 @@ class SqliteStore : public Store {
                                                     const std::string& metric) override;
   Result<std::vector<SucceededJob>> SucceededJobs(const std::string& workflow,
                                                   int64_t run_id) override;
+  Result<std::optional<RunRecord>> RunById(int64_t id) override;
+  Result<std::string> WorkflowPath(const std::string& workflow) override;
   const std::string& root() const override { return root_; }
 
  private:
@@ -647,6 +649,30 @@ Result<std::vector<SucceededJob>> SqliteStore::SucceededJobs(const std::string& 
   }
   DROVER_RETURN_IF_ERROR(st);
   return out;
+}
+
+Result<std::optional<RunRecord>> SqliteStore::RunById(int64_t id) {
+  sql::Stmt s(db_,
+              "SELECT r.id, w.name, r.started, coalesce(r.ended,0), r.state, "
+              "coalesce(r.summary,'') FROM runs r JOIN workflows w ON w.id=r.workflow_id "
+              "WHERE r.id=?");
+  s.Bind(1, id);
+  Status st;
+  if (!s.Step(&st)) {
+    DROVER_RETURN_IF_ERROR(st);
+    return std::optional<RunRecord>();
+  }
+  return std::optional<RunRecord>(
+      RunRecord{s.Int(0), s.Text(1), s.Double(2), s.Double(3), s.Text(4), s.Text(5)});
+}
+
+Result<std::string> SqliteStore::WorkflowPath(const std::string& workflow) {
+  sql::Stmt s(db_, "SELECT path FROM workflows WHERE name=?");
+  s.Bind(1, workflow);
+  Status st;
+  std::string path = s.Step(&st) ? s.Text(0) : "";
+  DROVER_RETURN_IF_ERROR(st);
+  return path;
 }
 
 }  // namespace

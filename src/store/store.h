@@ -199,6 +199,10 @@ class Store {
   // run_id > 0, only the jobs that run planned (the latest run to plan each job).
   virtual Result<std::vector<SucceededJob>> SucceededJobs(const std::string& workflow,
                                                           int64_t run_id) = 0;
+  // The run with this id (of any workflow), if recorded.
+  virtual Result<std::optional<RunRecord>> RunById(int64_t id) = 0;
+  // The absolute path of the file last run as `workflow` ("" when none was).
+  virtual Result<std::string> WorkflowPath(const std::string& workflow) = 0;
   // How many jobs have at least one attempt (each has had a job folder made).
   virtual Result<int64_t> CountJobsWithAttempts() = 0;
   // Every job the store knows, in id order, for `drover gc`.

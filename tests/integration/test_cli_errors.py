@@ -91,7 +91,7 @@ class QueryErrorsTest(DroverTest):
         self.write("drover.yaml", text.replace("VALUE", "acuracy"))
         p = self.drover("run", check=False)
         self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
-        self.assertIn("no succeeded job of this run logged a metric named 'acuracy'", p.stderr)
+        self.assertRegex(p.stderr, "no succeeded job of workflow '[^']+' logged a metric named 'acuracy'")
         self.write("drover.yaml", text.replace("VALUE", "accuracy"))
         p = self.drover("run")
         self.assertIn("0 ran, 2 reused", p.stdout)

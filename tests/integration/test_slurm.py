@@ -608,7 +608,7 @@ class SlurmLeaderboardTest(SlurmTest):
         self.assertEqual(self.calls()["sbatch"], 0)
         slurm = self.table(self.copy_example("slurm"), "--executor", "slurm")
         self.assertGreater(self.calls()["sbatch"], 0)
-        self.assertIn("ensemble", slurm)
+        self.assertIn("Ensemble All", slurm)  # the ensemble row, as labels: shows it
         self.assertEqual(slurm, local)
         attempts = self.query_store(os.path.join(self.dir, "slurm"),
                                    "SELECT executor, count(*) FROM attempts GROUP BY executor")

@@ -1,0 +1,79 @@
+"""Getting results out of the store: drover show's metric lines, drover metrics (a job's
+series) and drover export (one row per job, CSV or JSON Lines), on real runs."""
+import csv
+import io
+import json
+import os
+import unittest
+
+from harness import DroverTest
+
+# A job that logs a loss curve (one value per epoch) and a final accuracy, and writes
+# its model file. Its arguments: the accuracy, then how many epochs.
+LOG_PY = """\
+import json, os, sys
+acc, epochs = float(sys.argv[1]), int(sys.argv[2])
+with open(os.environ["DROVER_METRICS"], "a") as f:
+    for e in range(epochs):
+        f.write(json.dumps({"name": "loss", "value": 1.0 / (e + 1), "step": e, "time": 1e9 + e}) + "\\n")
+    f.write(json.dumps({"name": "accuracy", "value": acc, "time": 1e9}) + "\\n")
+open("model.txt", "w").write("m")
+"""
+
+WORKFLOW = """\
+name: paper
+axes:
+  seed: [0, 1]
+  model: [lin, "a,b"]
+steps:
+  train:
+    over: [seed, model]
+    run: /usr/bin/python3 log.py 0.{seed}5 3
+    outputs: [model.txt]
+  ensemble:
+    over: [seed]
+    run: /usr/bin/python3 log.py 0.9 1 && test {seed} = 0
+    outputs: [model.txt]
+    after: [train]
+"""
+
+
+class ExportTest(DroverTest):
+    def setUp(self):
+        super().setUp()
+        self.write("log.py", LOG_PY)
+        self.write("drover.yaml", WORKFLOW)
+
+    def test_show_and_metrics_print_the_history(self):
+        self.drover("run", "-q", check=False)  # ensemble/seed=1 fails on purpose
+        show = self.drover("show", "train/seed=1,model=lin").stdout
+        self.assertIn("metric   loss = 0.333333 (3 values, last at step 2)", show)
+        self.assertIn("metric   accuracy = 0.15 (1 value)", show)
+        text = self.drover("metrics", "train/seed=1,model=lin", "--name", "loss").stdout
+        rows = [l.split() for l in text.splitlines()]
+        self.assertEqual(rows[0], ["name", "step", "value", "time"])
+        self.assertEqual([r[:3] for r in rows[1:]],
+                         [["loss", "0", "1"], ["loss", "1", "0.5"], ["loss", "2", "0.3333333333333333"]])
+        self.assertEqual(rows[1][3], "2001-09-09T01:46:40Z")
+        series = list(csv.DictReader(io.StringIO(
+            self.drover("metrics", "train/seed=1,model=lin", "--format", "csv").stdout)))
+        self.assertEqual([(r["name"], r["step"], r["value"]) for r in series],
+                         [("loss", "0", "1"), ("loss", "1", "0.5"),
+                          ("loss", "2", "0.3333333333333333"), ("accuracy", "", "0.15")])
+        lines = self.drover("metrics", "train/seed=1,model=lin", "--name", "accuracy",
+                            "--format", "jsonl").stdout.splitlines()
+        self.assertEqual([json.loads(l) for l in lines],
+                         [{"name": "accuracy", "step": None, "value": 0.15, "time": 1e9}])
+
+    def test_metrics_says_what_was_logged_instead(self):
+        self.drover("run", "-q", check=False)  # ensemble/seed=1 fails on purpose
+        p = self.drover("metrics", "train/seed=1,model=lin", "--name", "acc", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("logged no metric named 'acc' (it logged loss, accuracy)", p.stderr)
+        p = self.drover("metrics", "train/seed=1,model=lin", "--format", "xml", check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--format must be text, csv or jsonl", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
