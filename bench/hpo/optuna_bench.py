@@ -5,6 +5,7 @@
   optuna_bench.py cost SIZES WINDOW SQLITE_WINDOW          mean us per ask+tell
   optuna_bench.py check                                    function values at fixed points
   optuna_bench.py suggest SAMPLER FUNCTION N < HISTORY     N independent next suggestions
+  optuna_bench.py prune PRUNER SEEDS TRIALS EPOCHS         median/asha/hyperband on curves.h's curves
 
 SAMPLER: tpe (Optuna's defaults) or tpe-mv (multivariate=True).
 The functions mirror bench/hpo/functions.h.
@@ -170,6 +171,67 @@ def check():
         print(json.dumps({"function": name, "value": float(f"{f(x):.12g}")}))
 
 
+MASK64 = (1 << 64) - 1
+
+
+def splitmix(x):
+    """splitmix64, as bench/hpo/curves.h."""
+    x = (x + 0x9E3779B97F4A7C15) & MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK64
+    return x ^ (x >> 31)
+
+
+def uniform(seed, trial, k):
+    h = splitmix(splitmix(splitmix(seed) ^ trial) ^ k)
+    return (h >> 11) * (1.0 / 9007199254740992.0)
+
+
+def curve_loss(seed, trial, epoch):
+    """The synthetic learning curve of curves.h: the same numbers as prune_bench."""
+    final_loss = uniform(seed, trial, 0)
+    start = 0.5 + 2.0 * uniform(seed, trial, 1)
+    rate = 0.02 + 0.3 * uniform(seed, trial, 2)
+    noise = 0.02 * (uniform(seed, trial, 1000 + epoch) - 0.5)
+    return final_loss + start * math.exp(-rate * (epoch + 1)) + noise
+
+
+def make_pruner(kind):
+    if kind == "median":
+        return optuna.pruners.MedianPruner()
+    if kind == "asha":
+        return optuna.pruners.SuccessiveHalvingPruner()
+    if kind == "hyperband":
+        return optuna.pruners.HyperbandPruner()
+    raise SystemExit(f"unknown pruner {kind}")
+
+
+def prune(kind, seeds, trials, epochs):
+    """Optuna's pruner of the same kind on the same curves: one JSON line per seed."""
+    for seed in range(seeds):
+        study = optuna.create_study(study_name="bench", pruner=make_pruner(kind),
+                                    sampler=optuna.samplers.RandomSampler(seed=seed))
+        spent = 0
+        best = float("inf")
+        for _ in range(trials):
+            t = study.ask({"x": optuna.distributions.FloatDistribution(0, 1)})
+            pruned = False
+            for e in range(epochs):
+                spent += 1
+                t.report(curve_loss(seed, t.number, e), e)
+                if t.should_prune():
+                    pruned = True
+                    break
+            if pruned:
+                study.tell(t, state=optuna.trial.TrialState.PRUNED)
+            else:
+                v = curve_loss(seed, t.number, epochs - 1)
+                study.tell(t, v)
+                best = min(best, v)
+        print(json.dumps({"impl": "optuna", "pruner": kind, "seed": seed, "epochs": spent,
+                          "best": best}), flush=True)
+
+
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else ""
     if mode == "quality":
@@ -178,6 +240,8 @@ if __name__ == "__main__":
         cost([int(s) for s in sys.argv[2].split(",")], int(sys.argv[3]), int(sys.argv[4]))
     elif mode == "suggest":
         suggest(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif mode == "prune" and len(sys.argv) == 6:
+        prune(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     elif mode == "check":
         check()
     else:

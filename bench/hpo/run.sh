@@ -59,3 +59,6 @@ echo "quality runs: $(( $(date +%s) - start )) s" >&2
 
 cat "$OUT"/q*.jsonl > "$OUT/quality.jsonl"
 "$PY" "$HERE/tables.py" report "$OUT/quality.jsonl" "$OUT/cost.jsonl"
+
+# Pruning: drover's pruners against Optuna's on synthetic learning curves.
+BUILD="$BUILD" "$HERE/prune.sh"

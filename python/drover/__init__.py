@@ -24,6 +24,7 @@ Typical use::
 
     import drover
 
+    drover.catch_sigterm()                      # the walltime's SIGTERM: should_stop()
     ckpt = os.path.join(drover.checkpoint_dir(), "state.pt")
     for epoch in range(start, epochs):
         ...
@@ -56,6 +57,7 @@ __all__ = [
     "attempt",
     "should_prune",
     "should_stop",
+    "catch_sigterm",
     "requeue",
     "under_drover",
 ]
@@ -194,6 +196,9 @@ def log(step: Optional[int] = None, **metrics: Any) -> None:
         sys.stderr.flush()
         return
     _append(path, "".join(_format_lines(clean, step, now)).encode("utf-8"))
+    if step is not None:
+        global _last_step
+        _last_step = step
 
 
 def report(value: float, step: Optional[int] = None) -> None:
@@ -278,23 +283,86 @@ def _control_words() -> List[str]:
         return []
 
 
+#: The step last logged by this process (None: none yet), for the rung wait below.
+_last_step: Optional[int] = None
+
+#: The longest :func:`should_prune` waits at a rung for drover to read the step.
+RUNG_WAIT_S: float = 30.0
+
+
+def _number_after(words: List[str], key: str) -> Optional[int]:
+    for k, v in zip(words, words[1:]):
+        if k == key:
+            try:
+                return int(v)
+            except ValueError:
+                return None
+    return None
+
+
+def _at_unread_rung(words: List[str]) -> bool:
+    """True when the last logged step is at or past the pruner's next decision step
+    (``next N`` in the control file, else ``$DROVER_NEXT_RUNG`` until drover writes that file)
+    and drover has not read it yet (``seen M``, M < step)."""
+    rung = _number_after(words, "next")
+    if rung is None and _env("DROVER_NEXT_RUNG") is not None:
+        try:
+            rung = int(_env("DROVER_NEXT_RUNG"))
+        except ValueError:
+            rung = None
+    if _last_step is None or rung is None or _last_step < rung:
+        return False
+    seen = _number_after(words, "seen")
+    return seen is None or seen < _last_step
+
+
 def should_prune() -> bool:
     """True when drover asked this trial to stop early because it is unpromising.
 
     Reads ``$DROVER_CONTROL``; False when the variable is unset or the file
     is absent. Check it after each :func:`report`, and return normally (exit 0)
-    when it is True.
+    when it is True. At a rung of a successive-halving or Hyperband pruner
+    (drover writes the next one as ``next N``) it waits, at most
+    :data:`RUNG_WAIT_S`, until drover has read the step (``seen M``), so that
+    fast epochs never run past a rung before the decision.
     """
-    return "prune" in _control_words()
+    words = _control_words()
+    deadline = time.monotonic() + RUNG_WAIT_S
+    while "prune" not in words and _at_unread_rung(words) and time.monotonic() < deadline:
+        time.sleep(0.01)
+        words = _control_words()
+    return "prune" in words
+
+
+_sigterm_seen = False
+
+
+def catch_sigterm() -> None:
+    """Makes a SIGTERM turn :func:`should_stop` True instead of ending the process.
+
+    drover does not write ``stop`` to ``$DROVER_CONTROL`` before the walltime: its
+    notice is SIGTERM to the job's process group, ``grace`` seconds before SIGKILL (the
+    same on ``drover cancel`` and Ctrl-C). Call this once, from the main thread, and
+    check :func:`should_stop` where the job can save (after each epoch): one test covers
+    both the signal and a ``stop`` in the control file.
+    """
+    import signal
+
+    def _on_sigterm(signum: int, frame: Any) -> None:
+        global _sigterm_seen
+        _sigterm_seen = True
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 def should_stop() -> bool:
     """True when drover asked this job to stop soon (shutdown, walltime, preemption).
 
     Save a checkpoint in :func:`checkpoint_dir` and call :func:`requeue`.
-    False when ``$DROVER_CONTROL`` is unset or the file is absent.
+    True after a SIGTERM once :func:`catch_sigterm` was called, or when
+    ``$DROVER_CONTROL`` says ``stop``; False otherwise.
     """
-    return "stop" in _control_words()
+    return _sigterm_seen or "stop" in _control_words()
 
 
 def requeue() -> NoReturn:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import unittest
 from fractions import Fraction
 from unittest import mock
@@ -23,7 +24,7 @@ if PYTHON_DIR not in sys.path:
 import drover  # noqa: E402
 
 DROVER_VARS = ("DROVER_METRICS", "DROVER_PARAMS", "DROVER_CHECKPOINT_DIR",
-               "DROVER_CONTROL", "DROVER_JOB_DIR", "DROVER_ATTEMPT")
+               "DROVER_CONTROL", "DROVER_JOB_DIR", "DROVER_ATTEMPT", "DROVER_NEXT_RUNG")
 
 
 def clean_env(**values):
@@ -302,6 +303,68 @@ class TestControl(TempDirTest):
             self.assertFalse(drover.should_stop())
             self.write("stop\n")
             self.assertTrue(drover.should_stop())
+
+    def _at_rung_then(self, after_text):
+        # Step 4 is logged at the pruner's next rung, which drover has not read yet
+        # (seen 3): should_prune() waits until the control file says more.
+        metrics = os.path.join(self.tmp, "metrics.jsonl")
+        self.write("seen 3 next 4\n")
+        with clean_env(DROVER_CONTROL=self.control, DROVER_METRICS=metrics):
+            drover.log(step=4, loss=1.0)
+            timer = threading.Timer(0.2, self.write, [after_text])
+            timer.start()
+            try:
+                return drover.should_prune()
+            finally:
+                timer.join()
+
+    def test_waits_at_a_rung_for_the_decision(self):
+        self.assertTrue(self._at_rung_then("prune\n"))
+        self.assertFalse(self._at_rung_then("seen 4 next 16\n"))
+
+    def test_the_first_rung_comes_from_the_environment(self):
+        # Before drover's first write of the control file, $DROVER_NEXT_RUNG names the rung.
+        metrics = os.path.join(self.tmp, "metrics.jsonl")
+        with clean_env(DROVER_CONTROL=self.control, DROVER_METRICS=metrics,
+                       DROVER_NEXT_RUNG="1"):
+            drover.log(step=0, loss=1.0)
+            self.assertFalse(drover.should_prune())
+            drover.log(step=1, loss=1.0)
+            timer = threading.Timer(0.2, self.write, ["prune\n"])
+            timer.start()
+            try:
+                self.assertTrue(drover.should_prune())
+            finally:
+                timer.join()
+
+    def test_no_wait_before_the_rung_and_a_bounded_one_at_it(self):
+        metrics = os.path.join(self.tmp, "metrics.jsonl")
+        self.write("seen 2 next 4\n")
+        with clean_env(DROVER_CONTROL=self.control, DROVER_METRICS=metrics), \
+                mock.patch.object(drover, "RUNG_WAIT_S", 0.05):
+            drover.log(step=3, loss=1.0)
+            self.assertFalse(drover.should_prune())
+            drover.log(step=4, loss=1.0)  # drover never reads it: the wait ends, no prune
+            self.assertFalse(drover.should_prune())
+
+    def test_sigterm_is_a_stop_once_caught(self):
+        # The walltime's notice is SIGTERM (drover writes no `stop` first): after
+        # catch_sigterm() the process lives on, and should_stop() says so, saves, requeues.
+        script = textwrap.dedent(f"""
+            import os, signal, sys
+            sys.path.insert(0, {PYTHON_DIR!r})
+            import drover
+            print(drover.should_stop())
+            drover.catch_sigterm()
+            os.kill(os.getpid(), signal.SIGTERM)
+            print(drover.should_stop())
+            drover.requeue()
+        """)
+        env = {k: v for k, v in os.environ.items() if k not in DROVER_VARS}
+        proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              env=env, timeout=60)
+        self.assertEqual(proc.stdout.split(), ["False", "True"], proc.stderr)
+        self.assertEqual(proc.returncode, 85)
 
 
 class TestRequeue(unittest.TestCase):

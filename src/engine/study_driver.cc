@@ -272,6 +272,7 @@ Status StudyDriver::Bind(uint32_t j, int64_t attempt_id) {
   live.skipping = false;
   live.prune_at = 0;
   live.cancelled = false;
+  live.told.clear();
   live.error.clear();
   ++seg.running;
   (void)::unlink((Dir(j) + "/control").c_str());  // no stale `prune` from a trial before
@@ -373,6 +374,9 @@ void StudyDriver::Env(uint32_t j, std::vector<std::string>* env) const {
     if (e.rfind("DROVER_PARAMS=", 0) == 0) e = "DROVER_PARAMS=" + params.dump();
   env->push_back("DROVER_TRIAL=" + std::to_string(t->number));
   env->push_back("DROVER_STUDY=" + seg.name);
+  // The first rung to wait at, until Poll writes the control file (see TellRung).
+  if (auto next = seg.study->study().NextDecision(*t))
+    env->push_back("DROVER_NEXT_RUNG=" + std::to_string(*next));
 }
 
 // Reports the objective's values among complete metric lines (each ending in '\n').
@@ -400,7 +404,7 @@ Status StudyDriver::ReportLines(uint32_t j, Live& live, std::string_view lines, 
     auto prune = seg.study->Report(live.number, m["step"].get<int64_t>(), m["value"].get<double>());
     if (!prune.ok()) continue;  // a negative step, a non-finite value: not the pruner's
     if (*prune && decide && live.prune_at == 0) {
-      DROVER_RETURN_IF_ERROR(WriteFile(Dir(j) + "/control", "prune\n"));
+      DROVER_RETURN_IF_ERROR(WriteFileAtomic(Dir(j) + "/control", "prune\n"));
       live.prune_at = NowSeconds();
     }
   }
@@ -451,10 +455,31 @@ Status StudyDriver::ReadNew(uint32_t j, Live& live, size_t budget, bool decide) 
   return Status::Ok();
 }
 
+// Writes "seen S next N" to the trial's control file when it changed: S the last step
+// drover has read, N the pruner's next decision step (a rung). A trial using the Python
+// client waits at step N until S reaches it (drover.should_prune), so a rung is decided
+// at the rung, not a polling interval later. Atomic (a reader never sees half a file);
+// nothing once the trial is pruned, or while the pruner has no rung to name. Until the
+// first such write the trial has $DROVER_NEXT_RUNG (Env).
+Status StudyDriver::TellRung(uint32_t j, Live& live) {
+  if (live.number < 0 || live.prune_at > 0) return Status::Ok();
+  const hpo::Study& study = SegmentOf(j).study->study();
+  const hpo::Trial* t = study.history().Find(live.number);
+  if (!t || t->state != hpo::TrialState::kRunning) return Status::Ok();
+  auto next = study.NextDecision(*t);
+  if (!next) return Status::Ok();
+  std::string line = fmt::format("seen {} next {}\n", t->last_step() ? *t->last_step() : -1, *next);
+  if (line == live.told) return Status::Ok();
+  // A hint, not a record: a folder that cannot take it (gone, full) only costs the wait.
+  if (WriteFileAtomic(Dir(j) + "/control", line).ok()) live.told = std::move(line);
+  return Status::Ok();
+}
+
 Status StudyDriver::Poll(double now, std::vector<int64_t>* cancel) {
   for (auto& [j, live] : live_) {
     if (live.number < 0 || live.attempt_id == 0) continue;
     DROVER_RETURN_IF_ERROR(ReadNew(j, live, kPollBudget, true));
+    DROVER_RETURN_IF_ERROR(TellRung(j, live));
     double grace = plan_.workflow().steps[plan_.jobs()[j].step].grace_s;
     if (live.prune_at > 0 && !live.cancelled && now >= live.prune_at + grace) {
       live.cancelled = true;

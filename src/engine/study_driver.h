@@ -96,6 +96,7 @@ class StudyDriver {
     bool skipping = false;            // inside a line too long to read, up to its '\n'
     double prune_at = 0;              // when `prune` was written (0: not pruned)
     bool cancelled = false;
+    std::string told;                 // the rung line last written to its control file
   };
 
   Segment& SegmentOf(uint32_t j);
@@ -103,6 +104,7 @@ class StudyDriver {
   Status WarmStart(Segment& seg);
   Status ReadNew(uint32_t j, Live& live, size_t budget, bool decide);
   Status ReportLines(uint32_t j, Live& live, std::string_view lines, bool decide);
+  Status TellRung(uint32_t j, Live& live);
   std::string Dir(uint32_t j) const;
   Result<std::string> Best(uint32_t j, const std::string& ref) const;
 

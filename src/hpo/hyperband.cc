@@ -42,6 +42,11 @@ int HyperbandPruner::Bracket(int64_t number) const {
   return static_cast<int>(budgets_.size()) - 1;
 }
 
+std::optional<int64_t> HyperbandPruner::NextDecision(const Trial& trial) const {
+  if (pruners_.empty()) return std::nullopt;
+  return pruners_[Bracket(trial.number)].NextDecision(trial);
+}
+
 bool HyperbandPruner::ShouldPrune(Trial& trial, const TrialHistory& history) {
   if (pruners_.empty()) {
     int64_t max_resource = o_.max_resource;

@@ -28,6 +28,8 @@ class HyperbandPruner : public Pruner {
   explicit HyperbandPruner(HyperbandOptions o = {}) : o_(std::move(o)) {}
   bool ShouldPrune(Trial& trial, const TrialHistory& history) override;
   std::string name() const override { return "hyperband"; }
+  // The next rung of the trial's bracket, once the brackets are known.
+  std::optional<int64_t> NextDecision(const Trial& trial) const override;
 
   // The trial's bracket; -1 until the brackets are known.
   int Bracket(int64_t number) const;

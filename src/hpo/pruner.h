@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "hpo/trial.h"
@@ -19,6 +20,11 @@ class Pruner {
   virtual ~Pruner() = default;
   virtual bool ShouldPrune(Trial& trial, const TrialHistory& history) = 0;
   virtual std::string name() const = 0;
+  // The step at which this pruner next decides for `trial` (its next rung), or nullopt
+  // when it may decide at any step or does not know yet. drover tells a running trial
+  // this step, and the trial waits there until drover has read its report, so that a
+  // rung's decision is taken at the rung however fast the trial's epochs are.
+  virtual std::optional<int64_t> NextDecision(const Trial&) const { return std::nullopt; }
 };
 
 // Never prunes.

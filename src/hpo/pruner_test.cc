@@ -142,5 +142,45 @@ TEST(HyperbandTest, TrialsCompeteWithinTheirBracketOnly) {
   EXPECT_EQ(seen.size(), 3u);
 }
 
+// The rung a running trial is told to wait at: min_resource * eta^(rate + rungs passed),
+// so that drover reads its report there (see StudyDriver::TellRung).
+TEST(SuccessiveHalvingTest, NextDecisionIsTheTrialsNextRung) {
+  SuccessiveHalvingPruner sh({/*min_resource=*/1, /*reduction_factor=*/4, 0, 0});
+  TrialHistory h = WithCompleted(Direction::kMinimize, {1, 2, 3}, 100);
+  Trial t = Running({{0, 5}});
+  EXPECT_EQ(sh.NextDecision(t), 1);
+  t.intermediate[1] = 0.5;  // the best at rung 0 (step 1): promoted, next rung 4
+  EXPECT_FALSE(sh.ShouldPrune(t, h));
+  EXPECT_EQ(t.rungs.size(), 1u);
+  EXPECT_EQ(sh.NextDecision(t), 4);
+  SuccessiveHalvingPruner late({2, 3, 1, 0});
+  EXPECT_EQ(late.NextDecision(Running({})), 6) << "2 * 3^1";
+}
+
+TEST(SuccessiveHalvingTest, NoNextDecisionUntilAutoMinResourceIsKnown) {
+  SuccessiveHalvingPruner sh;  // min_resource auto
+  Trial t = Running({{0, 5}});
+  EXPECT_EQ(sh.NextDecision(t), std::nullopt);
+  TrialHistory h = WithCompleted(Direction::kMinimize, {1}, 300);  // last step 299: 299 / 100
+  (void)sh.ShouldPrune(t, h);
+  EXPECT_EQ(sh.min_resource(), 2);
+  EXPECT_EQ(sh.NextDecision(t), 2);
+}
+
+TEST(HyperbandTest, NextDecisionFollowsTheTrialsBracket) {
+  HyperbandPruner hb({/*min_resource=*/1, /*max_resource=*/0, 3, 0, "s"});
+  EXPECT_EQ(hb.NextDecision(Running({})), std::nullopt) << "brackets not known yet";
+  hb.Initialise(27);
+  for (int64_t n = 0; n < 20; ++n) {
+    Trial t = Running({});
+    t.number = n;
+    const int b = hb.Bracket(n);
+    int64_t rung = 1;
+    for (int k = 0; k < b; ++k) rung *= 3;
+    EXPECT_EQ(hb.NextDecision(t), rung) << "bracket " << b;
+  }
+  EXPECT_EQ(PercentilePruner().NextDecision(Running({})), std::nullopt) << "decides at any step";
+}
+
 }  // namespace
 }  // namespace drover::hpo

@@ -60,6 +60,10 @@ class Study {
   const TrialHistory& history() const { return history_; }
   const Space& space() const { return space_; }
   const Sampler& sampler() const { return *sampler_; }
+  // The pruner's next decision step for a trial (see Pruner::NextDecision).
+  std::optional<int64_t> NextDecision(const Trial& t) const {
+    return pruner_ ? pruner_->NextDecision(t) : std::nullopt;
+  }
   Direction direction() const { return history_.direction(); }
 
   // {"space": ..., "direction": ..., "trials": [...]}

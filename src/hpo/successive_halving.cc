@@ -9,6 +9,14 @@ bool SuccessiveHalvingPruner::ShouldPrune(Trial& trial, const TrialHistory& hist
   return ShouldPruneAmong(trial, history, [](const Trial&) { return true; });
 }
 
+std::optional<int64_t> SuccessiveHalvingPruner::NextDecision(const Trial& trial) const {
+  if (o_.min_resource <= 0) return std::nullopt;
+  const double rung = o_.min_resource * std::pow(static_cast<double>(o_.reduction_factor),
+                                                 o_.min_early_stopping_rate + trial.rungs.size());
+  if (rung > 9.0e18) return std::nullopt;
+  return static_cast<int64_t>(std::ceil(rung));
+}
+
 bool SuccessiveHalvingPruner::ShouldPruneAmong(Trial& trial, const TrialHistory& history,
                                                const std::function<bool(const Trial&)>& peer) {
   const auto step = trial.last_step();

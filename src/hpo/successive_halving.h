@@ -26,6 +26,9 @@ class SuccessiveHalvingPruner : public Pruner {
   explicit SuccessiveHalvingPruner(SuccessiveHalvingOptions o = {}) : o_(o) {}
   bool ShouldPrune(Trial& trial, const TrialHistory& history) override;
   std::string name() const override { return "asha"; }
+  // The trial's next rung once min_resource is known (after the first complete trial
+  // when it is auto).
+  std::optional<int64_t> NextDecision(const Trial& trial) const override;
 
   // As ShouldPrune, with only trials for which `peer` is true as competitors
   // (Hyperband's brackets).

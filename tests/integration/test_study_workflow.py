@@ -96,6 +96,8 @@ class StudyWorkflowTest(DroverTest):
         job = self.query("SELECT name FROM jobs WHERE id=?", best[4])[0][0]
         shown = self.drover("show", job).stdout
         self.assertIn(f"trial    w:tune #{best[0]} complete value=", shown)
+        shown_params = json.loads(shown.split("\nparams   ", 1)[1].split("\n", 1)[0])
+        self.assertEqual(shown_params, best_params, "a trial job shows the trial's parameters")
         self.assertRegex(shown, r"\nran      python3 \S*trial\.py -?[0-9]")
         self.assertIn("ran      python3 -c", self.drover("show", "final").stdout)
         # Its trials are the workflow's jobs: the service does not hand out more.
@@ -140,6 +142,40 @@ class StudyWorkflowTest(DroverTest):
         self.assertEqual({j[0] for j in jobs}, {"succeeded"})
         events = self.query("SELECT count(*) FROM events WHERE kind='pruned'")[0][0]
         self.assertEqual(events, states.count("pruned"))
+
+    def test_asha_decides_at_the_rung_however_fast_the_epochs(self):
+        # Epochs of no time at all: a trial waits at each rung (drover.should_prune) until
+        # drover has read its step, so a pruned trial stops at a rung, never past it.
+        self.write("drover.yaml", """\
+            name: w
+            steps:
+              tune:
+                study:
+                  space: {x: {type: float, low: -4, high: 6}}
+                  sampler: random
+                  pruner: {name: asha, min_resource: 1, reduction_factor: 2}
+                  metric: loss
+                  trials: 10
+                  parallel: 2
+                  seed: 3
+                run: python3 trial.py {x}
+                env: {EPOCHS: "40"}
+            """)
+        self.drover("run", "-j", "2")
+        rows = self.trials("w:tune")
+        pruned = [r for r in rows if r[1] == "pruned"]
+        self.assertTrue(pruned, rows)
+        for r in pruned:
+            last = max(step for step, _ in json.loads(r[5]))
+            self.assertIn(last, {1, 2, 4, 8, 16, 32}, f"trial {r[0]} pruned past a rung: {r}")
+        # `drover study trials` shows how far each pruned trial got and its last value.
+        csv = self.drover("study", "trials", "w:tune", "--format", "csv").stdout.splitlines()
+        for r in pruned:
+            fields = csv[1 + r[0]].split(",")
+            inter = dict((s, v) for s, v in json.loads(r[5]))
+            last = max(inter)
+            self.assertEqual(fields[1:4], ["pruned", "", str(last)])
+            self.assertAlmostEqual(float(fields[4]), inter[last])
 
     def test_a_trial_that_ignores_prune_is_stopped_after_grace(self):
         self.write("drover.yaml", """\
