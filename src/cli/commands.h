@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 namespace drover {
 class Plan;
 class Store;
+struct JobRow;
 struct RunOptions;
 }  // namespace drover
 
@@ -112,6 +114,15 @@ int Recover(const GlobalOptions& g, const RunArgs& a);
 // Removes the job folders no plan of the store reaches and ended Slurm arrays' files
 // (engine/gc.h); with dry_run, only says what it would remove (gc_cmd.cc).
 int GcCmd(const GlobalOptions& g, bool dry_run);
+
+// One job's metric history, as text (step, value, time), csv or jsonl; only metric `name`
+// when given (results_cmds.cc).
+int MetricsCmd(const GlobalOptions& g, const std::string& job, const std::string& workflow,
+               const std::string& name, const std::string& format);
+// The store and the job `ref` names, in (or before) the latest run of `workflow` (any
+// workflow when empty); "WORKFLOW:step/axes" names the workflow too (query_cmds.cc).
+Status FindJobRef(const GlobalOptions& g, const std::string& ref, const std::string& workflow,
+                  std::unique_ptr<Store>* store, JobRow* job);
 
 // drover runs: the `limit` latest runs with their counts (history_cmds.cc).
 int RunsCmd(const GlobalOptions& g, int limit);

@@ -90,6 +90,13 @@ int Main(int argc, char** argv) {
   int log_attempt = 0;
   logs->add_option("--attempt", log_attempt, "an earlier attempt's logs (1, 2, ...; default: the latest)");
 
+  std::string metric_name, metric_format = "text";
+  auto* metrics = app.add_subcommand("metrics", "one job's metric history: step, value, time");
+  metrics->add_option("job", job, "name (WORKFLOW:name for another workflow's), id or key")->required();
+  metrics->add_option("--workflow", workflow, "a workflow's name (default: the latest run)");
+  metrics->add_option("--name", metric_name, "only this metric");
+  metrics->add_option("--format", metric_format, "text|csv|jsonl")->capture_default_str();
+
   TableArgs ta;
   auto* table = app.add_subcommand("table", "a results table: a metric over the axes");
   table->add_option("--rows", ta.rows, "axes down the side, comma-separated (default: report.table's)");
@@ -187,6 +194,7 @@ int Main(int argc, char** argv) {
   if (*show) return Show(g, job, workflow);
   if (*logs) return Logs(g, job, workflow, only_err, only_out, log_attempt);
   if (*table) return TableCmd(g, ta);
+  if (*metrics) return MetricsCmd(g, job, workflow, metric_name, metric_format);
   if (*cancel) return CancelCmd(g);
   if (*recover) return Recover(g, ra);
   if (*gc) return GcCmd(g, gc_dry_run);

@@ -211,11 +211,20 @@ int Show(const GlobalOptions& g, const std::string& ref, const std::string& work
                   static_cast<long long>(a.size), a.hash.substr(0, 12).c_str());
   auto ms = store->Metrics(job->id);
   if (ms.ok()) {
-    std::map<std::string, MetricRecord> last;
-    for (const MetricRecord& m : *ms) last[m.name] = m;
-    for (const auto& [name, m] : last) std::printf("metric   %s = %g\n", Escape(name).c_str(), m.value);
+    // Each metric's last value and how long its history is (`drover metrics` prints it).
+    std::map<std::string, std::pair<MetricRecord, size_t>> last;
+    for (const MetricRecord& m : *ms) last[m.name] = {m, last[m.name].second + 1};
+    for (const auto& [name, mn] : last)
+      std::printf("metric   %s = %g (%zu value%s%s)\n", Escape(name).c_str(), mn.first.value,
+                  mn.second, mn.second == 1 ? "" : "s",
+                  mn.first.step ? fmt::format(", last at step {}", *mn.first.step).c_str() : "");
   }
   return 0;
+}
+
+Status FindJobRef(const GlobalOptions& g, const std::string& ref, const std::string& workflow,
+                  std::unique_ptr<Store>* store, JobRow* job) {
+  return LatestJob(g, ref, workflow, store, job);
 }
 
 int Logs(const GlobalOptions& g, const std::string& ref, const std::string& workflow, bool only_err,
