@@ -99,10 +99,7 @@ Status Explainer::NewKey(uint32_t j, std::vector<RunReason>* out) {
   const std::string name = plan_.Name(j);
   auto earlier = store_->history()->LatestAttempted(plan_.workflow().name, name);
   if (!earlier.ok()) return earlier.status();
-  if (earlier->id == 0) {
-    out->push_back({"no earlier attempt", ""});
-    return Status::Ok();
-  }
+  if (earlier->id == 0) return NewValues(j, out);
   if (earlier->ingredients.empty()) {
     out->push_back({"its key changed (the store has no record of what the earlier key was "
                     "made of)", ""});
@@ -119,6 +116,32 @@ Status Explainer::NewKey(uint32_t j, std::vector<RunReason>* out) {
     // Nothing recorded differs: the difference is in what the key alone holds.
     out->push_back({"its key changed", ""});
   }
+  return Status::Ok();
+}
+
+Status Explainer::NewValues(uint32_t j, std::vector<RunReason>* out) {
+  const uint32_t s = plan_.jobs()[j].step;
+  const Workflow& wf = plan_.workflow();
+  if (!seen_.count(s)) {
+    auto params = store_->history()->AttemptedParams(wf.name, wf.steps[s].name);
+    if (!params.ok()) return params.status();
+    std::set<std::string>& seen = seen_[s];
+    for (const std::string& p : *params) {
+      Json o = Json::parse(p, nullptr, false);
+      if (!o.is_object()) continue;
+      for (auto it = o.begin(); it != o.end(); ++it)
+        if (it.value().is_string()) seen.insert(it.key() + "=" + it.value().get<std::string>());
+    }
+  }
+  const std::set<std::string>& seen = seen_[s];
+  const PlanStep& ps = plan_.steps()[s];
+  size_t before = out->size();
+  for (size_t a = 0; a < ps.axes.size() && !seen.empty(); ++a) {
+    const Axis& axis = wf.axes[ps.axes[a]];
+    std::string v = axis.name + "=" + axis.values[plan_.jobs()[j].values[a]];
+    if (!seen.count(v)) out->push_back({"no earlier attempt: new axis value " + v, ""});
+  }
+  if (out->size() == before) out->push_back({"no earlier attempt", ""});
   return Status::Ok();
 }
 

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,9 @@ class Explainer {
   Status OwnKey(uint32_t j, std::vector<RunReason>* out);
   Status NewKey(uint32_t j, std::vector<RunReason>* out);
   void Upstream(uint32_t j, std::vector<RunReason>* out) const;
+  // "new axis value seed=2" for each of job j's values that no attempted job of its
+  // step had; "no earlier attempt" when all were seen (a new combination).
+  Status NewValues(uint32_t j, std::vector<RunReason>* out);
 
   const Plan& plan_;
   Store* store_;
@@ -49,6 +54,8 @@ class Explainer {
   IngredientsMaker maker_;
   std::vector<KnownJob> known_;
   std::vector<bool> reuse_;
+  // Per step (loaded when first needed): "axis=value" of its attempted jobs.
+  std::map<uint32_t, std::set<std::string>> seen_;
 };
 
 }  // namespace drover

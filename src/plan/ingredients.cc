@@ -80,21 +80,34 @@ Status IngredientsMaker::Inputs(uint32_t j, std::string* out) {
   for (const std::string& in : step.inputs) {
     std::string pattern =
         SubstituteRaw(in, [&](const std::string& axis) { return plan_.Value(j, axis); });
-    std::string abs = !pattern.empty() && pattern[0] == '/' ? pattern : wf.dir + "/" + pattern;
-    glob_t g{};
-    int rc = ::glob(abs.c_str(), 0, nullptr, &g);
-    std::vector<std::string> files(g.gl_pathv, g.gl_pathv + (rc == 0 ? g.gl_pathc : 0));
-    ::globfree(&g);
-    for (const std::string& f : files) {
-      auto h = FileHash(f);
-      if (!h.ok()) return h.status().With("step '" + step.name + "': input");
-      std::string rel = f.rfind(wf.dir + "/", 0) == 0 ? f.substr(wf.dir.size() + 1) : f;
-      *out += (first ? ",\"in\":{" : ",") + Str(rel) + ":" + Str(*h);
-      first = false;
-    }
+    auto part = InputPart(pattern);
+    if (!part.ok()) return part.status().With("step '" + step.name + "': input");
+    if (part->empty()) continue;
+    *out += (first ? ",\"in\":{" : ",") + *part;
+    first = false;
   }
   if (!first) *out += "}";
   return Status::Ok();
+}
+
+Result<std::string> IngredientsMaker::InputPart(const std::string& pattern) {
+  auto it = patterns_.find(pattern);
+  if (it != patterns_.end()) return it->second;
+  const std::string& dir = plan_.workflow().dir;
+  std::string abs = !pattern.empty() && pattern[0] == '/' ? pattern : dir + "/" + pattern;
+  glob_t g{};
+  int rc = ::glob(abs.c_str(), 0, nullptr, &g);
+  std::vector<std::string> files(g.gl_pathv, g.gl_pathv + (rc == 0 ? g.gl_pathc : 0));
+  ::globfree(&g);
+  std::string out;
+  for (const std::string& f : files) {
+    auto h = FileHash(f);
+    if (!h.ok()) return h.status();
+    std::string rel = f.rfind(dir + "/", 0) == 0 ? f.substr(dir.size() + 1) : f;
+    out += (out.empty() ? "" : ",") + Str(rel) + ":" + Str(*h);
+  }
+  patterns_.emplace(pattern, out);
+  return out;
 }
 
 Result<std::string> IngredientsMaker::Of(uint32_t j) {

@@ -30,10 +30,13 @@ class IngredientsMaker {
   Result<std::string> FileHash(const std::string& abs);
   Result<std::string> StepPart(uint32_t step);  // "run", "code", "out", "study"
   Status Inputs(uint32_t j, std::string* out);
+  // The "path":hash members of the files an input pattern matches (globbed once).
+  Result<std::string> InputPart(const std::string& pattern);
 
   const Plan& plan_;
   std::unordered_map<std::string, std::string> files_;  // absolute path -> short hash
   std::unordered_map<uint32_t, std::string> steps_;     // step -> its part of the JSON
+  std::unordered_map<std::string, std::string> patterns_;  // input pattern -> its members
 };
 
 }  // namespace drover

@@ -51,6 +51,20 @@ class SqliteHistoryStore : public HistoryStore {
     return out;
   }
 
+  Result<std::vector<std::string>> AttemptedParams(const std::string& workflow,
+                                                   const std::string& step) override {
+    sql::Stmt s(db_,
+                "SELECT DISTINCT j.params FROM jobs j JOIN workflows w ON w.id=j.workflow_id "
+                "WHERE w.name=? AND j.step=? AND "
+                "EXISTS (SELECT 1 FROM attempts a WHERE a.job_id=j.id)");
+    s.Bind(1, workflow).Bind(2, step);
+    Status st;
+    std::vector<std::string> out;
+    while (s.Step(&st)) out.push_back(s.Text(0));
+    DROVER_RETURN_IF_ERROR(st);
+    return out;
+  }
+
   Result<std::vector<RunRecord>> Runs(int limit) override {
     sql::Stmt s(db_,
                 "SELECT * FROM (SELECT r.id, w.name, r.started, coalesce(r.ended,0), r.state, "

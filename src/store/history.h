@@ -42,6 +42,10 @@ class HistoryStore {
   // one attempt; id 0 when there is none.
   virtual Result<EarlierJob> LatestAttempted(const std::string& workflow,
                                              const std::string& name) = 0;
+  // The distinct parameter objects ({"seed":"0"}, as stored) of the jobs of `workflow`'s
+  // step `step` that have at least one attempt.
+  virtual Result<std::vector<std::string>> AttemptedParams(const std::string& workflow,
+                                                           const std::string& step) = 0;
   // The `limit` latest runs (of every workflow), oldest first.
   virtual Result<std::vector<RunRecord>> Runs(int limit) = 0;
 };

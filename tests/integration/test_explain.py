@@ -14,6 +14,7 @@ steps:
   prep:
     over: [seed]
     run: sh prep.sh {seed} > data.txt
+    inputs: ["raw/{seed}.csv"]
     outputs: [data.txt]
   train:
     over: [seed]
@@ -28,6 +29,8 @@ class ExplainTest(DroverTest):
         super().setUp()
         self.workflow("0.1")
         self.write("prep.sh", "echo data $1\n")
+        self.write("raw/0.csv", "1\n")
+        self.write("raw/1.csv", "2\n")
         self.write("train.py", "import sys\nprint(open(sys.argv[1]).read())\n")
         self.drover("run")
 
@@ -56,6 +59,12 @@ class ExplainTest(DroverTest):
         self.assertIn("train/seed=0, train/seed=1", dry)
         self.assertNotIn("prep/", dry.split("why jobs would run:")[1])
 
+    def test_changed_input_names_it_with_old_and_new_hash(self):
+        self.write("raw/1.csv", "3\n")
+        out = self.explain("prep/seed=1")
+        self.assertRegex(out, r"input raw/1\.csv changed \([0-9a-f]{16} -> [0-9a-f]{16}\)")
+        self.assertIn("would be reused", self.explain("prep/seed=0"))
+
     def test_changed_env_value_names_it(self):
         self.workflow("0.2")
         out = self.explain("train/seed=0")
@@ -79,10 +88,12 @@ class ExplainTest(DroverTest):
         self.assertIn("would be reused", self.explain("prep/seed=1"))
 
     def test_force_and_new_jobs(self):
+        self.write("raw/2.csv", "4\n")
         out = self.drover("run", "--dry-run", "--explain", "--force", "prep",
                           "--set", "seed=0,1,2").stdout
         self.assertRegex(out, r"3 jobs: --force prep")
-        self.assertRegex(out, r"2 jobs: no earlier attempt\n\s+prep/seed=2, train/seed=2")
+        self.assertRegex(out, r"2 jobs: no earlier attempt: new axis value seed=2\n"
+                              r"\s+prep/seed=2, train/seed=2")
 
     def test_unknown_job_is_a_clear_error(self):
         p = self.drover("explain", "train/seed=9", check=False)
