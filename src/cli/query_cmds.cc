@@ -197,6 +197,9 @@ int Show(const GlobalOptions& g, const std::string& ref, const std::string& work
     std::printf("trial    %s #%lld %s%s\n", Escape(study).c_str(), static_cast<long long>(t.number),
                 t.state.c_str(), t.value ? fmt::format(" value={}", *t.value).c_str() : "");
   }
+  // A partial gather (partial: true) that ran without some of the jobs it gathers.
+  if (auto missing = store->JobMissing(job->id); missing.ok() && *missing)
+    std::printf("partial  ran without %s (they did not succeed)\n", Escape(**missing).c_str());
   auto atts = store->Attempts(job->id);
   if (atts.ok())
     for (const AttemptRecord& a : *atts)

@@ -344,9 +344,20 @@ Result<RunSummary> Loop::Run() {
     if (done.empty()) exec_->Wait(std::max(timeout, 0), &done);
   }
   printer_->Done();
+  TellSkipped();
   sum_.interrupted = stopping_ && seen_interrupts_ > 0;
   sum_.seconds = NowSeconds() - t0_;
   return sum_;
+}
+
+// "ensemble/task=a skipped: train/task=a,model=x failed", for the first few.
+void Loop::TellSkipped() {
+  constexpr size_t kShown = 20;
+  for (size_t i = 0; i < skip_because_.size() && i < kShown; ++i)
+    printer_->Line(plan_.Name(skip_because_[i].first) + " skipped: " + skip_because_[i].second);
+  if (skip_because_.size() > kShown)
+    printer_->Line(fmt::format("... and {} more skipped jobs (drover jobs --state skipped)",
+                               skip_because_.size() - kShown));
 }
 
 void Loop::Interrupts() {
@@ -401,7 +412,13 @@ double Loop::Eta() const {
 }
 
 std::string Loop::Dir(uint32_t j) const {
-  return store_->root() + "/" + Plan::RelDir(plan_.jobs()[j].key);
+  return store_->root() + "/" + Plan::RelDir(KeyOf(j));
+}
+
+const std::string& Loop::KeyOf(uint32_t j) const {
+  if (key_.empty()) return plan_.jobs()[j].key;
+  auto it = key_.find(j);
+  return it == key_.end() ? plan_.jobs()[j].key : it->second;
 }
 
 }  // namespace drover

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "engine/engine.h"
@@ -73,11 +74,26 @@ class Loop {
   Status Succeed(Running& r, const JobStatus& st, bool collect = true);
   Status HandleTrial(Running& r, const Completion& c, const std::vector<MetricRecord>& metrics,
                      bool* handled);
-  void ReleaseDependents(uint32_t j);
+  // Job `j` is done (succeeded or reused): each dependent with nothing left to wait
+  // for becomes ready (derived first when it must be: Derive).
+  Status ReleaseDependents(uint32_t j);
+  // A job whose dependencies have all ended, ready to run: as planned, or derived when
+  // it gathers partially (missing_) or consumes a derived job (key_).
+  Status Ready(uint32_t j);
+  // Runs job `j` under a key of its own: its command cut to the gathered jobs that
+  // succeeded and pointed at its upstream jobs' derived folders, its key the planned
+  // key with the keys it used and the jobs it misses. Reused when that key succeeded
+  // before; skipped when a gather would be left with nothing.
+  Status Derive(uint32_t j);
+  // A partial step's job `d` gathers upstream job `x`.
+  bool Gathers(uint32_t d, uint32_t x) const;
+  const std::string& KeyOf(uint32_t j) const;
   // Records the attempt's end; retries the job (within its step's retries:) when
   // `may_retry`, otherwise fails it for good and skips its dependents.
   Status Fail(Running& r, AttemptState state, const std::string& reason, bool may_retry = true);
-  Status SkipDependents(uint32_t j);
+  // Skips what depends on `j` (but for partial gathers of it), recording `why` (default:
+  // "<j> failed") for the run's end.
+  Status SkipDependents(uint32_t j, const std::string& why = "");
   Status Requeue(Running& r);
   void MakeReady(uint32_t j);
   ReadyEntry PopReady();
@@ -124,6 +140,13 @@ class Loop {
   RunSummary sum_;
   std::string base_pythonpath_;
   std::unique_ptr<StudyDriver> studies_;  // null without study steps
+  // Partial gathers (README, "Partial gathers"): the gathered jobs each partial job
+  // lost (failed or skipped), and the key and command of jobs run under a derived key.
+  std::unordered_map<uint32_t, std::vector<uint32_t>> missing_;
+  std::unordered_map<uint32_t, std::string> key_, command_;
+  // Jobs skipped because a job they need failed, with why: the run's end names them.
+  std::vector<std::pair<uint32_t, std::string>> skip_because_;
+  void TellSkipped();
 };
 
 }  // namespace drover

@@ -10,6 +10,7 @@
 #include "engine/loop.h"
 #include "util/clock.h"
 #include "util/fs.h"
+#include "util/hash.h"
 #include "util/shell.h"
 
 namespace drover {
@@ -84,7 +85,7 @@ std::vector<std::string> Loop::JobEnv(uint32_t j, const Running& r) const {
   std::string dir = Dir(j);
   std::vector<std::string> env = plan_.jobs()[j].env;
   env.push_back("DROVER_JOB_DIR=" + dir);
-  env.push_back("DROVER_JOB_KEY=" + plan_.jobs()[j].key);
+  env.push_back("DROVER_JOB_KEY=" + KeyOf(j));
   env.push_back("DROVER_JOB_NAME=" + plan_.Name(j));
   env.push_back("DROVER_METRICS=" + dir + "/metrics.jsonl");
   env.push_back("DROVER_CHECKPOINT_DIR=" + dir + "/checkpoint");
@@ -93,6 +94,12 @@ std::vector<std::string> Loop::JobEnv(uint32_t j, const Running& r) const {
   env.push_back("DROVER_ATTEMPT=" + std::to_string(r.rec.number));
   env.push_back("DROVER_WORKDIR=" + plan_.workflow().dir);
   env.push_back("PYTHONPATH=" + base_pythonpath_);
+  if (StepOf(j).partial) {  // the gathered jobs it runs without, by name
+    std::string missing;
+    if (auto it = missing_.find(j); it != missing_.end())
+      for (uint32_t m : it->second) missing += (missing.empty() ? "" : " ") + plan_.Name(m);
+    env.push_back("DROVER_MISSING=" + missing);
+  }
   if (!opts_.gpu_ids.empty() && !Remote(j)) {
     std::string ids;
     for (int g : r.gpus) ids += (ids.empty() ? "" : ",") + opts_.gpu_ids[g];
@@ -176,7 +183,9 @@ Status Loop::Launch(const std::vector<int64_t>& ids) {
     const std::string* command = &plan_.jobs()[r.job].command;
     std::string bound;  // a study's trial: its params filled in at start
     Status st;
-    if (studies_) {
+    if (auto derived = command_.find(r.job); derived != command_.end()) {
+      command = &derived->second;
+    } else if (studies_) {
       st = studies_->Command(r.job, &bound);
       command = &bound;
     }
@@ -302,7 +311,7 @@ Status Loop::HandleTrial(Running& r, const Completion& c, const std::vector<Metr
 Status Loop::Succeed(Running& r, const JobStatus& st, bool collect) {
   uint32_t j = r.job;
   std::vector<ArtifactRecord> arts;
-  Status collected = collect ? CollectArtifacts(store_->root(), Plan::RelDir(plan_.jobs()[j].key),
+  Status collected = collect ? CollectArtifacts(store_->root(), Plan::RelDir(KeyOf(j)),
                                                 StepOf(j).outputs, &arts)
                              : Status::Ok();
   if (!collected.ok()) return Fail(r, AttemptState::kFailed, collected.message());
@@ -318,15 +327,99 @@ Status Loop::Succeed(Running& r, const JobStatus& st, bool collect) {
   est_->Succeeded(j, secs);
   running_.erase(r.rec.id);
   printer_->Finished(plan_.Name(j), secs, Prog());
-  ReleaseDependents(j);
+  return ReleaseDependents(j);
+}
+
+Status Loop::ReleaseDependents(uint32_t j) {
+  for (uint32_t k = dep_off_[j]; k < dep_off_[j + 1]; ++k) {
+    uint32_t d = dep_list_[k];
+    if (--waiting_[d] == 0 && slot_[d] == Slot::kBlocked) DROVER_RETURN_IF_ERROR(Ready(d));
+  }
   return Status::Ok();
 }
 
-void Loop::ReleaseDependents(uint32_t j) {
-  for (uint32_t k = dep_off_[j]; k < dep_off_[j + 1]; ++k) {
-    uint32_t d = dep_list_[k];
-    if (--waiting_[d] == 0 && slot_[d] == Slot::kBlocked) MakeReady(d);
+Status Loop::Ready(uint32_t j) {
+  if (missing_.empty() && key_.empty()) {  // the common case: nothing partial in this run
+    MakeReady(j);
+    return Status::Ok();
   }
+  const PlannedJob& pj = plan_.jobs()[j];
+  bool derive = missing_.count(j) ||
+                std::any_of(pj.deps.begin(), pj.deps.end(), [&](uint32_t d) { return key_.count(d); });
+  if (!derive) {
+    MakeReady(j);
+    return Status::Ok();
+  }
+  return Derive(j);
+}
+
+bool Loop::Gathers(uint32_t d, uint32_t x) const {
+  for (const GatherSpan& g : plan_.Gathers(d))
+    if (std::find(g.jobs.begin(), g.jobs.end(), x) != g.jobs.end()) return true;
+  return false;
+}
+
+// Replaces every `from` in *s by `to` (job folders hold 32 hex digits: no false matches).
+static void ReplaceAll(std::string* s, const std::string& from, const std::string& to) {
+  for (size_t at = s->find(from); at != std::string::npos; at = s->find(from, at + to.size()))
+    s->replace(at, from.size(), to);
+}
+
+Status Loop::Derive(uint32_t j) {
+  const PlannedJob& pj = plan_.jobs()[j];
+  static const std::vector<uint32_t> kNone;
+  auto mit = missing_.find(j);
+  const std::vector<uint32_t>& missing = mit == missing_.end() ? kNone : mit->second;
+  auto kept = [&](uint32_t m) { return std::find(missing.begin(), missing.end(), m) == missing.end(); };
+  for (const GatherSpan& g : plan_.Gathers(j))
+    if (!g.jobs.empty() && std::none_of(g.jobs.begin(), g.jobs.end(), kept)) {
+      skip_because_.emplace_back(j, "none of the jobs it gathers succeeded");
+      slot_[j] = Slot::kSkipped;
+      ++sum_.skipped;
+      DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[j], JobState::kSkipped));
+      return SkipDependents(j, plan_.Name(j) + " was skipped");
+    }
+  std::string cmd = plan_.GatheredCommand(j, kept);
+  Hasher h;
+  h.Add("drover-derived-v1").Add(pj.key);
+  for (uint32_t d : pj.deps) {
+    if (!kept(d)) {
+      h.Add("missing").Add(plan_.jobs()[d].key);
+      continue;
+    }
+    h.Add("dep").Add(KeyOf(d));
+    if (KeyOf(d) != plan_.jobs()[d].key)  // its folder: .drover/jobs/<key[0:2]>/<key>
+      ReplaceAll(&cmd, Plan::RelDir(plan_.jobs()[d].key), Plan::RelDir(KeyOf(d)));
+  }
+  std::string key = h.HexDigest(), names;
+  for (uint32_t m : missing) names += (names.empty() ? "" : " ") + plan_.Name(m);
+  JobRecord rec{key, StepOf(j).name, plan_.Name(j), plan_.ParamsJson(j), Plan::Readable(cmd),
+                Plan::RelDir(key)};
+  KnownJob known;
+  DROVER_RETURN_IF_ERROR(store_->PlanDerivedJob(run_id_, job_id_[j], rec, &known));
+  job_id_[j] = known.id;
+  key_[j] = key;
+  command_[j] = std::move(cmd);
+  if (!missing.empty())
+    DROVER_RETURN_IF_ERROR(store_->AddEvent(run_id_, known.id, "partial", names));
+  const auto& forced = opts_.force_steps;
+  bool reuse = known.state == JobState::kSucceeded &&  // as DecideReuse: all it used reused
+               std::find(forced.begin(), forced.end(), StepOf(j).name) == forced.end() &&
+               std::all_of(pj.deps.begin(), pj.deps.end(),
+                           [&](uint32_t d) { return !kept(d) || slot_[d] == Slot::kReused; });
+  if (reuse && !StepOf(j).outputs.empty()) {
+    auto arts = store_->Artifacts(known.id);
+    if (!arts.ok()) return arts.status();
+    reuse = ArtifactsIntact(store_->root(), *arts);
+  }
+  if (!reuse) {
+    DROVER_RETURN_IF_ERROR(store_->SetJobState(known.id, JobState::kPending));
+    MakeReady(j);
+    return Status::Ok();
+  }
+  slot_[j] = Slot::kReused;
+  ++sum_.reused;
+  return ReleaseDependents(j);
 }
 
 Status Loop::Requeue(Running& r) {
@@ -392,7 +485,7 @@ Status Loop::Fail(Running& r, AttemptState state, const std::string& reason, boo
     // A failed trial is part of the study's record, not the end of the study:
     // what comes after it still runs, with the other trials' results.
     DROVER_RETURN_IF_ERROR(studies_->Failed(j));
-    ReleaseDependents(j);
+    DROVER_RETURN_IF_ERROR(ReleaseDependents(j));
   } else {
     DROVER_RETURN_IF_ERROR(SkipDependents(j));
   }
@@ -404,7 +497,8 @@ Status Loop::Fail(Running& r, AttemptState state, const std::string& reason, boo
   return Status::Ok();
 }
 
-Status Loop::SkipDependents(uint32_t j) {
+Status Loop::SkipDependents(uint32_t j, const std::string& why) {
+  const std::string because = why.empty() ? plan_.Name(j) + " failed" : why;
   std::vector<uint32_t> stack{j};
   while (!stack.empty()) {
     uint32_t x = stack.back();
@@ -412,6 +506,12 @@ Status Loop::SkipDependents(uint32_t j) {
     for (uint32_t k = dep_off_[x]; k < dep_off_[x + 1]; ++k) {
       uint32_t d = dep_list_[k];
       if (slot_[d] != Slot::kBlocked) continue;
+      if (StepOf(d).partial && Gathers(d, x)) {  // runs on what succeeded, once all ended
+        missing_[d].push_back(x);
+        if (--waiting_[d] == 0) DROVER_RETURN_IF_ERROR(Ready(d));
+        continue;
+      }
+      skip_because_.emplace_back(d, because);
       slot_[d] = Slot::kSkipped;
       ++sum_.skipped;
       DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[d], JobState::kSkipped));

@@ -21,6 +21,7 @@ class Planner {
  public:
   Planner(const Workflow& wf, const PlanOptions& opts) : wf_(wf), opts_(opts) {
     plan_.wf_ = &wf;
+    plan_.root_ = opts.root;
   }
   Result<Plan> Run();
 
@@ -219,11 +220,14 @@ Status Planner::PlanStepJobs(uint32_t s) {
         matched.clear();
         Matching(s, j, ai, &matched);
         key_cmd += "{" + p.step + "." + p.output + (p.gather ? "...}" : "}");
+        size_t begin = run_cmd.size();
         for (size_t m = 0; m < matched.size(); ++m) {
           if (m) run_cmd += ' ';
           run_cmd += ShellQuote(opts_.root + "/" + Plan::RelDir(plan_.jobs_[matched[m]].key) +
                                 "/" + p.output);
         }
+        if (step.partial && p.gather)
+          plan_.gathers_[j].push_back({begin, run_cmd.size(), p.output, matched});
       }
     }
     h.Add(key_cmd);
@@ -310,6 +314,31 @@ const std::string* Plan::Value(uint32_t job, const std::string& axis) const {
   for (size_t a = 0; a < ps.axes.size(); ++a)
     if (wf_->axes[ps.axes[a]].name == axis) return &wf_->axes[ps.axes[a]].values[j.values[a]];
   return nullptr;
+}
+
+const std::vector<GatherSpan>& Plan::Gathers(uint32_t job) const {
+  static const std::vector<GatherSpan> kNone;
+  auto it = gathers_.find(job);
+  return it == gathers_.end() ? kNone : it->second;
+}
+
+std::string Plan::GatheredCommand(uint32_t job,
+                                  const std::function<bool(uint32_t)>& keep) const {
+  const std::string& cmd = jobs_[job].command;
+  std::string out;
+  size_t done = 0;
+  for (const GatherSpan& g : Gathers(job)) {  // in command order
+    out += cmd.substr(done, g.begin - done);
+    bool first = true;
+    for (uint32_t m : g.jobs) {
+      if (!keep(m)) continue;
+      if (!first) out += ' ';
+      first = false;
+      out += ShellQuote(root_ + "/" + RelDir(jobs_[m].key) + "/" + g.output);
+    }
+    done = g.end;
+  }
+  return out + cmd.substr(done);
 }
 
 std::string Plan::Name(uint32_t job) const {

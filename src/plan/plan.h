@@ -12,7 +12,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "spec/workflow.h"
@@ -47,6 +49,14 @@ struct PlanStep {
   std::vector<uint32_t> axes;      // indices into Workflow::axes
 };
 
+// Where a gathering reference ({step.out...}) of a `partial: true` step's job sits in
+// its command: [begin, end) holds the quoted paths of `jobs`' output, space separated.
+struct GatherSpan {
+  size_t begin = 0, end = 0;
+  std::string output;
+  std::vector<uint32_t> jobs;      // plan indices, in the order rendered
+};
+
 struct PlanOptions {
   // Where job directories go: <root>/.drover/jobs/<key[0:2]>/<key>.
   std::string root;
@@ -68,12 +78,19 @@ class Plan {
   static std::string RelDir(const std::string& key);
   // The value of an axis for a job, or nullptr when the job's step lacks that axis.
   const std::string* Value(uint32_t job, const std::string& axis) const;
+  // A partial step's job: its gathering references (empty for other jobs).
+  const std::vector<GatherSpan>& Gathers(uint32_t job) const;
+  // The job's command with each gathering reference cut down to the jobs `keep` accepts
+  // (partial gathers: the upstream jobs that succeeded).
+  std::string GatheredCommand(uint32_t job, const std::function<bool(uint32_t)>& keep) const;
 
  private:
   friend class Planner;
   const Workflow* wf_ = nullptr;
   std::vector<PlannedJob> jobs_;   // grouped by step, steps in dependency order
   std::vector<PlanStep> steps_;
+  std::string root_;               // PlanOptions::root
+  std::unordered_map<uint32_t, std::vector<GatherSpan>> gathers_;  // partial steps' jobs
 };
 
 // Builds the plan. Errors: a glob input that matches nothing, an unreadable input or

@@ -53,6 +53,25 @@ steps:
     run: cat {train.model.pkl...}
 )";
 
+// A partial step's gathering references can be cut down to the upstream jobs kept
+// (those that succeeded); other steps' jobs have none.
+TEST_F(PlanTest, PartialGatherCommandKeepsOnlyTheJobsAsked) {
+  std::string yaml = std::string(kPipeline) + "    partial: true\n";
+  auto p = Make(yaml);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  const PlanStep& ens = p->steps()[2];
+  const PlanStep& train = p->steps()[0];
+  uint32_t e = ens.first;  // task=digits: gathers train's seeds 0, 1, 2
+  ASSERT_EQ(p->Gathers(e).size(), 1u);
+  EXPECT_EQ(p->Gathers(e)[0].jobs.size(), 3u);
+  EXPECT_TRUE(p->Gathers(train.first).empty());
+  auto path = [&](uint32_t j) { return "/root/" + Plan::RelDir(p->jobs()[j].key) + "/model.pkl"; };
+  EXPECT_EQ(p->GatheredCommand(e, [](uint32_t) { return true; }), p->jobs()[e].command);
+  uint32_t dropped = p->Gathers(e)[0].jobs[1];
+  std::string cut = p->GatheredCommand(e, [&](uint32_t m) { return m != dropped; });
+  EXPECT_EQ(cut, "cat " + path(p->Gathers(e)[0].jobs[0]) + " " + path(p->Gathers(e)[0].jobs[2]));
+}
+
 TEST_F(PlanTest, ExpandsAndJoinsOnSharedAxes) {
   auto p = Make(kPipeline);
   ASSERT_TRUE(p.ok()) << p.status().message();

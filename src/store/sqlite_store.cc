@@ -81,6 +81,10 @@ class SqliteStore : public Store {
   Status LookupJobs(const std::vector<JobRecord>& jobs, std::vector<KnownJob>* known) override;
   Result<std::vector<AttemptRecord>> RunningAttempts() override;
   Status SetJobState(int64_t job_id, JobState state) override;
+  Status PlanDerivedJob(int64_t run_id, int64_t planned_id, const JobRecord& rec,
+                        KnownJob* known) override;
+  Result<std::optional<std::string>> JobMissing(int64_t job_id) override;
+  Result<std::unordered_map<int64_t, std::string>> PartialJobs() override;
   Result<int64_t> InsertAttempt(const AttemptRecord& a) override;
   Status UpdateAttempt(const AttemptRecord& a) override;
   Result<std::optional<AttemptRecord>> LatestAttempt(int64_t job_id) override;
@@ -269,6 +273,41 @@ Status SqliteStore::FinishRun(int64_t run_id, const std::string& state,
   sql::Stmt up(db_, "UPDATE runs SET ended=?, state=?, summary=? WHERE id=?");
   return up.Bind(1, NowSeconds()).Bind(2, state).Bind(3, summary_json).Bind(4, run_id).Run();
 }
+
+Status SqliteStore::PlanDerivedJob(int64_t run_id, int64_t planned_id, const JobRecord& rec,
+                                   KnownJob* known) {
+  std::vector<KnownJob> one;
+  DROVER_RETURN_IF_ERROR(SyncJobs(run_id, {rec}, &one));
+  *known = one[0];
+  // The planned job did not run in this run: it goes back to the last run it did
+  // something in, so that the run's jobs name each job once.
+  sql::Stmt& back = Cached(
+      "UPDATE jobs SET run_id=coalesce((SELECT max(run_id) FROM events WHERE job_id=?1 AND "
+      "run_id<?2), 0) WHERE id=?1 AND run_id=?2");
+  return back.Bind(1, planned_id).Bind(2, run_id).Run();
+}
+
+// Events have no index by job (it cost every run's writes): one scan each, rare calls.
+Result<std::optional<std::string>> SqliteStore::JobMissing(int64_t job_id) {
+  sql::Stmt q(db_, "SELECT detail FROM events WHERE kind='partial' AND job_id=? "
+                   "ORDER BY id DESC LIMIT 1");
+  q.Bind(1, job_id);
+  Status st;
+  std::optional<std::string> out;
+  if (q.Step(&st)) out = q.Text(0);
+  DROVER_RETURN_IF_ERROR(st);
+  return out;
+}
+
+Result<std::unordered_map<int64_t, std::string>> SqliteStore::PartialJobs() {
+  sql::Stmt q(db_, "SELECT job_id, detail FROM events WHERE kind='partial' ORDER BY id");
+  Status st;
+  std::unordered_map<int64_t, std::string> out;
+  while (q.Step(&st)) out[q.Int(0)] = q.Text(1);
+  DROVER_RETURN_IF_ERROR(st);
+  return out;
+}
+
 
 Status SqliteStore::SyncJobs(int64_t run_id, const std::vector<JobRecord>& jobs,
                              std::vector<KnownJob>* known) {

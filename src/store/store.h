@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "util/status.h"
@@ -154,6 +155,18 @@ class Store {
   virtual Status LookupJobs(const std::vector<JobRecord>& jobs,
                             std::vector<KnownJob>* known) = 0;
   virtual Status SetJobState(int64_t job_id, JobState state) = 0;
+  // A job the engine derived at run time from planned job `planned_id` (a partial
+  // gather, or a job downstream of one: engine/loop.h): inserts `rec` unless its key is
+  // known, makes it the run's job of that name in place of the planned one, and returns
+  // what was known of it. Call inside a transaction.
+  virtual Status PlanDerivedJob(int64_t run_id, int64_t planned_id, const JobRecord& rec,
+                                KnownJob* known) = 0;
+  // A partial gather's job records the upstream jobs it ran without as a "partial"
+  // event (detail: their names, space separated). JobMissing: those of one job, or
+  // nullopt when it had all it gathers (drover show). PartialJobs: every such job of
+  // the store, by job id, in one pass (tables mark the cells of these jobs).
+  virtual Result<std::optional<std::string>> JobMissing(int64_t job_id) = 0;
+  virtual Result<std::unordered_map<int64_t, std::string>> PartialJobs() = 0;
 
   // --- attempts ------------------------------------------------------------
   virtual Result<int64_t> InsertAttempt(const AttemptRecord& a) = 0;

@@ -345,6 +345,37 @@ TEST_F(StoreTest, WalStaysBoundedAcrossManyCommitsAndABigOne) {
   EXPECT_LE(FileSize(wal), kWalSizeLimit);
 }
 
+// A partial gather's job (derived at run time) takes the planned job's place in the
+// run, and says which upstream jobs it ran without.
+TEST_F(StoreTest, DerivedJobReplacesThePlannedOneAndKeepsWhatItMissed) {
+  auto run = store_->StartRun("wf", "/x/drover.yaml", "[]");
+  ASSERT_TRUE(run.ok());
+  std::vector<KnownJob> known;
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->SyncJobs(*run, {Job("a")}, &known).ok());
+  JobRecord derived = Job("a");
+  derived.key = "a2";
+  KnownJob d;
+  ASSERT_TRUE(store_->PlanDerivedJob(*run, known[0].id, derived, &d).ok());
+  ASSERT_TRUE(store_->AddEvent(*run, d.id, "partial", "train/m=x train/m=y").ok());
+  ASSERT_TRUE(store_->Commit().ok());
+  EXPECT_NE(d.id, known[0].id);
+  auto jobs = store_->JobsOfRun(*run, "", std::nullopt);
+  ASSERT_TRUE(jobs.ok());
+  ASSERT_EQ(jobs->size(), 1u);  // the run names the job once: the derived one
+  EXPECT_EQ((*jobs)[0].rec.key, "a2");
+  auto missing = store_->JobMissing(d.id);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->value_or("<none>"), "train/m=x train/m=y");
+  auto full = store_->JobMissing(known[0].id);
+  ASSERT_TRUE(full.ok());
+  EXPECT_FALSE(full->has_value());
+  auto all = store_->PartialJobs();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 1u);
+  EXPECT_EQ(all->count(d.id), 1u);
+}
+
 TEST(SqlExcerptTest, CutsAtAWordBoundaryNeverInsideAWord) {
   const std::string sql =
       "SELECT alpha,\n       beta FROM gamma WHERE delta = 1 AND epsilon = 2 AND zeta = 3";
