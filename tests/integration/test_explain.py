@@ -95,6 +95,14 @@ class ExplainTest(DroverTest):
         self.assertRegex(out, r"2 jobs: no earlier attempt: new axis value seed=2\n"
                               r"\s+prep/seed=2, train/seed=2")
 
+    def test_failed_job_says_how_it_failed(self):
+        self.write("drover.yaml", "name: fails\nsteps:\n  s: {run: 'exit 3'}\n")
+        self.assertEqual(self.drover("run", check=False).returncode, 1)
+        self.assertIn("its latest attempt failed (exit 3)", self.explain("s"))
+        out = self.drover("runs").stdout.splitlines()
+        self.assertEqual(out[-1].split()[1], "fails")
+        self.assertEqual(out[-1].split()[5:], ["failed", "0", "0", "1"])
+
     def test_unknown_job_is_a_clear_error(self):
         p = self.drover("explain", "train/seed=9", check=False)
         self.assertEqual(p.returncode, 2)
