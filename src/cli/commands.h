@@ -119,6 +119,15 @@ int GcCmd(const GlobalOptions& g, bool dry_run);
 // when given (results_cmds.cc).
 int MetricsCmd(const GlobalOptions& g, const std::string& job, const std::string& workflow,
                const std::string& name, const std::string& format);
+// drover export: one row per job in long format (report/export.h). workflow, step: only
+// those ("" any); run > 0: the jobs that run planned; all_runs: every attempt; output: a
+// file written atomically ("" stdout).
+struct ExportArgs {
+  std::string format = "csv", workflow, step, output;
+  int64_t run = 0;
+  bool all_runs = false;
+};
+int ExportCmd(const GlobalOptions& g, const ExportArgs& a);
 // The store and the job `ref` names, in (or before) the latest run of `workflow` (any
 // workflow when empty); "WORKFLOW:step/axes" names the workflow too (query_cmds.cc).
 Status FindJobRef(const GlobalOptions& g, const std::string& ref, const std::string& workflow,

@@ -97,6 +97,16 @@ int Main(int argc, char** argv) {
   metrics->add_option("--name", metric_name, "only this metric");
   metrics->add_option("--format", metric_format, "text|csv|jsonl")->capture_default_str();
 
+  ExportArgs xa;
+  auto* export_ = app.add_subcommand(
+      "export", "one row per job (axes, state, times, metrics' last values, outputs) as CSV or JSON Lines");
+  export_->add_option("--format", xa.format, "csv|jsonl")->capture_default_str();
+  export_->add_option("--workflow", xa.workflow, "only this workflow's jobs (default: every workflow's)");
+  export_->add_option("--step", xa.step, "only this step's jobs");
+  export_->add_option("--run", xa.run, "the jobs this run planned, each with its latest attempt");
+  export_->add_flag("--all-runs", xa.all_runs, "every attempt of every run, one row each");
+  export_->add_option("-o,--output", xa.output, "write to this file (default: stdout)");
+
   TableArgs ta;
   auto* table = app.add_subcommand("table", "a results table: a metric over the axes");
   table->add_option("--rows", ta.rows, "axes down the side, comma-separated (default: report.table's)");
@@ -194,6 +204,7 @@ int Main(int argc, char** argv) {
   if (*show) return Show(g, job, workflow);
   if (*logs) return Logs(g, job, workflow, only_err, only_out, log_attempt);
   if (*table) return TableCmd(g, ta);
+  if (*export_) return ExportCmd(g, xa);
   if (*metrics) return MetricsCmd(g, job, workflow, metric_name, metric_format);
   if (*cancel) return CancelCmd(g);
   if (*recover) return Recover(g, ra);

@@ -4,8 +4,10 @@
 
 #include "cli/commands.h"
 #include "report/export.h"
+#include "store/results_reader.h"
 #include "store/store.h"
 #include "util/escape.h"
+#include "util/fs.h"
 
 namespace drover::cli {
 
@@ -35,6 +37,68 @@ int MetricsCmd(const GlobalOptions& g, const std::string& ref, const std::string
   auto text = RenderMetricSeries(series, format);
   if (!text.ok()) return Fail(text.status());
   std::fputs(format == "text" ? EscapeKeepLines(*text).c_str() : text->c_str(), stdout);
+  return 0;
+}
+
+namespace {
+
+// The rows `a` asks for: --all-runs every attempt, --run N that run's jobs with their
+// latest attempts, else per job name the latest succeeded attempt (report/export.h).
+Result<std::vector<ExportRow>> SelectRows(Store* store, const ExportArgs& a) {
+  auto all = ReadJobAttempts(store->root(), {a.workflow, a.step, a.run});
+  if (!all.ok()) return all.status();
+  std::vector<JobAttempt> picked = a.all_runs  ? std::move(*all)
+                                   : a.run > 0 ? LatestAttemptPerJob(*all)
+                                               : LatestSucceeded(*all);
+  std::vector<ExportRow> rows;
+  for (JobAttempt& j : picked) {
+    ExportRow r{std::move(j), {}, {}};
+    // A job's metrics and outputs are its latest attempt's: none for an earlier one.
+    const bool latest = !r.job.attempt || r.job.attempt->number == r.job.job.attempts;
+    if (latest) {
+      auto m = store->Metrics(r.job.job.id);
+      if (!m.ok()) return m.status();
+      r.metrics = std::move(*m);
+      auto o = store->Artifacts(r.job.job.id);
+      if (!o.ok()) return o.status();
+      r.outputs = std::move(*o);
+    }
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+}  // namespace
+
+int ExportCmd(const GlobalOptions& g, const ExportArgs& a) {
+  if (a.format != "csv" && a.format != "jsonl")
+    return Fail(Status::Invalid("--format must be csv or jsonl, not '" + a.format + "'"));
+  if (a.all_runs && a.run > 0)
+    return Fail(Status::Invalid("--run and --all-runs exclude each other: --run N exports one "
+                                "run's jobs, --all-runs every attempt of every run"));
+  const std::string root = StoreRoot(g);
+  if (!PathExists(root + "/.drover/drover.db"))
+    return Fail(Status::NotFound("no drover store in " + root +
+                                 " or above: run `drover run` first, or pass --store DIR"));
+  auto store = OpenSqliteStore(root, StoreAccess::kReadOnly);
+  if (!store.ok()) return Fail(store.status());
+  auto rows = SelectRows(store->get(), a);
+  if (!rows.ok()) return Fail(rows.status());
+  if (rows->empty()) {
+    std::string what = a.workflow.empty() ? "" : " of workflow '" + a.workflow + "'";
+    if (!a.step.empty()) what += " of step '" + a.step + "'";
+    if (a.run > 0) what += " planned by run " + std::to_string(a.run);
+    return Fail(Status::NotFound("no job" + what + " in the store (drover runs lists the runs)"));
+  }
+  auto text = RenderExport(BuildExport(*rows, root), a.format);
+  if (!text.ok()) return Fail(text.status());
+  if (a.output.empty()) {
+    std::fwrite(text->data(), 1, text->size(), stdout);
+    return 0;
+  }
+  Status st = WriteFileAtomic(a.output, *text);
+  if (!st.ok()) return Fail(st);
+  std::fprintf(stderr, "drover: wrote %zu rows to %s\n", rows->size(), Escape(a.output).c_str());
   return 0;
 }
 

@@ -74,6 +74,56 @@ class ExportTest(DroverTest):
         self.assertEqual(p.returncode, 2)
         self.assertIn("--format must be text, csv or jsonl", p.stderr)
 
+    def export(self, *args):
+        return list(csv.DictReader(io.StringIO(self.drover("export", *args).stdout)))
+
+    def test_export_one_row_per_job_with_documented_columns(self):
+        self.drover("run", "-q", check=False)
+        rows = self.export()
+        self.assertEqual(list(rows[0].keys()), [
+            "workflow", "run", "step", "seed", "model", "job", "state", "key", "attempt",
+            "start", "duration", "host", "slurm_id", "metric.accuracy", "metric.loss",
+            "output.model.txt"])
+        self.assertEqual([r["job"] for r in rows], [
+            "train/seed=0,model=lin", 'train/seed=0,model=a,b', "train/seed=1,model=lin",
+            'train/seed=1,model=a,b', "ensemble/seed=0", "ensemble/seed=1"])
+        lin1 = rows[2]
+        self.assertEqual((lin1["workflow"], lin1["run"], lin1["step"], lin1["seed"], lin1["model"]),
+                         ("paper", "1", "train", "1", "lin"))
+        self.assertEqual((lin1["state"], lin1["attempt"], lin1["metric.accuracy"], lin1["metric.loss"]),
+                         ("succeeded", "1", "0.15", "0.3333333333333333"))
+        self.assertEqual(rows[1]["model"], "a,b")
+        key = self.query("SELECT key FROM jobs WHERE name=?", lin1["job"])[0][0]
+        self.assertEqual(lin1["key"], key)
+        self.assertTrue(os.path.isabs(lin1["output.model.txt"]))
+        self.assertTrue(os.path.isfile(lin1["output.model.txt"]))
+        self.assertRegex(lin1["start"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertGreaterEqual(float(lin1["duration"]), 0)
+        self.assertEqual((rows[4]["model"], rows[4]["state"]), ("", "succeeded"))
+        self.assertEqual(rows[5]["state"], "failed")
+
+    def test_export_selects_runs_and_attempts(self):
+        self.drover("run", "-q", check=False)
+        self.drover("run", "-q", check=False)  # ensemble/seed=1 fails a second time
+        latest = self.export("--step", "ensemble")
+        self.assertEqual([(r["job"], r["state"], r["attempt"], r["run"]) for r in latest],
+                         [("ensemble/seed=0", "succeeded", "1", "1"),
+                          ("ensemble/seed=1", "failed", "2", "2")])
+        every = self.export("--all-runs", "--step", "ensemble")
+        self.assertEqual([(r["job"], r["attempt"], r["run"]) for r in every],
+                         [("ensemble/seed=0", "1", "1"), ("ensemble/seed=1", "1", "1"),
+                          ("ensemble/seed=1", "2", "2")])
+        self.assertEqual(len(self.export("--run", "2")), 6)
+        self.drover("export", "--format", "jsonl", "--workflow", "paper", "-o", "out.jsonl")
+        lines = [json.loads(l) for l in self.lines("out.jsonl")]
+        self.assertEqual(len(lines), 6)
+        self.assertEqual(lines[0]["metric.accuracy"], 0.05)
+        self.assertEqual(lines[0]["run"], 1)
+        self.assertIsNone(lines[0]["slurm_id"])
+        p = self.drover("export", "--workflow", "nope", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("no job of workflow 'nope' in the store", p.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()
