@@ -60,7 +60,13 @@ __all__ = [
     "catch_sigterm",
     "requeue",
     "under_drover",
+    "results",
+    "results_frame",
+    "metrics",
 ]
+
+# Reading results from the store (outside jobs): drover.results(), .results_frame(), .metrics().
+from .results import metrics, results, results_frame  # noqa: E402
 
 #: Exit status meaning "I checkpointed; run me again" (see :func:`requeue`).
 REQUEUE: int = 85
