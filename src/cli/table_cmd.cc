@@ -110,6 +110,11 @@ Result<std::string> WorkflowTable(const Plan& plan, Store* store, const TableSpe
   auto results = PlanResults(plan, store, run_id);
   if (!results.ok()) return results.status();
   std::vector<TableEntry> entries = TableEntries(*results, spec.value);
+  // A partial gather's result (partial: true, some upstream jobs failed) is marked.
+  auto partial = store->PartialJobs();
+  if (!partial.ok()) return partial.status();
+  for (size_t i = 0; i < entries.size(); ++i)
+    entries[i].partial = (*results)[i].result && partial->count((*results)[i].result->job.id);
   bool any = false;
   for (const TableEntry& e : entries) any = any || e.value;
   if (!any)

@@ -158,6 +158,31 @@ class TablesTest(DroverTest):
         self.assertIn("has no axis 'modle'", p.stderr)
 
 
+class PartialGatherTest(DroverTest):
+    def test_a_failing_model_leaves_an_ensemble_row_marked_partial(self):
+        self.write("drover.yaml", """\
+            name: partial
+            axes:
+              model: [a, b]
+            steps:
+              train:
+                over: [model]
+                run: test {model} = a && echo '{{"name":"acc","value":0.5}}' >> "$DROVER_METRICS"
+                outputs: []
+              ensemble:
+                run: echo {train.log...} > /dev/null; echo '{{"name":"acc","value":0.7}}' >> "$DROVER_METRICS"
+                partial: true
+            report:
+              table: {rows: [model], cols: [], value: acc, precision: 1}
+            """.replace("outputs: []", "outputs: [log]").replace(
+                "test {model} = a && echo", "test {model} = a && touch log && echo"))
+        p = self.drover("run", "-q", check=False)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertRegex(p.stdout, r"\| ensemble +\| +0\.7\* \|")
+        self.assertIn("* a partial gather: some of its upstream jobs failed", p.stdout)
+        self.assertRegex(p.stdout, r"\| b +\| +- \|")
+
+
 class StepsWithoutSomeAxesTest(DroverTest):
     def test_a_step_without_a_column_axis_fills_the_columns_of_its_other_axes(self):
         self.write("drover.yaml", """\
