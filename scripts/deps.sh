@@ -3,7 +3,7 @@
 # Only what is missing is installed; a machine that has everything does nothing.
 set -eu
 PKGS="cmake ninja-build g++ make pkg-config libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev \
-libcli11-dev libfmt-dev libgtest-dev libxxhash-dev python3 python3-sklearn python3-numpy \
+libcli11-dev libfmt-dev libgtest-dev libxxhash-dev python3 python3-sklearn python3-numpy python3-matplotlib \
 snakemake sqlite3 munge slurmctld slurmd slurm-client"
 missing=""
 for p in $PKGS; do

@@ -84,6 +84,24 @@ class ResultsTest(unittest.TestCase):
         frame = drover.results_frame(store=self.dir)
         self.assertEqual(list(frame["metric.accuracy"]), [0.05, 0.15])
 
+    def test_curves_example_draws_a_png(self):
+        script = os.path.join(REPO, "examples", "leaderboard", "curves.py")
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            self.skipTest("matplotlib is not installed (apt-get install python3-matplotlib)")
+        png = os.path.join(self.dir, "curves.png")
+        p = subprocess.run([sys.executable, script, "--metric", "loss", "--store", self.dir,
+                            "-o", png], capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("2 curves of loss", p.stdout)
+        with open(png, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+        p = subprocess.run([sys.executable, script, "--metric", "accuracy", "--store", self.dir],
+                           capture_output=True, text=True, timeout=120)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("no succeeded job logged 'accuracy' at steps", p.stderr)
+
     def test_no_store_says_where_it_looked(self):
         with self.assertRaisesRegex(FileNotFoundError, "no drover store in /nonexistent"):
             drover.results(store="/nonexistent")
