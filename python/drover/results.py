@@ -1,8 +1,9 @@
 """Reading results from a drover store (stdlib only; the store opened read-only).
 
-The rows are those of ``drover export`` with its default selection: per workflow and
-job name, the latest attempt that succeeded (whichever run and key made it; a job that
-never succeeded gives its latest attempt), in the order the jobs were first planned.
+The rows are those of ``drover export`` with its default selection, read from the
+store alone (without the workflow file's plan): per workflow and job name, the latest
+attempt that succeeded (whichever run and key made it; a job that never succeeded gives
+its latest attempt), in the order the jobs were first planned.
 Each row is a dict with the same keys as the export's columns: ``workflow``, ``run``,
 ``step``, one key per axis (an axis named like a fixed key is ``axis.NAME``), ``job``,
 ``state``, ``key``, ``attempt``, ``start`` (UTC, ISO 8601), ``duration`` (seconds),

@@ -1,9 +1,13 @@
 // The commands that get results out of the store: metrics (one job's series) and export
 // (a long table of jobs for pandas, R or a spreadsheet).
 #include <cstdio>
+#include <map>
 
 #include "cli/commands.h"
+#include "plan/plan.h"
 #include "report/export.h"
+#include "report/results.h"
+#include "spec/parser.h"
 #include "store/results_reader.h"
 #include "store/store.h"
 #include "util/escape.h"
@@ -42,6 +46,55 @@ int MetricsCmd(const GlobalOptions& g, const std::string& ref, const std::string
 
 namespace {
 
+// `picked` (one workflow's rows) in the order of the plan of the workflow's file as written,
+// as tables show it (report/results.h): each job of that plan once (of `step` alone when
+// given), one the store has no row for as pending; rows the plan no longer makes are left
+// out. When the file is gone or no longer plans, `picked` as it is.
+std::vector<JobAttempt> InPlanOrder(Store* store, const std::string& workflow,
+                                    const std::string& step, std::vector<JobAttempt> picked) {
+  auto path = store->WorkflowPath(workflow);
+  if (!path.ok() || path->empty() || !PathExists(*path)) return picked;
+  auto wf = LoadWorkflow(*path);
+  if (!wf.ok()) return picked;
+  auto plan = BuildPlan(*wf, {store->root()});
+  if (!plan.ok()) return picked;
+  auto results = PlanResults(*plan, store, 0);
+  if (!results.ok()) return picked;
+  std::map<std::string, const JobAttempt*> by_name;
+  for (const JobAttempt& j : picked) by_name[j.job.rec.name] = &j;
+  std::vector<JobAttempt> out;
+  for (const JobResult& r : *results) {
+    if (!step.empty() && r.step != step) continue;
+    if (auto it = by_name.find(r.name); it != by_name.end()) {
+      out.push_back(*it->second);
+      continue;
+    }
+    JobAttempt j;
+    j.workflow = workflow;
+    j.job.rec.step = r.step;
+    j.job.rec.name = r.name;
+    j.job.rec.params_json = r.params_json;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+// LatestSucceeded's rows, each workflow's in the order of its plan (InPlanOrder).
+std::vector<JobAttempt> LatestInPlanOrder(Store* store, const std::string& step,
+                                          const std::vector<JobAttempt>& all) {
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<JobAttempt>> by_workflow;
+  for (JobAttempt& j : LatestSucceeded(all)) {
+    if (!by_workflow.count(j.workflow)) order.push_back(j.workflow);
+    by_workflow[j.workflow].push_back(std::move(j));
+  }
+  std::vector<JobAttempt> out;
+  for (const std::string& w : order)
+    for (JobAttempt& j : InPlanOrder(store, w, step, std::move(by_workflow[w])))
+      out.push_back(std::move(j));
+  return out;
+}
+
 // The rows `a` asks for: --all-runs every attempt, --run N that run's jobs with their
 // latest attempts, else per job name the latest succeeded attempt (report/export.h).
 Result<std::vector<ExportRow>> SelectRows(Store* store, const ExportArgs& a) {
@@ -49,7 +102,7 @@ Result<std::vector<ExportRow>> SelectRows(Store* store, const ExportArgs& a) {
   if (!all.ok()) return all.status();
   std::vector<JobAttempt> picked = a.all_runs  ? std::move(*all)
                                    : a.run > 0 ? LatestAttemptPerJob(*all)
-                                               : LatestSucceeded(*all);
+                                               : LatestInPlanOrder(store, a.step, *all);
   std::vector<ExportRow> rows;
   for (JobAttempt& j : picked) {
     ExportRow r{std::move(j), {}, {}};

@@ -48,7 +48,8 @@ ExportTable BuildExport(const std::vector<ExportRow>& rows, const std::string& r
 // "jsonl" (one object per row, keys in column order). Errors: another format.
 Result<std::string> RenderExport(const ExportTable& t, const std::string& format);
 
-// The default selection (without a workflow's plan): per workflow and job name, the job
+// The default selection from the store alone (drover export then orders and completes it
+// by the workflow's plan): per workflow and job name, the job
 // with the attempt that succeeded last (by end time); a name with no succeeded attempt
 // gives its newest job with that job's latest attempt. Rows ordered by the first id of
 // each name, so a rerun never moves a row. `attempts` as ReadJobAttempts returns them.

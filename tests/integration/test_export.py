@@ -124,6 +124,21 @@ class ExportTest(DroverTest):
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("no job of workflow 'nope' in the store", p.stderr)
 
+    def test_export_follows_the_plan_of_the_file_as_written(self):
+        self.drover("run", "-q", check=False)
+        self.drover("run", "-q", "--set", "seed=7", check=False)  # not in the file
+        self.write("drover.yaml", WORKFLOW.replace("seed: [0, 1]", "seed: [2, 0, 1]"))
+        rows = self.export("--step", "train")
+        self.assertEqual([(r["job"], r["state"]) for r in rows], [
+            ("train/seed=2,model=lin", "pending"), ("train/seed=2,model=a,b", "pending"),
+            ("train/seed=0,model=lin", "succeeded"), ("train/seed=0,model=a,b", "succeeded"),
+            ("train/seed=1,model=lin", "succeeded"), ("train/seed=1,model=a,b", "succeeded")])
+        self.assertEqual((rows[0]["key"], rows[0]["attempt"], rows[0]["metric.accuracy"]),
+                         ("", "", ""))
+        self.assertEqual(rows[2]["metric.accuracy"], "0.05")
+        every = self.export("--all-runs", "--step", "train")
+        self.assertIn("train/seed=7,model=lin", [r["job"] for r in every])
+
 
 if __name__ == "__main__":
     unittest.main()
