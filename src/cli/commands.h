@@ -88,6 +88,9 @@ int Show(const GlobalOptions& g, const std::string& job, const std::string& work
 int Logs(const GlobalOptions& g, const std::string& job, const std::string& workflow, bool stderr_only,
          bool stdout_only, int attempt = 0);
 int TableCmd(const GlobalOptions& g, const TableArgs& a);
+
+// "a,b,,c" -> a, b, c: a comma-separated option value, empty parts dropped.
+std::vector<std::string> SplitCommas(const std::string& s);
 }  // namespace drover::cli
 
 namespace drover {

@@ -36,20 +36,6 @@ Status Latest(const GlobalOptions& g, const std::string& workflow,
   return Status::Ok();
 }
 
-// "a,b,,c" -> a, b, c.
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (!s.empty() && start <= s.size()) {
-    size_t c = s.find(',', start);
-    std::string part = s.substr(start, c == std::string::npos ? c : c - start);
-    if (!part.empty()) out.push_back(part);
-    if (c == std::string::npos) break;
-    start = c + 1;
-  }
-  return out;
-}
-
 // The store, and the job `ref` names in (or before) the latest run of `workflow` (any
 // workflow if empty). "WORKFLOW:step/axes" names the workflow in the reference itself.
 Status LatestJob(const GlobalOptions& g, std::string ref, std::string workflow,
@@ -71,7 +57,7 @@ Status LatestJob(const GlobalOptions& g, std::string ref, std::string workflow,
   const size_t slash = ref.find('/');
   if (found.status().code() != Code::kNotFound || slash == std::string::npos) return found.status();
   auto pairs = [](const std::string& name, size_t from) {
-    std::vector<std::string> out = Split(name.substr(from));
+    std::vector<std::string> out = SplitCommas(name.substr(from));
     std::sort(out.begin(), out.end());
     return out;
   };
@@ -95,6 +81,20 @@ std::string Where(const AttemptRecord& a) {
 }
 
 }  // namespace
+
+// "a,b,,c" -> a, b, c.
+std::vector<std::string> SplitCommas(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (!s.empty() && start <= s.size()) {
+    size_t c = s.find(',', start);
+    std::string part = s.substr(start, c == std::string::npos ? c : c - start);
+    if (!part.empty()) out.push_back(part);
+    if (c == std::string::npos) break;
+    start = c + 1;
+  }
+  return out;
+}
 
 int StatusCmd(const GlobalOptions& g, const std::string& workflow, bool all) {
   std::unique_ptr<Store> store;

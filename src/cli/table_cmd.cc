@@ -16,20 +16,6 @@
 namespace drover::cli {
 namespace {
 
-// "a,b,,c" -> a, b, c.
-std::vector<std::string> List(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (!s.empty() && start <= s.size()) {
-    size_t c = s.find(',', start);
-    std::string part = s.substr(start, c == std::string::npos ? c : c - start);
-    if (!part.empty()) out.push_back(part);
-    if (c == std::string::npos) break;
-    start = c + 1;
-  }
-  return out;
-}
-
 // The workflow's name `drover table` shows: that of --run, else --workflow, else of
 // ./drover.yaml when the store knows it, else of the latest run.
 Result<std::string> WorkflowName(Store* store, const TableArgs& a) {
@@ -68,12 +54,12 @@ Result<Workflow> LoadNamed(Store* store, const std::string& name) {
 Result<TableSpec> Settings(const Workflow& wf, const TableArgs& a) {
   TableSpec spec = wf.report.value_or(TableSpec{});
   if (!a.rows.empty()) spec.cols.clear();  // --rows lays out the table: cols only from --cols
-  if (!a.rows.empty()) spec.rows = List(a.rows);
-  if (!a.cols.empty()) spec.cols = List(a.cols);
+  if (!a.rows.empty()) spec.rows = SplitCommas(a.rows);
+  if (!a.cols.empty()) spec.cols = SplitCommas(a.cols);
   if (!a.value.empty()) spec.value = a.value;
   if (!a.agg.empty()) spec.agg = a.agg;
   if (!a.spread.empty()) spec.spread = a.spread == "none" ? "" : a.spread;
-  if (!a.step.empty()) spec.steps = List(a.step);
+  if (!a.step.empty()) spec.steps = SplitCommas(a.step);
   if (a.precision >= 0) spec.precision = a.precision;
   spec.format = a.format.empty() ? "text" : a.format;
   for (const std::string& l : a.labels) {
