@@ -4,7 +4,10 @@
 set -eu
 PKGS="cmake ninja-build g++ make pkg-config libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev \
 libcli11-dev libfmt-dev libgtest-dev libxxhash-dev python3 python3-sklearn python3-numpy python3-matplotlib \
-snakemake sqlite3 munge slurmctld slurmd slurm-client"
+python3-pandas snakemake sqlite3 munge slurmctld slurmd slurm-client \
+libcpp-httplib-dev libssl-dev chromium chromium-driver python3-selenium"
+# The web page is built with npm: Debian's nodejs and npm, unless a Node.js with npm is already installed.
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
