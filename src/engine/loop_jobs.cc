@@ -94,10 +94,10 @@ std::vector<std::string> Loop::JobEnv(uint32_t j, const Running& r) const {
   env.push_back("DROVER_ATTEMPT=" + std::to_string(r.rec.number));
   env.push_back("DROVER_WORKDIR=" + plan_.workflow().dir);
   env.push_back("PYTHONPATH=" + base_pythonpath_);
-  if (StepOf(j).partial) {  // the gathered jobs it runs without, by name
-    std::string missing;
+  if (StepOf(j).partial) {  // the gathered jobs it runs without, by name, one per line
+    std::string missing;   // (job names may hold spaces: an axis value such as 'big model')
     if (auto it = missing_.find(j); it != missing_.end())
-      for (uint32_t m : it->second) missing += (missing.empty() ? "" : " ") + plan_.Name(m);
+      for (uint32_t m : it->second) missing += (missing.empty() ? "" : "\n") + plan_.Name(m);
     env.push_back("DROVER_MISSING=" + missing);
   }
   if (!opts_.gpu_ids.empty() && !Remote(j)) {

@@ -152,6 +152,32 @@ TEST(ParserTest, PartialGathersAreOffUnlessAskedFor) {
             std::string::npos);
 }
 
+// partial: true where there is nothing to gather, or on a study, is a mistake the user must
+// hear about at the partial: key, not a setting silently ignored.
+TEST(ParserTest, PartialNeedsAGatheringReferenceInAPlainStep) {
+  std::string msg = MustFail(
+      "axes: {m: [a, b]}\nsteps:\n  train: {over: [m], run: echo, outputs: [x]}\n"
+      "  score:\n    over: [m]\n    run: cat {train.x}\n    partial: true\n");
+  EXPECT_EQ(msg.rfind("w.yaml:7:14: error: partial: true in step 'score' has no meaning: its "
+                      "run: and env: have no gathering reference {step.output...}",
+                      0),
+            0u)
+      << msg;
+  // A gathering reference in env: counts as one.
+  EXPECT_TRUE(MustParse("axes: {m: [a, b]}\nsteps:\n  train: {over: [m], run: echo, outputs: "
+                        "[x]}\n  ens:\n    run: cat $M\n    env: {M: '{train.x...}'}\n"
+                        "    partial: true\n")
+                  .steps[1]
+                  .partial);
+  msg = MustFail("steps:\n  t:\n    study:\n      space: {x: {type: float, low: 0, high: 1}}\n"
+                 "      trials: 3\n    run: echo {x}\n    partial: true\n");
+  EXPECT_EQ(msg.rfind("w.yaml:7:14: error: partial: true in step 't' has no meaning: a study "
+                      "step gathers no upstream jobs",
+                      0),
+            0u)
+      << msg;
+}
+
 TEST(ParserTest, ExecutorsAndSlurmSettingsMergeStepOverWorkflow) {
   Workflow wf = MustParse(R"(steps:
   a:

@@ -210,6 +210,35 @@ Status CheckTemplate(const Reader& r, const Workflow& wf, const Step& step,
   return Status::Ok();
 }
 
+// True when one of `step`'s templates has a gathering reference {from.output...}.
+bool HasGather(const YAML::Node& node) {
+  for (const auto& t : Templates(node)) {
+    size_t err = 0;
+    auto parts = ParseTemplate(t.Scalar(), &err);
+    if (!parts.ok()) continue;
+    for (const auto& part : *parts)
+      if (part.kind == TemplatePart::Kind::kRef && part.gather) return true;
+  }
+  return false;
+}
+
+// partial: true needs something to be partial about: a gathering reference, in a plain step
+// (a study's trials are sampled, not gathered). Checked after the templates.
+Status CheckPartial(const Reader& r, const Step& step, const YAML::Node& node) {
+  if (!step.partial) return Status::Ok();
+  YAML::Node at = *FindKey(node, "partial");
+  std::string head = "partial: true in step '" + step.name + "' ";
+  if (step.study)
+    return r.Error(at, head + "has no meaning: a study step gathers no upstream jobs; remove "
+                              "partial: (it applies to steps with a gathering reference such "
+                              "as {train.model...})");
+  if (!HasGather(node))
+    return r.Error(at, head + "has no meaning: its run: and env: have no gathering reference "
+                              "{step.output...}; gather with such a reference or remove "
+                              "partial:");
+  return Status::Ok();
+}
+
 Status CheckStep(const Reader& r, const Workflow& wf, const Step& step, const YAML::Node& node) {
   std::string where = "over: of step '" + step.name + "'";
   for (const auto& item : Items(node, "over"))
@@ -217,6 +246,7 @@ Status CheckStep(const Reader& r, const Workflow& wf, const Step& step, const YA
   if (step.study) DROVER_RETURN_IF_ERROR(CheckSegments(r, wf, step, node));
   for (const auto& t : Templates(node)) DROVER_RETURN_IF_ERROR(CheckTemplate(r, wf, step, t));
   if (step.study) DROVER_RETURN_IF_ERROR(CheckStudy(r, wf, step, node));
+  DROVER_RETURN_IF_ERROR(CheckPartial(r, step, node));
   for (const auto& item : Items(node, "after")) {
     const std::string& name = item.Scalar();
     if (name == step.name)

@@ -97,6 +97,14 @@ class PartialTest(DroverTest):
         self.assertEqual(self.result("final")[0], "a,b,c|")
         self.assertNotIn("skipped", out)
 
+    def test_missing_jobs_are_named_one_per_line(self):
+        # Newline-separated, so that a job name holding a space stays one name.
+        self.use(partial=True, bad="a b")
+        p, out = self.run_workflow()
+        self.assertIn("2 FAILED", out)
+        ens, show = self.result("ensemble")
+        self.assertEqual(ens, "c|train/model=a\ntrain/model=b")
+
     def test_without_partial_the_summary_names_the_skipped_jobs_and_why(self):
         self.use(partial=False, bad="b")
         p, out = self.run_workflow()
