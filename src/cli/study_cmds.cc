@@ -13,6 +13,7 @@
 #include "spec/parser.h"
 #include "store/store.h"
 #include "store/study_store.h"
+#include "study/definition.h"
 #include "study/stored_study.h"
 #include "util/fs.h"
 
@@ -89,17 +90,14 @@ Result<json> ReadSpace(const std::string& path) {
   return json::parse(*text);
 }
 
-Result<json> ParseSetting(const std::string& name, const std::string& options, const char* what) {
-  json s = {{"name", name}};
-  if (options.empty()) return s;
+// The options flag's text as JSON (null when not given).
+Result<json> ParseOptions(const std::string& options, const char* what) {
+  if (options.empty()) return json(nullptr);
   try {
-    json o = json::parse(options);
-    if (!o.is_object()) return Status::Invalid(std::string(what) + " options must be a JSON object");
-    for (auto& [k, v] : o.items()) s[k] = v;
+    return json::parse(options);
   } catch (const json::exception& e) {
     return Status::Invalid(std::string(what) + " options are not valid JSON: " + e.what());
   }
-  return s;
 }
 
 std::string Number(double v) { return fmt::format("{}", v); }
@@ -109,21 +107,25 @@ std::string Number(double v) { return fmt::format("{}", v); }
 int StudyCreate(const GlobalOptions& g, const StudyCreateArgs& a) {
   auto space = ReadSpace(a.space_file);
   if (!space.ok()) return Fail(space.status());
-  study::StudyDefinition def;
-  def.name = a.name;
-  def.space = *space;
-  auto dir = hpo::ParseDirection(a.direction);
-  if (!dir)
+  study::CreateFields f;
+  f.name = a.name;
+  f.space = *space;
+  f.sampler = a.sampler;
+  f.pruner = a.pruner;
+  f.direction = a.direction;
+  f.seed = a.seed;
+  auto sampler_options = ParseOptions(a.sampler_options, "sampler");
+  if (!sampler_options.ok()) return Fail(sampler_options.status());
+  auto pruner_options = ParseOptions(a.pruner_options, "pruner");
+  if (!pruner_options.ok()) return Fail(pruner_options.status());
+  f.sampler_options = *sampler_options;
+  f.pruner_options = *pruner_options;
+  if (hpo::ParseDirection(a.direction) == std::nullopt)
     return Fail(Status::Invalid("--direction must be minimize or maximize, got '" + a.direction + "'"));
-  def.direction = *dir;
-  def.seed = a.seed;
-  auto sampler = ParseSetting(a.sampler, a.sampler_options, "sampler");
-  if (!sampler.ok()) return Fail(sampler.status());
-  auto pruner = ParseSetting(a.pruner, a.pruner_options, "pruner");
-  if (!pruner.ok()) return Fail(pruner.status());
-  def.sampler = *sampler;
-  def.pruner = *pruner;
   // Check the definition before touching (or creating) the store.
+  auto built = study::BuildDefinition(f);
+  if (!built.ok()) return Fail(built.status());
+  const study::StudyDefinition& def = *built;
   auto rec = study::MakeRecord(def);
   if (!rec.ok()) return Fail(rec.status());
   auto store = OpenStore(g, true);
