@@ -1,0 +1,162 @@
+// Runs: the list of runs with their progress, and one run's live progress (done,
+// running, failed, reused, rate, ETA) with its step graph and counts per state.
+import { getData } from '../api.js';
+import { h, link, fmtDuration, fmtTime, listOf, notice, stateBadge } from '../util.js';
+
+const STATES = ['succeeded', 'running', 'pending', 'failed', 'skipped', 'cancelled'];
+
+// Counts of a run as [[step, {state: n}]], whether the API gives an object or a list.
+export function stepCounts(run) {
+  const c = run.counts || {};
+  if (Array.isArray(c)) return c.map((e) => [e.step || e.name, e.counts || e.states || {}]);
+  return Object.entries(c);
+}
+
+// Totals over steps: {state: n, total}.
+export function totals(run) {
+  const t = { total: 0 };
+  for (const [, states] of stepCounts(run)) {
+    for (const [s, n] of Object.entries(states)) {
+      t[s] = (t[s] || 0) + n;
+      t.total += n;
+    }
+  }
+  return t;
+}
+
+// A stacked progress bar of `t` (totals).
+function progressBar(t) {
+  const bar = h('div.progress', { title: STATES.map((s) => `${s}: ${t[s] || 0}`).join(', ') });
+  for (const s of STATES) {
+    if (!t[s]) continue;
+    bar.append(h(`span.seg.s-${s}`, { style: { width: `${(100 * t[s]) / t.total}%` } }));
+  }
+  return bar;
+}
+
+// Rate (jobs per second) and ETA of a run from its totals and times.
+function rateEta(run, t) {
+  const now = Date.now() / 1000;
+  const end = run.ended || now;
+  const elapsed = run.started ? Math.max(end - run.started, 1e-3) : 0;
+  const finished = (t.succeeded || 0) + (t.failed || 0) + (t.skipped || 0) + (t.cancelled || 0);
+  const ran = Math.max(finished - (run.reused || 0), 0);
+  const rate = elapsed ? ran / elapsed : 0;
+  const left = (t.pending || 0) + (t.running || 0);
+  const eta = !run.ended && rate > 0 && left > 0 ? left / rate : null;
+  return { elapsed, rate, left, eta };
+}
+
+function runRow(run) {
+  const t = totals(run);
+  return h('tr', { 'data-run': run.id },
+    h('td', link(`/runs/${run.id}`, `#${run.id}`)),
+    h('td', run.workflow || ''),
+    h('td', stateBadge(run.state)),
+    h('td', fmtTime(run.started)),
+    h('td.num', fmtDuration((run.ended || Date.now() / 1000) - run.started)),
+    h('td.wide', progressBar(t)),
+    h('td.num', `${(t.succeeded || 0)}/${t.total}`),
+    h('td.num', run.ran ?? ''), h('td.num', run.reused ?? ''), h('td.num', run.failed ?? ''));
+}
+
+// The list of runs, newest first.
+export function runsView() {
+  const body = h('tbody');
+  const empty = h('div');
+  const node = h('section.view', h('h1', 'Runs'),
+    h('div.card', h('table.grid#runs',
+      h('thead', h('tr', ['Run', 'Workflow', 'State', 'Started', 'Duration', 'Progress',
+        'Succeeded', 'Ran', 'Reused', 'Failed'].map((c) => h('th', c)))), body)), empty);
+  async function refresh() {
+    const runs = listOf(await getData('/api/v1/runs'), 'runs');
+    body.replaceChildren(...runs.map(runRow));
+    empty.replaceChildren(runs.length ? '' :
+      notice('No runs in this store yet: `drover run WORKFLOW.yaml` in its folder starts one.'));
+  }
+  refresh().catch((e) => empty.replaceChildren(notice(e.message, 'error')));
+  return { node, refresh };
+}
+
+function stat(label, value, cls = '') {
+  return h(`div.stat${cls}`, h('div.value', String(value)), h('div.label', label));
+}
+
+// Lays steps out in layers when the run gives their dependencies; one row otherwise.
+function layers(run, steps) {
+  const deps = new Map();
+  for (const s of run.steps || []) deps.set(s.name, s.after || s.deps || s.needs || []);
+  const depth = new Map();
+  const d = (name, seen = new Set()) => {
+    if (depth.has(name)) return depth.get(name);
+    if (seen.has(name)) return 0;
+    seen.add(name);
+    const v = Math.max(-1, ...(deps.get(name) || []).map((p) => d(p, seen))) + 1;
+    depth.set(name, v);
+    return v;
+  };
+  const out = [];
+  steps.forEach(([name], i) => {
+    const k = deps.size ? d(name) : i;
+    (out[k] = out[k] || []).push(name);
+  });
+  return out.filter(Boolean);
+}
+
+function stepGraph(run) {
+  const counts = new Map(stepCounts(run));
+  const graph = h('div.graph', { 'data-steps': counts.size });
+  const ls = layers(run, [...counts.entries()]);
+  ls.forEach((layer, i) => {
+    if (i) graph.append(h('div.arrow', '→'));
+    graph.append(h('div.layer', layer.map((name) => {
+      const states = counts.get(name) || {};
+      const total = Object.values(states).reduce((a, b) => a + b, 0);
+      return h('div.step', { 'data-step': name },
+        h('div.step-head', link(`/jobs?workflow=${encodeURIComponent(run.workflow || '')}&step=${encodeURIComponent(name)}`, name),
+          h('span.muted', ` ${total} jobs`)),
+        progressBar({ ...states, total }),
+        h('div.step-states', Object.entries(states).filter(([, n]) => n).map(([s, n]) =>
+          link(`/jobs?workflow=${encodeURIComponent(run.workflow || '')}&step=${encodeURIComponent(name)}&state=${s}`,
+            h(`span.count.s-${s}`, { 'data-state': s }, `${s} ${n}`)))));
+    })));
+  });
+  return graph;
+}
+
+// One run, live.
+export function runView(id) {
+  const content = h('div', notice('Loading…'));
+  const node = h('section.view', h('h1', `Run #${id}`), content);
+  async function refresh() {
+    let run;
+    try {
+      run = await getData(`/api/v1/runs/${encodeURIComponent(id)}`);
+    } catch (e) {
+      content.replaceChildren(notice(e.message, 'error'));
+      return;
+    }
+    if (run.run) run = run.run;
+    const t = totals(run);
+    const r = rateEta(run, t);
+    content.replaceChildren(
+      h('div.meta', h('span', 'Workflow '), link(`/results?workflow=${encodeURIComponent(run.workflow || '')}`, run.workflow || ''),
+        h('span', ' · '), stateBadge(run.state), h('span', ` · started ${fmtTime(run.started)}`),
+        run.ended ? h('span', ` · ended ${fmtTime(run.ended)}`) : null),
+      h('div.stats#run-stats',
+        stat('done', (t.succeeded || 0) + (t.skipped || 0)),
+        stat('running', t.running || 0, '.s-running'),
+        stat('pending', t.pending || 0),
+        stat('failed', t.failed || 0, (t.failed ? '.s-failed' : '')),
+        stat('reused', run.reused ?? 0),
+        stat('rate', r.rate ? `${r.rate >= 10 ? Math.round(r.rate) : r.rate.toFixed(2)}/s` : '–'),
+        stat('ETA', r.eta !== null ? fmtDuration(r.eta) : (run.ended ? 'done' : '–')),
+        stat('elapsed', fmtDuration(r.elapsed))),
+      h('div.card', progressBar(t)),
+      h('h2', 'Steps'),
+      h('div.card', stepGraph(run)),
+      h('p', link(`/jobs?workflow=${encodeURIComponent(run.workflow || '')}`, 'All jobs of this workflow →')));
+  }
+  refresh();
+  return { node, refresh };
+}
