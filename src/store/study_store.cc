@@ -73,6 +73,16 @@ class SqliteStudyStore : public StudyStore {
     return out;
   }
 
+  Result<int64_t> CountFinished(int64_t study_id) override {
+    sql::Stmt& q = Cached("SELECT count(*) FROM trials WHERE study_id=? AND state<>'running'");
+    q.Bind(1, study_id);
+    Status st;
+    int64_t n = q.Step(&st) ? q.Int(0) : 0;
+    q.Reset();
+    if (!st.ok()) return st;
+    return n;
+  }
+
   Result<std::vector<StudySummary>> ListStudies() override {
     sql::Stmt& q = Cached(
         "SELECT s.id, s.name, s.space, s.sampler, s.pruner, s.direction, s.seed, s.created, "

@@ -68,6 +68,9 @@ class StudyStore {
   // Trials of a study with number >= from, in number order.
   virtual Result<std::vector<TrialRecord>> Trials(int64_t study_id, int64_t from = 0) = 0;
   virtual Result<std::optional<TrialRecord>> FindTrial(int64_t study_id, int64_t number) = 0;
+  // How many trials of a study are finished (complete, pruned or failed): a process that
+  // keeps a study in memory compares it with its own count to see others' tells.
+  virtual Result<int64_t> CountFinished(int64_t study_id) = 0;
   // 1 + the largest trial number (0 for a study without trials).
   virtual Result<int64_t> NextNumber(int64_t study_id) = 0;
   // Inserts trial t.number; an existing number is an error (kInvalid).
