@@ -143,6 +143,20 @@ int ExplainCmd(const GlobalOptions& g, const ExplainArgs& a);
 // run --dry-run --explain: prints why the plan's jobs would run, grouped by reason.
 int PrintExplanations(const Plan& plan, Store* store, const RunOptions& opts);
 
+// drover serve (serve_cmd.cc): the HTTP server over the store, until Ctrl-C or SIGTERM.
+struct ServeArgs {
+  std::string bind = "127.0.0.1";
+  int port = 8765;                // 0: any free port (the URL printed says which)
+  std::string tls_cert, tls_key;  // PEM files: HTTPS
+  bool insecure = false;          // a non-loopback bind without TLS
+  int threads = 0;                // worker threads (0: the default)
+};
+int ServeCmd(const GlobalOptions& g, const ServeArgs& a);
+// drover token create|list|revoke (token_cmds.cc): create prints the new token once.
+int TokenCreate(const GlobalOptions& g, const std::string& name, const std::string& role);
+int TokenList(const GlobalOptions& g);
+int TokenRevoke(const GlobalOptions& g, const std::string& name);
+
 // Prints "drover: <message>" to stderr; returns 2 for bad input, 1 otherwise.
 int Fail(const Status& st);
 

@@ -162,6 +162,25 @@ int Main(int argc, char** argv) {
   auto* cancel = app.add_subcommand(
       "cancel", "stop the running drover and cancel the latest run's jobs (local and Slurm)");
 
+  ServeArgs sa;
+  auto* serve = app.add_subcommand("serve", "an HTTP server over the store: JSON API, studies, page");
+  serve->add_option("--bind", sa.bind, "the address to listen on (beyond loopback: TLS and a token)")
+      ->capture_default_str();
+  serve->add_option("--port", sa.port, "the port (0: any free port)")->capture_default_str();
+  serve->add_option("--tls-cert", sa.tls_cert, "a PEM certificate: serve HTTPS");
+  serve->add_option("--tls-key", sa.tls_key, "the PEM private key of --tls-cert");
+  serve->add_flag("--insecure", sa.insecure, "allow a non-loopback --bind without TLS");
+  serve->add_option("--threads", sa.threads, "worker threads (default: 16)");
+  auto* token = app.add_subcommand("token", "access tokens of drover serve: create, list, revoke");
+  token->require_subcommand(1);
+  std::string token_name, token_role = "read";
+  auto* t_create = token->add_subcommand("create", "make a token; prints it once");
+  t_create->add_option("name", token_name, "the token's name")->required();
+  t_create->add_option("--role", token_role, "read|submit|admin")->capture_default_str();
+  auto* t_list = token->add_subcommand("list", "the tokens: name, role, created, last used");
+  auto* t_revoke = token->add_subcommand("revoke", "remove a token");
+  t_revoke->add_option("name", token_name, "the token's name")->required();
+
   // A first word that is no option and no command: say so, with the commands there are.
   const std::vector<CLI::App*> commands = app.get_subcommands([](CLI::App*) { return true; });
   if (argc > 1 && argv[1][0] != '-' &&
@@ -193,6 +212,12 @@ int Main(int argc, char** argv) {
     if (*s_best) return StudyBest(g, s_name);
     if (*s_trials) return StudyTrials(g, s_name, t_format);
     if (*s_list) return StudyList(g);
+  }
+  if (*serve) return ServeCmd(g, sa);
+  if (*token) {
+    if (*t_create) return TokenCreate(g, token_name, token_role);
+    if (*t_list) return TokenList(g);
+    if (*t_revoke) return TokenRevoke(g, token_name);
   }
   if (*run) return Run(g, ra);
   if (*plan) {

@@ -14,10 +14,12 @@ namespace drover::server {
 // The largest request body any route accepts (1 MiB); a larger one is answered 413.
 inline constexpr size_t kMaxBodyBytes = 1 << 20;
 
-// Answers `body` as JSON with `status`.
+// Answers `body` as JSON with `status`. Strings that are not UTF-8 (a log, a name) are
+// sent with U+FFFD in place of their bad bytes, never an exception.
 inline void SendJson(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  "application/json");
 }
 
 // Answers {"error": message} with `status` (400 bad input, 401/403 auth, 404 unknown,

@@ -151,6 +151,20 @@ CREATE TABLE key_ingredients (
   json TEXT NOT NULL
 );
 )sql",
+    // 7: `drover serve`'s access tokens (each stored as a salted SHA-256 of its secret,
+    // never the secret), and an index for the API's pages of jobs filtered by workflow,
+    // step and state.
+    R"sql(
+CREATE TABLE tokens (
+  name TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  salt TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  created REAL NOT NULL,
+  last_used REAL
+);
+CREATE INDEX jobs_filter ON jobs(workflow_id, step, state);
+)sql",
 };
 
 const std::vector<JobIndex>& JobIndexes() {
@@ -159,6 +173,7 @@ const std::vector<JobIndex>& JobIndexes() {
       {"jobs_key", "CREATE UNIQUE INDEX jobs_key ON jobs(key)"},
       {"jobs_run", "CREATE INDEX jobs_run ON jobs(run_id, step)"},
       {"jobs_name", "CREATE INDEX jobs_name ON jobs(name)"},
+      {"jobs_filter", "CREATE INDEX jobs_filter ON jobs(workflow_id, step, state)"},
   };
   return kIndexes;
 }

@@ -172,7 +172,7 @@ TEST_F(StoreTest, LargeBatchesAreIndexedAndFoundAgain) {
   ASSERT_TRUE(store_->SyncJobs(*run, jobs, &first).ok());
   ASSERT_TRUE(store_->SetJobState(first[7].id, JobState::kSucceeded).ok());
   ASSERT_TRUE(store_->Commit().ok());
-  EXPECT_EQ(JobIndexNames(root_), (std::vector<std::string>{"jobs_key", "jobs_name", "jobs_run"}));
+  EXPECT_EQ(JobIndexNames(root_), (std::vector<std::string>{"jobs_filter", "jobs_key", "jobs_name", "jobs_run"}));
 
   // Again, with 40,000 more (bulk again, over a store that holds jobs).
   for (int i = 30000; i < 70000; ++i) jobs.push_back(Job("k" + std::to_string(i)));
@@ -193,7 +193,7 @@ TEST_F(StoreTest, LargeBatchesAreIndexedAndFoundAgain) {
   auto found = store_->FindJob(*run2, "train/seed=k69998");
   ASSERT_TRUE(found.ok()) << found.status().message();
   EXPECT_EQ(found->id, again[69998].id);
-  EXPECT_EQ(JobIndexNames(root_), (std::vector<std::string>{"jobs_key", "jobs_name", "jobs_run"}));
+  EXPECT_EQ(JobIndexNames(root_), (std::vector<std::string>{"jobs_filter", "jobs_key", "jobs_name", "jobs_run"}));
 }
 
 TEST_F(StoreTest, DuplicateKeysInABatchAreRefusedAndLeaveNothing) {
@@ -209,7 +209,7 @@ TEST_F(StoreTest, DuplicateKeysInABatchAreRefusedAndLeaveNothing) {
   auto members = store_->JobsOfRun(*run, "", std::nullopt);
   ASSERT_TRUE(members.ok());
   EXPECT_TRUE(members->empty());
-  EXPECT_EQ(JobIndexNames(root_), (std::vector<std::string>{"jobs_key", "jobs_name", "jobs_run"}));
+  EXPECT_EQ(JobIndexNames(root_), (std::vector<std::string>{"jobs_filter", "jobs_key", "jobs_name", "jobs_run"}));
 }
 
 TEST_F(StoreTest, MigratesAVersion1Store) {
@@ -239,7 +239,7 @@ TEST_F(StoreTest, MigratesAVersion1Store) {
   auto att = store_->LatestAttempt(5);
   ASSERT_TRUE(att.ok() && att->has_value());
   EXPECT_EQ((*att)->id, 9);
-  EXPECT_EQ(JobIndexNames(root_), (std::vector<std::string>{"jobs_key", "jobs_name", "jobs_run"}));
+  EXPECT_EQ(JobIndexNames(root_), (std::vector<std::string>{"jobs_filter", "jobs_key", "jobs_name", "jobs_run"}));
   // The key is still unique.
   auto run = store_->StartRun("wf", "/x", "[]");
   ASSERT_TRUE(store_->Begin().ok());

@@ -1,0 +1,72 @@
+// GET /api/v1/runs, GET /api/v1/runs/{id}: runs with their jobs' counts per step and state.
+#include <nlohmann/json.hpp>
+
+#include "server/api.h"
+#include "server/http_util.h"
+
+namespace drover::server {
+namespace {
+
+using nlohmann::json;
+
+// A time, or null when unset (0).
+json Time(double t) { return t > 0 ? json(t) : json(nullptr); }
+
+// A run as the API shows it; counts as ApiReader::Counts reads them.
+json RunJson(const RunRecord& r,
+             const std::vector<std::pair<std::string, std::map<std::string, int64_t>>>& counts) {
+  json j = {{"id", r.id}, {"workflow", r.workflow}, {"started", Time(r.started)},
+            {"ended", Time(r.ended)}, {"state", r.state}};
+  json by_step = json::object(), steps = json::array();
+  for (const auto& [step, states] : counts) {
+    by_step[step] = states;
+    steps.push_back(step);
+  }
+  j["counts"] = by_step;
+  j["steps"] = steps;  // the steps in plan order (counts is an object)
+  const json summary = json::parse(r.summary_json, nullptr, false);
+  for (const char* k : {"ran", "reused", "failed"})
+    j[k] = summary.is_object() && summary.contains(k) && summary[k].is_number() ? summary[k]
+                                                                               : json(nullptr);
+  return j;
+}
+
+void GetRuns(const ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto limit = IntParam(req, "limit", 50, 1, 1000);
+  if (!limit.ok()) return SendStatus(res, limit.status());
+  auto reader = ThreadReader(ctx);
+  if (!reader.ok()) return SendStatus(res, reader.status());
+  auto runs = (*reader)->Runs(req.get_param_value("workflow"), *limit);
+  if (!runs.ok()) return SendStatus(res, runs.status());
+  json out = json::array();
+  for (const RunRecord& r : *runs) {
+    auto counts = (*reader)->Counts(r.id);
+    if (!counts.ok()) return SendStatus(res, counts.status());
+    out.push_back(RunJson(r, *counts));
+  }
+  SendJson(res, 200, {{"runs", out}});
+}
+
+void GetRun(const ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  const std::string id_text = req.matches[1];
+  auto store = ThreadStore(ctx);
+  if (!store.ok()) return SendStatus(res, store.status());
+  auto run = (*store)->RunById(std::stoll(id_text));
+  if (!run.ok()) return SendStatus(res, run.status());
+  if (!*run) return SendError(res, 404, "no run " + id_text + " (GET /api/v1/runs lists them)");
+  auto reader = ThreadReader(ctx);
+  if (!reader.ok()) return SendStatus(res, reader.status());
+  auto counts = (*reader)->Counts((*run)->id);
+  if (!counts.ok()) return SendStatus(res, counts.status());
+  SendJson(res, 200, RunJson(**run, *counts));
+}
+
+}  // namespace
+
+void RegisterRunRoutes(httplib::Server& srv, const ServeContext& ctx) {
+  srv.Get("/api/v1/runs", [ctx](const httplib::Request& q, httplib::Response& r) { GetRuns(ctx, q, r); });
+  srv.Get(R"(/api/v1/runs/(\d{1,18}))",
+          [ctx](const httplib::Request& q, httplib::Response& r) { GetRun(ctx, q, r); });
+}
+
+}  // namespace drover::server
