@@ -113,7 +113,9 @@ std::string FormatCell(const Cell& c, const TableSpec& spec) {
   const int p = spec.precision;
   std::string out = spec.agg == "count" ? std::to_string(c.values.size())
                                         : fmt::format("{:.{}f}", Aggregate(c.values, spec.agg), p);
-  if (spec.spread == "std" || spec.spread == "sem") {
+  // One value has no spread: "± 0.0000" would read as "the seeds agree", so the cell
+  // shows the value alone (the "(n=1 of N)" note says why).
+  if ((spec.spread == "std" || spec.spread == "sem") && c.values.size() >= 2) {
     double s = Std(c.values);
     if (spec.spread == "sem") s /= std::sqrt(static_cast<double>(c.values.size()));
     out += fmt::format(" ± {:.{}f}", s, p);

@@ -80,6 +80,16 @@ TEST(Table, AggregatesAndSpreads) {
   EXPECT_EQ(BuildTable(Entries(), spec, &wf)->cells[1][1], "0.9 [0.8, 0.9]");
   spec.spread = "var";
   EXPECT_FALSE(BuildTable(Entries(), spec, &wf).ok());
+  // A cell of one value (mlp on wine: one seed of two) has no spread to show: the value
+  // alone, never "± 0.0", whichever spread; its n stays named.
+  spec.precision = 4;
+  for (const char* spread : {"std", "sem"}) {
+    spec.spread = spread;
+    auto one = BuildTable(Entries(), spec, &wf);
+    ASSERT_TRUE(one.ok()) << spread;
+    EXPECT_EQ(one->cells[0][0], "0.5000 (n=1 of 2)") << spread;
+    EXPECT_EQ(one->cells[1][1].find(" ± "), 6u) << spread;  // n=2 keeps its spread
+  }
   spec.spread = "";
   spec.agg = "mode";
   EXPECT_FALSE(BuildTable(Entries(), spec, &wf).ok());
@@ -133,7 +143,7 @@ TEST(Table, Formats) {
   auto t = BuildTable(Entries(), spec, &wf);
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(RenderTable(*t, "csv"),
-            "model \\ task,wine,digits\nmlp,0.50 ± 0.00 (n=1 of 2),-\nlogreg,-,0.85 ± 0.07\n");
+            "model \\ task,wine,digits\nmlp,0.50 (n=1 of 2),-\nlogreg,-,0.85 ± 0.07\n");
   std::string md = RenderTable(*t, "markdown");
   EXPECT_NE(md.find("| logreg"), std::string::npos);
   EXPECT_NE(md.find("---:|"), std::string::npos);
@@ -145,9 +155,10 @@ TEST(Table, Formats) {
             std::string::npos);
   // Text columns align by what is seen: "±" is one column wide.
   std::string text = RenderTable(*t, "text");
-  EXPECT_NE(text.find("logreg" + std::string(6 + 2 + 21, ' ') + "-  0.85 ± 0.07\n"),
+  EXPECT_NE(text.find("logreg" + std::string(6 + 2 + 14, ' ') + "-  0.85 ± 0.07\n"),
             std::string::npos)
       << text;
+  EXPECT_NE(text.find("  " + std::string(11, '-') + "\n"), std::string::npos) << text;
   EXPECT_TRUE(IsTableFormat("latex"));
   EXPECT_FALSE(IsTableFormat("xlsx"));
 }
