@@ -5,6 +5,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "store/attempt_row.h"
 #include "store/history.h"
 #include "store/schema.h"
 #include "store/sqlite.h"
@@ -409,29 +410,11 @@ Status SqliteStore::SetJobState(int64_t job_id, JobState state) {
   return up.Bind(1, JobStateName(state)).Bind(2, job_id).Run();
 }
 
-static const char kAttemptCols[] =
-    "id, job_id, number, executor, handle, state, exit_code, signal, started, ended, "
-    "user_s, sys_s, max_rss_kb, host, reason";
+// Every query of attempts selects these and reads them with ReadAttemptRow
+// (store/attempt_row.h).
+static const std::string kAttemptCols = AttemptColumns("");
 
-AttemptRecord SqliteStore::ReadAttempt(const sql::Stmt& s) {
-  AttemptRecord a;
-  a.id = s.Int(0);
-  a.job_id = s.Int(1);
-  a.number = static_cast<int>(s.Int(2));
-  a.executor = s.Text(3);
-  a.handle = s.Text(4);
-  a.state = ParseAttemptState(s.Text(5)).value_or(AttemptState::kLost);
-  a.exit_code = static_cast<int>(s.Int(6));
-  a.term_signal = static_cast<int>(s.Int(7));
-  a.started = s.Double(8);
-  a.ended = s.Double(9);
-  a.user_s = s.Double(10);
-  a.sys_s = s.Double(11);
-  a.max_rss_kb = s.Int(12);
-  a.host = s.Text(13);
-  a.reason = s.Text(14);
-  return a;
-}
+AttemptRecord SqliteStore::ReadAttempt(const sql::Stmt& s) { return ReadAttemptRow(s); }
 
 Result<int64_t> SqliteStore::InsertAttempt(const AttemptRecord& a) {
   sql::Stmt& ins = Cached(
@@ -663,16 +646,15 @@ Result<std::vector<MetricPoint>> SqliteStore::LastMetricValues(int64_t run_id,
 
 Result<std::vector<SucceededJob>> SqliteStore::SucceededJobs(const std::string& workflow,
                                                              int64_t run_id) {
-  sql::Stmt s(db_,
-              "SELECT a.id, a.job_id, a.number, a.executor, a.handle, a.state, a.exit_code, "
-              "a.signal, a.started, a.ended, a.user_s, a.sys_s, a.max_rss_kb, a.host, a.reason, "
-              "j.key, j.step, j.name, j.params, j.dir, j.run_id "
-              "FROM jobs j JOIN attempts a ON a.job_id = j.id "
-              "WHERE j.workflow_id = (SELECT id FROM workflows WHERE name = ?) "
-              "AND j.state = 'succeeded' AND a.state = 'succeeded' "
-              "AND (? = 0 OR j.run_id = ?) "
-              "AND a.number = (SELECT max(number) FROM attempts a2 WHERE a2.job_id = j.id) "
-              "ORDER BY j.name, a.ended, a.id");
+  static const std::string q =
+      "SELECT " + AttemptColumns("a.") + ", j.key, j.step, j.name, j.params, j.dir, j.run_id "
+      "FROM jobs j JOIN attempts a ON a.job_id = j.id "
+      "WHERE j.workflow_id = (SELECT id FROM workflows WHERE name = ?) "
+      "AND j.state = 'succeeded' AND a.state = 'succeeded' "
+      "AND (? = 0 OR j.run_id = ?) "
+      "AND a.number = (SELECT max(number) FROM attempts a2 WHERE a2.job_id = j.id) "
+      "ORDER BY j.name, a.ended, a.id";
+  sql::Stmt s(db_, q.c_str());
   s.Bind(1, workflow).Bind(2, run_id).Bind(3, run_id);
   std::vector<SucceededJob> out;
   Status st;
