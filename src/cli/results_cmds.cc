@@ -4,10 +4,8 @@
 #include <map>
 
 #include "cli/commands.h"
-#include "plan/plan.h"
 #include "report/export.h"
-#include "report/results.h"
-#include "spec/parser.h"
+#include "store/history.h"
 #include "store/results_reader.h"
 #include "store/store.h"
 #include "util/escape.h"
@@ -47,24 +45,21 @@ int MetricsCmd(const GlobalOptions& g, const std::string& ref, const std::string
 namespace {
 
 // `picked` (one workflow's rows) in the order of the plan of the workflow's file as written,
-// as tables show it (report/results.h): each job of that plan once (of `step` alone when
-// given), one the store has no row for as pending; rows the plan no longer makes are left
-// out. When the file is gone or no longer plans, `picked` as it is.
-std::vector<JobAttempt> InPlanOrder(Store* store, const std::string& workflow,
-                                    const std::string& step, std::vector<JobAttempt> picked) {
-  auto path = store->WorkflowPath(workflow);
-  if (!path.ok() || path->empty() || !PathExists(*path)) return picked;
-  auto wf = LoadWorkflow(*path);
-  if (!wf.ok()) return picked;
-  auto plan = BuildPlan(*wf, {store->root()});
-  if (!plan.ok()) return picked;
-  auto results = PlanResults(*plan, store, 0);
-  if (!results.ok()) return picked;
+// as the last `drover run` or `drover plan` recorded it (HistoryStore::RecordedPlan; the
+// order tables show): each job of that plan once (of `step` alone when given), one the
+// store has no row for as pending; rows the plan no longer makes are left out.
+// drover.results() (python/drover/results.py) reads the same record. With no record (a
+// workflow last run by an older drover), `picked` as it is.
+Result<std::vector<JobAttempt>> InPlanOrder(Store* store, const std::string& workflow,
+                                            const std::string& step,
+                                            std::vector<JobAttempt> picked) {
+  auto plan = store->history()->RecordedPlan(workflow, step);
+  if (!plan.ok()) return plan.status();
+  if (!*plan) return picked;
   std::map<std::string, const JobAttempt*> by_name;
   for (const JobAttempt& j : picked) by_name[j.job.rec.name] = &j;
   std::vector<JobAttempt> out;
-  for (const JobResult& r : *results) {
-    if (!step.empty() && r.step != step) continue;
+  for (const PlanJobRow& r : **plan) {
     if (auto it = by_name.find(r.name); it != by_name.end()) {
       out.push_back(*it->second);
       continue;
@@ -80,8 +75,8 @@ std::vector<JobAttempt> InPlanOrder(Store* store, const std::string& workflow,
 }
 
 // LatestSucceeded's rows, each workflow's in the order of its plan (InPlanOrder).
-std::vector<JobAttempt> LatestInPlanOrder(Store* store, const std::string& step,
-                                          const std::vector<JobAttempt>& all) {
+Result<std::vector<JobAttempt>> LatestInPlanOrder(Store* store, const std::string& step,
+                                                  const std::vector<JobAttempt>& all) {
   std::vector<std::string> order;
   std::map<std::string, std::vector<JobAttempt>> by_workflow;
   for (JobAttempt& j : LatestSucceeded(all)) {
@@ -89,9 +84,11 @@ std::vector<JobAttempt> LatestInPlanOrder(Store* store, const std::string& step,
     by_workflow[j.workflow].push_back(std::move(j));
   }
   std::vector<JobAttempt> out;
-  for (const std::string& w : order)
-    for (JobAttempt& j : InPlanOrder(store, w, step, std::move(by_workflow[w])))
-      out.push_back(std::move(j));
+  for (const std::string& w : order) {
+    auto rows = InPlanOrder(store, w, step, std::move(by_workflow[w]));
+    if (!rows.ok()) return rows.status();
+    for (JobAttempt& j : *rows) out.push_back(std::move(j));
+  }
   return out;
 }
 
@@ -100,9 +97,16 @@ std::vector<JobAttempt> LatestInPlanOrder(Store* store, const std::string& step,
 Result<std::vector<ExportRow>> SelectRows(Store* store, const ExportArgs& a) {
   auto all = ReadJobAttempts(store->root(), {a.workflow, a.step, a.run});
   if (!all.ok()) return all.status();
-  std::vector<JobAttempt> picked = a.all_runs  ? std::move(*all)
-                                   : a.run > 0 ? LatestAttemptPerJob(*all)
-                                               : LatestInPlanOrder(store, a.step, *all);
+  std::vector<JobAttempt> picked;
+  if (a.all_runs) {
+    picked = std::move(*all);
+  } else if (a.run > 0) {
+    picked = LatestAttemptPerJob(*all);
+  } else {
+    auto in_order = LatestInPlanOrder(store, a.step, *all);
+    if (!in_order.ok()) return in_order.status();
+    picked = std::move(*in_order);
+  }
   std::vector<ExportRow> rows;
   for (JobAttempt& j : picked) {
     ExportRow r{std::move(j), {}, {}};

@@ -21,6 +21,7 @@
 #include "exec/routing.h"
 #include "exec/slurm.h"
 #include "plan/plan.h"
+#include "report/results.h"
 #include "report/step_rows.h"
 #include "report/table.h"
 #include "spec/parser.h"
@@ -150,6 +151,21 @@ class PidFile {
   std::string path_;
 };
 
+// Records the plan of the workflow's file as written in the store (report/results.h
+// RecordFilePlan), for exports and drover.results(): `plan` itself, or, for a run with
+// --set, the file's plan without them. A file that plans only with its --set values
+// leaves the earlier record as it is.
+Status RecordPlanAsWritten(const Plan& plan, const std::string& path,
+                           const std::vector<std::string>& sets, Store* store) {
+  TracePhase t("record the plan as written");
+  if (sets.empty()) return RecordFilePlan(plan, store);
+  auto wf = LoadWorkflow(path);
+  if (!wf.ok()) return Status::Ok();
+  auto whole = BuildPlan(*wf, {store->root()});
+  if (!whole.ok()) return Status::Ok();
+  return RecordFilePlan(*whole, store);
+}
+
 }  // namespace
 
 int Fail(const Status& st) {
@@ -226,6 +242,10 @@ int Run(const GlobalOptions& g, const RunArgs& a) {
   auto run_id = (*store)->StartRun(wf->name, wf->path,  // bytes that are not UTF-8: U+FFFD
                                    argv.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (!run_id.ok()) return Fail(run_id.status());
+  if (Status st = RecordPlanAsWritten(*plan, path, a.sets, store->get()); !st.ok()) {
+    (void)(*store)->FinishRun(*run_id, "crashed", "{}");
+    return Fail(st);
+  }
   InstallSignalHandlers();
   auto exec = Executors(*wf, root);
   PidFile pid_file(root + "/.drover/drover.pid");

@@ -4,6 +4,8 @@
 #include <numeric>
 #include <unordered_map>
 
+#include "store/history.h"
+
 namespace drover {
 
 std::optional<double> LastMetric(const std::vector<MetricRecord>& metrics,
@@ -21,28 +23,46 @@ Result<std::vector<JobResult>> PlanResults(const Plan& plan, Store* store, int64
   for (size_t i = 0; i < found->size(); ++i) latest[(*found)[i].job.rec.name] = i;
   std::vector<JobResult> out;
   out.reserve(plan.jobs().size());
-  for (const PlanStep& ps : plan.steps()) {
-    std::vector<uint32_t> order(ps.count);
-    std::iota(order.begin(), order.end(), ps.first);
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      return plan.jobs()[a].values < plan.jobs()[b].values;
-    });
-    for (uint32_t j : order) {
-      JobResult r;
-      r.job = j;
-      r.step = plan.workflow().steps[plan.jobs()[j].step].name;
-      r.name = plan.Name(j);
-      r.params_json = plan.ParamsJson(j);
-      if (auto it = latest.find(r.name); it != latest.end()) {
-        r.result = (*found)[it->second];
-        auto m = store->Metrics(r.result->job.id);
-        if (!m.ok()) return m.status();
-        r.metrics = std::move(*m);
-      }
-      out.push_back(std::move(r));
+  for (uint32_t j : FileOrder(plan)) {
+    JobResult r;
+    r.job = j;
+    r.step = plan.workflow().steps[plan.jobs()[j].step].name;
+    r.name = plan.Name(j);
+    r.params_json = plan.ParamsJson(j);
+    if (auto it = latest.find(r.name); it != latest.end()) {
+      r.result = (*found)[it->second];
+      auto m = store->Metrics(r.result->job.id);
+      if (!m.ok()) return m.status();
+      r.metrics = std::move(*m);
     }
+    out.push_back(std::move(r));
   }
   return out;
+}
+
+std::vector<uint32_t> FileOrder(const Plan& plan) {
+  std::vector<uint32_t> out;
+  out.reserve(plan.jobs().size());
+  for (const PlanStep& ps : plan.steps()) {
+    const size_t from = out.size();
+    for (uint32_t j = ps.first; j < ps.first + ps.count; ++j) out.push_back(j);
+    std::stable_sort(out.begin() + from, out.end(), [&](uint32_t a, uint32_t b) {
+      return plan.jobs()[a].values < plan.jobs()[b].values;
+    });
+  }
+  return out;
+}
+
+Status RecordFilePlan(const Plan& plan, Store* store) {
+  std::vector<PlanJobRow> rows;
+  rows.reserve(plan.jobs().size());
+  for (uint32_t j : FileOrder(plan))
+    rows.push_back({plan.workflow().steps[plan.jobs()[j].step].name, plan.Name(j),
+                    plan.ParamsJson(j), plan.jobs()[j].key});
+  Transaction tx(store);
+  DROVER_RETURN_IF_ERROR(tx.Begin());
+  DROVER_RETURN_IF_ERROR(store->history()->RecordPlan(plan.workflow().name, rows));
+  return tx.Commit();
 }
 
 }  // namespace drover

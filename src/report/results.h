@@ -29,6 +29,16 @@ struct JobResult {
 std::optional<double> LastMetric(const std::vector<MetricRecord>& metrics,
                                  const std::string& name);
 
+// The jobs of `plan` in the order tables and exports show them: steps in the order of the
+// workflow file and, within a step, by the axis values in the order of the file (first
+// axis outermost).
+std::vector<uint32_t> FileOrder(const Plan& plan);
+
+// Records `plan`, the plan of a workflow's file as written (no --set), as that workflow's
+// plan in the store (HistoryStore::RecordPlan), in FileOrder, inside a transaction of its
+// own: what `drover export` and drover.results() list. Errors: the store's.
+Status RecordFilePlan(const Plan& plan, Store* store);
+
 // Every job of `plan`, steps in the order of the workflow file and, within a step, in
 // the order of the axis values in the file (first axis outermost), each with the
 // latest succeeded attempt of a job of the same workflow and name (any run, any key)

@@ -1,7 +1,10 @@
-// The SQLite HistoryStore: runs and key ingredients (schema migration 6).
+// The SQLite HistoryStore: runs, key ingredients (schema migration 6) and the plans of
+// workflows' files as written (tables plans and plan_jobs).
 #include "store/history.h"
 
 #include "store/sqlite.h"
+#include "util/clock.h"
+#include "util/hash.h"
 
 namespace drover {
 namespace {
@@ -65,6 +68,51 @@ class SqliteHistoryStore : public HistoryStore {
     return out;
   }
 
+  Status RecordPlan(const std::string& workflow, const std::vector<PlanJobRow>& jobs) override {
+    sql::Stmt w(db_, "SELECT w.id, coalesce(p.digest,'') FROM workflows w "
+                     "LEFT JOIN plans p ON p.workflow_id=w.id WHERE w.name=?");
+    w.Bind(1, workflow);
+    Status st;
+    if (!w.Step(&st)) {
+      DROVER_RETURN_IF_ERROR(st);
+      return Status::NotFound("no workflow named '" + workflow + "' in the store");
+    }
+    const int64_t id = w.Int(0);
+    const std::string digest = Digest(jobs);
+    if (w.Text(1) == digest) return Status::Ok();
+    DROVER_RETURN_IF_ERROR(sql::Stmt(db_, "DELETE FROM plan_jobs WHERE workflow_id=?").Bind(1, id).Run());
+    sql::Stmt ins(db_, "INSERT INTO plan_jobs(workflow_id, seq, step, name, params, key) "
+                       "VALUES(?,?,?,?,?,?)");
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      const PlanJobRow& j = jobs[i];
+      ins.Bind(1, id).Bind(2, static_cast<int64_t>(i)).BindView(3, j.step).BindView(4, j.name);
+      ins.BindView(5, j.params_json).BindView(6, j.key);
+      DROVER_RETURN_IF_ERROR(ins.Run());
+    }
+    sql::Stmt up(db_, "INSERT OR REPLACE INTO plans(workflow_id, digest, recorded) VALUES(?,?,?)");
+    return up.Bind(1, id).Bind(2, digest).Bind(3, NowSeconds()).Run();
+  }
+
+  Result<std::optional<std::vector<PlanJobRow>>> RecordedPlan(const std::string& workflow,
+                                                              const std::string& step) override {
+    sql::Stmt has(db_, "SELECT 1 FROM plans p JOIN workflows w ON w.id=p.workflow_id "
+                       "WHERE w.name=?");
+    has.Bind(1, workflow);
+    Status st;
+    if (!has.Step(&st)) {
+      DROVER_RETURN_IF_ERROR(st);
+      return std::optional<std::vector<PlanJobRow>>();
+    }
+    sql::Stmt s(db_, "SELECT p.step, p.name, p.params, p.key FROM plan_jobs p "
+                     "JOIN workflows w ON w.id=p.workflow_id "
+                     "WHERE w.name=?1 AND (?2='' OR p.step=?2) ORDER BY p.seq");
+    s.Bind(1, workflow).Bind(2, step);
+    std::vector<PlanJobRow> out;
+    while (s.Step(&st)) out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3)});
+    DROVER_RETURN_IF_ERROR(st);
+    return std::optional<std::vector<PlanJobRow>>(std::move(out));
+  }
+
   Result<std::vector<RunRecord>> Runs(int limit) override {
     sql::Stmt s(db_,
                 "SELECT * FROM (SELECT r.id, w.name, r.started, coalesce(r.ended,0), r.state, "
@@ -80,6 +128,14 @@ class SqliteHistoryStore : public HistoryStore {
   }
 
  private:
+  // What identifies a recorded plan: its rows, in order.
+  static std::string Digest(const std::vector<PlanJobRow>& jobs) {
+    Hasher h;
+    h.Add(static_cast<int64_t>(jobs.size()));
+    for (const PlanJobRow& j : jobs) h.Add(j.step).Add(j.name).Add(j.params_json).Add(j.key);
+    return h.HexDigest();
+  }
+
   const sql::Db& db_;
 };
 

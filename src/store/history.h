@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +29,16 @@ struct EarlierJob {
   std::string ingredients;   // the JSON recorded for its key; "" when none was
 };
 
+// One job of the plan of a workflow's file as written (all its axis values, no --set),
+// as recorded at each `drover run` and `drover plan`: what exports and drover.results()
+// list, pending jobs included.
+struct PlanJobRow {
+  std::string step;
+  std::string name;         // "train/seed=0"
+  std::string params_json;  // {"seed":"0"}, axis values in file order
+  std::string key;
+};
+
 class HistoryStore {
  public:
   virtual ~HistoryStore() = default;
@@ -46,6 +57,17 @@ class HistoryStore {
   // step `step` that have at least one attempt.
   virtual Result<std::vector<std::string>> AttemptedParams(const std::string& workflow,
                                                            const std::string& step) = 0;
+  // Records `jobs` (in the order tables show them, report/results.h FileOrder) as the plan
+  // of `workflow`'s file as written, replacing the earlier record. A record with the same
+  // digest (steps, names, values and keys in the same order) is kept without a write, so a
+  // rerun with nothing changed costs one hash. Call inside a transaction. Errors: a
+  // workflow the store does not know (StartRun records it), SQLite errors.
+  virtual Status RecordPlan(const std::string& workflow, const std::vector<PlanJobRow>& jobs) = 0;
+  // The plan recorded for `workflow`, in its order (only jobs of `step` when not empty);
+  // std::nullopt when none was recorded (a store from before the plan record, or a workflow
+  // only ever run by an older drover).
+  virtual Result<std::optional<std::vector<PlanJobRow>>> RecordedPlan(
+      const std::string& workflow, const std::string& step) = 0;
   // The `limit` latest runs (of every workflow), oldest first.
   virtual Result<std::vector<RunRecord>> Runs(int limit) = 0;
 };

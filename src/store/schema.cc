@@ -165,6 +165,26 @@ CREATE TABLE tokens (
 );
 CREATE INDEX jobs_filter ON jobs(workflow_id, step, state);
 )sql",
+    // 8: the plan of each workflow's file as written (every axis value, no --set), recorded
+    // at each `drover run` and `drover plan` (rewritten only when its digest changes), so
+    // that `drover export` and drover.results() (which reads the store alone) list the
+    // same jobs in the same order, pending ones included.
+    R"sql(
+CREATE TABLE plans (
+  workflow_id INTEGER PRIMARY KEY REFERENCES workflows(id),
+  digest TEXT NOT NULL,
+  recorded REAL NOT NULL
+);
+CREATE TABLE plan_jobs (
+  workflow_id INTEGER NOT NULL REFERENCES workflows(id),
+  seq INTEGER NOT NULL,
+  step TEXT NOT NULL,
+  name TEXT NOT NULL,
+  params TEXT NOT NULL,
+  key TEXT NOT NULL,
+  PRIMARY KEY (workflow_id, seq)
+) WITHOUT ROWID;
+)sql",
 };
 
 const std::vector<JobIndex>& JobIndexes() {

@@ -128,13 +128,18 @@ class ExportTest(DroverTest):
         self.drover("run", "-q", check=False)
         self.drover("run", "-q", "--set", "seed=7", check=False)  # not in the file
         self.write("drover.yaml", WORKFLOW.replace("seed: [0, 1]", "seed: [2, 0, 1]"))
+        # The export lists the plan as the last run or plan recorded it (as drover.results()
+        # reads it): the new value only once planned.
+        self.assertNotIn("train/seed=2,model=lin", [r["job"] for r in self.export("--step", "train")])
+        self.drover("plan")
         rows = self.export("--step", "train")
         self.assertEqual([(r["job"], r["state"]) for r in rows], [
             ("train/seed=2,model=lin", "pending"), ("train/seed=2,model=a,b", "pending"),
             ("train/seed=0,model=lin", "succeeded"), ("train/seed=0,model=a,b", "succeeded"),
             ("train/seed=1,model=lin", "succeeded"), ("train/seed=1,model=a,b", "succeeded")])
-        self.assertEqual((rows[0]["key"], rows[0]["attempt"], rows[0]["metric.accuracy"]),
+        self.assertEqual((rows[0]["attempt"], rows[0]["start"], rows[0]["metric.accuracy"]),
                          ("", "", ""))
+        self.assertRegex(rows[0]["key"], "^[0-9a-f]{32}$")  # the key `drover plan` gave it
         self.assertEqual(rows[2]["metric.accuracy"], "0.05")
         every = self.export("--all-runs", "--step", "train")
         self.assertIn("train/seed=7,model=lin", [r["job"] for r in every])
