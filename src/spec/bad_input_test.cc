@@ -58,6 +58,16 @@ const BadCase kBadCases[] = {
     {"unknown_step_key.yaml", 4, 5, "unknown key 'retry' in step 'train'; did you mean 'retries'?"},
     {"unknown_resource.yaml", 4, 17, "did you mean 'cpus'?"},
     {"missing_run.yaml", 2, 3, "step 'train' has no run:"},
+    {"policy_unknown_category.yaml", 5, 15,
+     "has category: gpu-hevy, but the workflow's limits: has no category 'gpu-hevy'; add "
+     "limits: {gpu-hevy: N} at the top of the workflow; did you mean 'gpu-heavy'?"},
+    {"policy_limit_zero.yaml", 4, 12, "'limit' in step 'train' must be at least 1, got 0"},
+    {"policy_limits_negative.yaml", 2, 14, "limits: gpu-heavy must be at least 1, got -1"},
+    {"policy_bad_deadline.yaml", 4, 15, "'2026-13-04T09:00' is not a time; write YYYY-MM-DDTHH:MM"},
+    {"policy_final_plain_ref.yaml", 7, 14,
+     "may use other steps' outputs only as a partial gather: write {train.model.pkl...} and "
+     "partial: true"},
+    {"policy_depends_on_final.yaml", 7, 13, "no step can depend on a final step"},
     {"empty_run.yaml", 3, 10, "is empty; write the command"},
     {"step_is_list.yaml", 2, 10, "step 'train' must be a map"},
     {"bad_step_name.yaml", 2, 3, "'train.v2' is not a valid step name"},

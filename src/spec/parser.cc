@@ -19,6 +19,10 @@
 //       grace: 10s               # SIGTERM -> SIGKILL delay on walltime or cancel
 //       executor: local          # local | slurm; default: the workflow's executor:
 //       slurm: {partition: gpu}  # overrides the workflow's slurm: settings, key by key
+//       limit: 2                 # at most 2 of its jobs running at once (>= 1)
+//       category: gpu-heavy      # shares the workflow's limits: gpu-heavy with other steps
+//       deadline: 2h             # or 2026-12-04T09:00 (local time); default: the workflow's
+//       final: true              # runs when every other job has ended, whatever their outcome
 //     evaluate:
 //       over: [task, seed]
 //       run: python3 evaluate.py --model {train.model.pkl} --task {task}
@@ -31,6 +35,8 @@
 //     sbatch_args: [--constraint=a100]   # more sbatch options, as written
 //     array_throttle: 100        # at most this many tasks of one job array at once (0: no limit)
 //     poll_interval: 5s          # one squeue call per interval (top level only)
+//   limits: {gpu-heavy: 2}       # optional; running jobs at most, per category (>= 1)
+//   deadline: 8h                 # optional; every step's deadline unless it has its own
 //   report:
 //     table: {rows: [seed], cols: [task], value: accuracy, agg: mean, format: markdown,
 //             step: evaluate, path: results/table.md, precision: 4}
@@ -117,6 +123,24 @@ Status ReadReport(const Reader& r, const YAML::Node& v, Parsed* p) {
   return ReadFields(r, v, kFields, "report", p);
 }
 
+// limits: {gpu-heavy: 2}: each category's name and its limit, at least 1.
+Status ReadLimits(const Reader& r, const YAML::Node& v, Parsed* p) {
+  DROVER_RETURN_IF_ERROR(r.CheckOpenMap(v, "limits"));
+  p->limits = v;
+  if (v.IsNull()) return Status::Ok();
+  for (const auto& kv : v) {
+    const std::string& name = kv.first.Scalar();
+    if (!IsName(name))
+      return r.Error(kv.first, "'" + name + "' in limits: is not a valid category name " +
+                                   "([A-Za-z_][A-Za-z0-9_-]*)");
+    int n = 0;
+    std::string what = "limits: " + name;
+    DROVER_RETURN_IF_ERROR(r.Int(kv.second, what, 1, &n));
+    p->wf.limits.emplace_back(name, n);
+  }
+  return Status::Ok();
+}
+
 const std::vector<Field<Parsed>>& TopFields() {
   static const std::vector<Field<Parsed>> kFields = {
       {"name", false,
@@ -151,6 +175,12 @@ const std::vector<Field<Parsed>>& TopFields() {
           Parsed* p) {
          return ReadSlurm(r, v, "slurm:", true, &p->wf.slurm, &p->wf.slurm_poll_s);
        }},
+      {"limits", true,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string&,
+          Parsed* p) { return ReadLimits(r, v, p); }},
+      {"deadline", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          Parsed* p) { return ReadDeadline(r, v, what, &p->wf.deadline); }},
   };
   return kFields;
 }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <filesystem>
 
 #include "util/fs.h"
@@ -149,6 +150,44 @@ TEST(ParserTest, PartialGathersAreOffUnlessAskedFor) {
                 0),
             0u);
   EXPECT_NE(MustFail(with("[true]")).find("must be true or false, got a list"),
+            std::string::npos);
+}
+
+TEST(ParserTest, PoliciesLimitsCategoriesDeadlinesAndFinal) {
+  Workflow wf = MustParse(
+      "deadline: 8h\nlimits: {gpu-heavy: 2, io: 1}\naxes: {m: [a, b]}\nsteps:\n"
+      "  train: {over: [m], run: echo, outputs: [x], limit: 3, category: gpu-heavy}\n"
+      "  tune: {run: echo, category: gpu-heavy, deadline: \"2026-12-04T09:00\"}\n"
+      "  report: {run: \"cat {train.x...}\", partial: true, final: true, deadline: 90m}\n");
+  ASSERT_EQ(wf.limits.size(), 2u);
+  EXPECT_EQ(wf.limits[0], (std::pair<std::string, int>{"gpu-heavy", 2}));
+  EXPECT_EQ(wf.limits[1], (std::pair<std::string, int>{"io", 1}));
+  EXPECT_EQ(wf.deadline.kind, Deadline::Kind::kFromStart);
+  EXPECT_EQ(wf.deadline.seconds, 8 * 3600);
+  EXPECT_EQ(wf.steps[0].limit, 3);
+  EXPECT_EQ(wf.steps[0].category, "gpu-heavy");
+  EXPECT_EQ(wf.steps[0].deadline.kind, Deadline::Kind::kNone);  // the workflow's applies
+  EXPECT_FALSE(wf.steps[0].final);
+  EXPECT_EQ(wf.steps[1].limit, 0);
+  std::tm tm{};
+  tm.tm_year = 126, tm.tm_mon = 11, tm.tm_mday = 4, tm.tm_hour = 9, tm.tm_isdst = -1;
+  EXPECT_EQ(wf.steps[1].deadline.kind, Deadline::Kind::kAt);
+  EXPECT_EQ(wf.steps[1].deadline.seconds, static_cast<double>(std::mktime(&tm)));  // local
+  EXPECT_TRUE(wf.steps[2].final);
+  EXPECT_EQ(wf.steps[2].deadline.seconds, 90 * 60);
+  // A step that uses no category may leave limits: categories unused; errors are located.
+  EXPECT_NE(MustFail("steps:\n  a: {run: echo, final: maybe}\n")
+                .find("w.yaml:2:25: error: 'final' in step 'a' must be true or false"),
+            std::string::npos);
+  EXPECT_NE(MustFail("steps:\n  a: {run: echo, deadline: [1h]}\n")
+                .find("must be a time such as 2026-12-04T09:00 or a duration"),
+            std::string::npos);
+  EXPECT_NE(MustFail("steps:\n  a: {run: echo, category: 'bad name'}\n")
+                .find("is not a valid category name"),
+            std::string::npos);
+  EXPECT_NE(MustFail("steps:\n  a: {run: echo, final: true, after: [b]}\n  b: {run: echo}\n")
+                .find("is final (it runs after every other job, whatever their outcome), so it "
+                      "needs no after:"),
             std::string::npos);
 }
 

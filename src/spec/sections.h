@@ -20,7 +20,11 @@ struct Parsed {
   std::vector<YAML::Node> step_nodes;  // parallel to wf.steps: each step's map
   YAML::Node env;                      // the workflow's env: map, or null
   YAML::Node table;                    // report: table: map, or null
+  YAML::Node limits;                   // the workflow's limits: map, or null
 };
+
+// deadline: a time YYYY-MM-DDTHH:MM[:SS] (local time) or a duration from the run's start.
+Status ReadDeadline(const Reader& r, const YAML::Node& v, const std::string& what, Deadline* out);
 
 // Reads the step named by `key` (a scalar) whose settings are `value`.
 Status ParseStep(const Reader& r, const YAML::Node& key, const YAML::Node& value, Step* out);

@@ -1,6 +1,8 @@
 // Reading one step, and report: table:, from YAML (the format is in parser.cc).
 #include <algorithm>
 #include <climits>
+#include <cstdio>
+#include <ctime>
 #include <string>
 
 #include <fmt/format.h>
@@ -143,17 +145,27 @@ Status ReadRetries(const Reader& r, const YAML::Node&, const YAML::Node& v, cons
   return ReadFields(r, v, RetryFields(), what, &s->retry);
 }
 
-// partial: true | false (YAML's true/false; yes/no and 1/0 are refused as ambiguous).
-Status ReadPartial(const Reader& r, const YAML::Node&, const YAML::Node& v,
-                   const std::string& what, Step* s) {
+// true | false (YAML's true/false; yes/no and 1/0 are refused as ambiguous).
+Status ReadBool(const Reader& r, const YAML::Node& v, const std::string& what, bool* out) {
   const std::string text = v.IsScalar() ? v.Scalar() : "";
   bool yes = text == "true" || text == "True", no = text == "false" || text == "False";
   if (v.IsScalar() && (yes || no)) {
-    s->partial = yes;
+    *out = yes;
     return Status::Ok();
   }
   return r.Error(v, what + " must be true or false, got " +
                         (v.IsScalar() ? "'" + text + "'" : KindOf(v)));
+}
+
+Status ReadPartial(const Reader& r, const YAML::Node&, const YAML::Node& v,
+                   const std::string& what, Step* s) {
+  return ReadBool(r, v, what, &s->partial);
+}
+
+// limit: N, a whole number of at least 1.
+Status ReadLimit(const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+                 Step* s) {
+  return r.Int(v, what, 1, &s->limit);
 }
 
 const std::vector<StepField>& StepFields() {
@@ -192,11 +204,53 @@ const std::vector<StepField>& StepFields() {
        }},
       {"study", false, ParseStudy},
       {"partial", false, ReadPartial},
+      {"limit", false, ReadLimit},
+      {"category", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          Step* s) {
+         DROVER_RETURN_IF_ERROR(r.String(v, what, &s->category));
+         if (!IsName(s->category))
+           return r.Error(v, what + ": '" + s->category +
+                                 "' is not a valid category name ([A-Za-z_][A-Za-z0-9_-]*)");
+         return Status::Ok();
+       }},
+      {"deadline", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          Step* s) { return ReadDeadline(r, v, what, &s->deadline); }},
+      {"final", false,
+       [](const Reader& r, const YAML::Node&, const YAML::Node& v, const std::string& what,
+          Step* s) { return ReadBool(r, v, what, &s->final); }},
   };
   return kFields;
 }
 
 }  // namespace
+
+Status ReadDeadline(const Reader& r, const YAML::Node& v, const std::string& what, Deadline* out) {
+  if (!v.IsScalar())
+    return r.Error(v, what + " must be a time such as 2026-12-04T09:00 or a duration from the "
+                             "start of the run such as 2h, got " + KindOf(v));
+  const std::string& text = v.Scalar();
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, used = 0;
+  bool looks_dated = text.size() >= 10 && text[4] == '-' && text[7] == '-';
+  if (looks_dated) {
+    int n = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d%n:%2d%n", &y, &mo, &d, &h, &mi, &used,
+                        &sec, &used);
+    if (n < 5 || static_cast<size_t>(used) != text.size() || mo < 1 || mo > 12 || d < 1 ||
+        d > 31 || h > 23 || mi > 59 || sec > 59)
+      return r.Error(v, what + ": '" + text + "' is not a time; write YYYY-MM-DDTHH:MM[:SS] " +
+                            "(local time), such as 2026-12-04T09:00");
+    std::tm tm{};
+    tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d;
+    tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = sec, tm.tm_isdst = -1;
+    out->kind = Deadline::Kind::kAt;
+    out->seconds = static_cast<double>(std::mktime(&tm));
+    return Status::Ok();
+  }
+  DROVER_RETURN_IF_ERROR(r.Duration(v, what, &out->seconds));
+  out->kind = Deadline::Kind::kFromStart;
+  return Status::Ok();
+}
 
 Status ParseStep(const Reader& r, const YAML::Node& key, const YAML::Node& value, Step* out) {
   out->name = key.Scalar();

@@ -399,11 +399,77 @@ Status CheckTable(const Reader& r, const Parsed& p) {
   return Status::Ok();
 }
 
+// category: names a category of the workflow's limits:.
+Status CheckCategory(const Reader& r, const Workflow& wf, const Step& step, const YAML::Node& node) {
+  if (step.category.empty()) return Status::Ok();
+  std::vector<std::string> names;
+  for (const auto& [name, n] : wf.limits) {
+    if (name == step.category) return Status::Ok();
+    names.push_back(name);
+  }
+  return r.Error(*FindKey(node, "category"),
+                 "step '" + step.name + "' has category: " + step.category +
+                     ", but the workflow's limits: has no category '" + step.category +
+                     "'; add limits: {" + step.category + ": N} at the top of the workflow" +
+                     Suggest(step.category, names));
+}
+
+// The references of `node`'s templates (run: and env: values) to other steps' outputs,
+// each with where it is written.
+std::vector<std::pair<TemplatePart, SourceLoc>> Refs(const Reader& r, const YAML::Node& node) {
+  std::vector<std::pair<TemplatePart, SourceLoc>> out;
+  for (const auto& t : Templates(node)) {
+    size_t err = 0;
+    auto parts = ParseTemplate(t.Scalar(), &err);
+    if (!parts.ok()) continue;
+    for (const auto& part : *parts)
+      if (part.kind == TemplatePart::Kind::kRef)
+        out.emplace_back(part, r.src().InScalar(t, part.offset));
+  }
+  return out;
+}
+
+// A final step runs once every other job has ended, whatever their outcome: it may only
+// gather other steps' outputs partially (partial: true, {step.output...}), has no
+// after: (it is after everything), is no study, and no step may depend on it.
+Status CheckFinal(const Reader& r, const Workflow& wf, const Step& step, const YAML::Node& node) {
+  const std::string head = "step '" + step.name + "' is final (it runs after every other job, "
+                           "whatever their outcome), so it ";
+  if (step.final) {
+    if (step.study) return r.Error(*FindKey(node, "final"), head + "cannot be a study");
+    if (auto after = FindKey(node, "after"); after && after->size() > 0)
+      return r.Error(*after, head + "needs no after:; remove it");
+    for (const auto& [ref, at] : Refs(r, node)) {
+      std::string text = "{" + ref.step + "." + ref.output + (ref.gather ? "...}" : "}");
+      if (!ref.gather || !step.partial)
+        return r.src().Error(at, head + "may use other steps' outputs only as a partial "
+                                        "gather: write {" + ref.step + "." + ref.output +
+                                        "...} and partial: true (got " + text + ")");
+    }
+    return Status::Ok();
+  }
+  for (const auto& [ref, at] : Refs(r, node))
+    if (const Step* from = wf.FindStep(ref.step); from && from->final)
+      return r.src().Error(at, "step '" + step.name + "' uses an output of step '" + ref.step +
+                                   "', which is final (it runs after every other job); no " +
+                                   "step can depend on a final step");
+  for (const auto& item : Items(node, "after"))
+    if (const Step* from = wf.FindStep(item.Scalar()); from && from->final)
+      return r.Error(item, "after: of step '" + step.name + "' names '" + item.Scalar() +
+                               "', which is final (it runs after every other job); no step " +
+                               "can depend on a final step");
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status Validate(const Reader& r, const Parsed& p) {
   for (size_t i = 0; i < p.wf.steps.size(); ++i)
     DROVER_RETURN_IF_ERROR(CheckStep(r, p.wf, p.wf.steps[i], p.step_nodes[i]));
+  for (size_t i = 0; i < p.wf.steps.size(); ++i) {
+    DROVER_RETURN_IF_ERROR(CheckCategory(r, p.wf, p.wf.steps[i], p.step_nodes[i]));
+    DROVER_RETURN_IF_ERROR(CheckFinal(r, p.wf, p.wf.steps[i], p.step_nodes[i]));
+  }
   DROVER_RETURN_IF_ERROR(CycleFinder(r, p).Run());
   DROVER_RETURN_IF_ERROR(CheckWorkflowEnv(r, p));
   DROVER_RETURN_IF_ERROR(CheckTable(r, p));

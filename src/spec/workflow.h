@@ -70,6 +70,14 @@ struct StudySpec {
   SourceLoc loc;                          // of the study: key
 };
 
+// deadline: on a step or the workflow: a time ("2026-12-04T09:00", local time) or a
+// duration from the start of the run ("2h"). A policy, not an ingredient: keys ignore it.
+struct Deadline {
+  enum class Kind : uint8_t { kNone, kFromStart, kAt };
+  Kind kind = Kind::kNone;
+  double seconds = 0;  // kFromStart: seconds after the run's start; kAt: Unix time
+};
+
 // One step of the workflow: a command template run once per point of its axes.
 struct Step {
   std::string name;
@@ -92,6 +100,11 @@ struct Step {
   // partial: true: its gathering references ({step.out...}) take the upstream jobs that
   // succeeded once all have ended, instead of the job being skipped when one failed.
   bool partial = false;
+  // Policies (README, "Policies"); none of them is part of a job's key.
+  int limit = 0;                      // at most this many of its jobs running at once; 0: none
+  std::string category;               // a name in Workflow::limits, shared with other steps
+  Deadline deadline;                  // its own, else the workflow's
+  bool final = false;                 // runs once every other job of the run has ended
 };
 
 // The report: section; also the arguments of `drover table`.
@@ -120,6 +133,9 @@ struct Workflow {
   std::string executor = "local";     // the steps' default (a step's own executor: wins)
   SlurmSettings slurm;                // the steps' defaults
   double slurm_poll_s = 5;            // one squeue call per this many seconds
+  // limits: {gpu-heavy: 2}: at most that many running jobs of the steps in each category.
+  std::vector<std::pair<std::string, int>> limits;
+  Deadline deadline;                  // of every step without its own
 
   const Axis* FindAxis(const std::string& n) const {
     for (const auto& a : axes)
