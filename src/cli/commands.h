@@ -89,8 +89,7 @@ int Logs(const GlobalOptions& g, const std::string& job, const std::string& work
          bool stdout_only, int attempt = 0);
 int TableCmd(const GlobalOptions& g, const TableArgs& a);
 
-// "a,b,,c" -> a, b, c: a comma-separated option value, empty parts dropped.
-std::vector<std::string> SplitCommas(const std::string& s);
+// Comma-separated option values are split by drover::SplitCommas (report/workflow_table.h).
 }  // namespace drover::cli
 
 namespace drover {

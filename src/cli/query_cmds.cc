@@ -9,6 +9,7 @@
 #include "exec/job_group.h"
 #include "report/step_rows.h"
 #include "report/table.h"
+#include "report/workflow_table.h"
 #include "store/store.h"
 #include "store/study_store.h"
 #include "util/escape.h"
@@ -82,19 +83,6 @@ std::string Where(const AttemptRecord& a) {
 
 }  // namespace
 
-// "a,b,,c" -> a, b, c.
-std::vector<std::string> SplitCommas(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (!s.empty() && start <= s.size()) {
-    size_t c = s.find(',', start);
-    std::string part = s.substr(start, c == std::string::npos ? c : c - start);
-    if (!part.empty()) out.push_back(part);
-    if (c == std::string::npos) break;
-    start = c + 1;
-  }
-  return out;
-}
 
 int StatusCmd(const GlobalOptions& g, const std::string& workflow, bool all) {
   std::unique_ptr<Store> store;

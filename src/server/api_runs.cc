@@ -1,6 +1,7 @@
 // GET /api/v1/runs, GET /api/v1/runs/{id}: runs with their jobs' counts per step and state.
 #include <nlohmann/json.hpp>
 
+#include "engine/cancel.h"
 #include "server/api.h"
 #include "server/http_util.h"
 
@@ -61,12 +62,39 @@ void GetRun(const ServeContext& ctx, const httplib::Request& req, httplib::Respo
   SendJson(res, 200, RunJson(**run, *counts));
 }
 
+// POST /api/v1/runs/{id}/cancel: what `drover cancel` does, for the store's latest run
+// only (409 for an older run or one that is not running).
+void CancelRun(const ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  const int64_t id = std::stoll(std::string(req.matches[1]));
+  auto store = ThreadStore(ctx);
+  if (!store.ok()) return SendStatus(res, store.status());
+  auto run = (*store)->RunById(id);
+  if (!run.ok()) return SendStatus(res, run.status());
+  if (!*run) return SendError(res, 404, "no run " + std::to_string(id));
+  auto latest = (*store)->LatestRun("");
+  if (!latest.ok()) return SendStatus(res, latest.status());
+  if ((*latest)->id != id)
+    return SendError(res, 409, "run " + std::to_string(id) + " is not the store's latest run (" +
+                                   std::to_string((*latest)->id) + "): only the latest can be "
+                                   "cancelled, as with `drover cancel`");
+  if ((*run)->state != "running")
+    return SendError(res, 409, "run " + std::to_string(id) + " is not running (it " +
+                                   (*run)->state + "); nothing to cancel");
+  json said = json::array();
+  auto r = CancelLatestRun(ctx.store_root, [&](const std::string& line) { said.push_back(line); });
+  if (!r.ok()) return SendStatus(res, r.status());
+  SendJson(res, 200, {{"run", r->run_id}, {"cancelled", r->cancelled}, {"slurm", r->slurm},
+                      {"local", r->local}, {"messages", said}});
+}
+
 }  // namespace
 
 void RegisterRunRoutes(httplib::Server& srv, const ServeContext& ctx) {
   srv.Get("/api/v1/runs", [ctx](const httplib::Request& q, httplib::Response& r) { GetRuns(ctx, q, r); });
   srv.Get(R"(/api/v1/runs/(\d{1,18}))",
           [ctx](const httplib::Request& q, httplib::Response& r) { GetRun(ctx, q, r); });
+  srv.Post(R"(/api/v1/runs/(\d{1,18})/cancel)",
+           [ctx](const httplib::Request& q, httplib::Response& r) { CancelRun(ctx, q, r); });
 }
 
 }  // namespace drover::server

@@ -3,6 +3,7 @@
 #include "server/server.h"
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "server/auth.h"
 #include "server/http_util.h"
 #include "server/page.h"
+#include "server/study_routes.h"
 #include "store/store.h"
 #include "store/token_store.h"
 #include "util/clock.h"
@@ -30,6 +32,7 @@ namespace {
 
 constexpr char kCookie[] = "drover_token";
 constexpr double kTouchEveryS = 60;  // how often a token's last use is written
+constexpr int kListenBacklog = 1024;
 
 // Who may do what on this server: the tokens in the store (read again for every request,
 // so that a token made or revoked while the server runs counts at once) and the login
@@ -320,8 +323,17 @@ Status Serve(const ServeOptions& o) {
   RegisterRunRoutes(*srv, ctx);
   RegisterJobRoutes(*srv, ctx);
   RegisterTableRoutes(*srv, ctx);
+  RegisterStudyRoutes(*srv, ctx);
   RegisterPageRoutes(*srv, ctx);  // last: its catch-all GET serves the page
 
+  // The compiled cpp-httplib listens with a backlog of 5, too few for a burst of clients
+  // (their connections are reset): listen() again on the bound socket with a longer one.
+  auto listen_fd = std::make_shared<int>(-1);
+  srv->set_socket_options([listen_fd](socket_t fd) {
+    int yes = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    *listen_fd = fd;
+  });
   SignalWatch watch(srv.get());  // before any server thread starts
   int port = o.port;
   if (port == 0) {
@@ -333,6 +345,7 @@ Status Serve(const ServeOptions& o) {
     return Status::Io(fmt::format("cannot listen on {}:{}: the port is taken or the address is "
                                   "not this machine's; try another --port (0: any free one)",
                                   o.bind, o.port));
+  if (*listen_fd >= 0) ::listen(*listen_fd, kListenBacklog);
   std::string url = BaseUrl(o, port);
   if (!session.empty()) url += "?token=" + session;
   if (o.on_listening) o.on_listening(url);
