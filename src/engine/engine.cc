@@ -283,6 +283,7 @@ Status Loop::AdoptRunning() {
 
 Result<RunSummary> Loop::Run() {
   t0_ = NowSeconds();
+  InitPolicies();
   sum_.total = static_cast<int>(plan_.jobs().size());
   DROVER_RETURN_IF_ERROR(CheckResources(plan_.workflow(), opts_));
   DROVER_RETURN_IF_ERROR(Sync());
@@ -335,7 +336,11 @@ Result<RunSummary> Loop::Run() {
     }
     printer_->Refresh(Prog());
     bool more = !stopping_ && (!ready_.empty() || !retry_.empty());
-    if (running_.empty() && !more) break;
+    if (running_.empty() && !more) {
+      if (!ReleaseFinals()) break;
+      done.clear();  // handled above; the final jobs start in the next iteration
+      continue;
+    }
     double now = NowSeconds();
     int timeout = 500;
     for (const auto& r : retry_) timeout = std::min(timeout, static_cast<int>((r.first - now) * 1000) + 1);
@@ -345,6 +350,7 @@ Result<RunSummary> Loop::Run() {
   }
   printer_->Done();
   TellSkipped();
+  TellLate();
   sum_.interrupted = stopping_ && seen_interrupts_ > 0;
   sum_.seconds = NowSeconds() - t0_;
   return sum_;
@@ -387,6 +393,7 @@ Progress Loop::Prog() const {
   p.skipped = sum_.skipped;
   p.elapsed_s = NowSeconds() - t0_;
   p.eta_s = Eta();
+  p.late = Late();
   return p;
 }
 

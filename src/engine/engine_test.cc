@@ -28,6 +28,8 @@ class FakeExecutor : public Executor {
   std::vector<std::string> order;  // DROVER_JOB_NAME of each submit
   std::vector<std::vector<std::string>> envs;
   size_t peak = 0;
+  std::map<std::string, std::vector<std::string>> groups;  // name -> step names
+  std::map<std::string, size_t> group_peak;                 // name -> peak running
 
   std::string name() const override { return "fake"; }
   Status Submit(const LaunchRequest& req, std::string* handle) override {
@@ -40,6 +42,12 @@ class FakeExecutor : public Executor {
     envs.push_back(req.env);
     pending_.push_back({req.attempt_id, req.job_dir, std::stoi(attempt), name});
     peak = std::max(peak, pending_.size());
+    for (const auto& [group, steps] : groups) {  // running jobs of these steps at once
+      size_t n = 0;
+      for (const P& q : pending_)
+        n += std::count(steps.begin(), steps.end(), q.name.substr(0, q.name.find('/')));
+      group_peak[group] = std::max(group_peak[group], n);
+    }
     *handle = "fake-" + std::to_string(req.attempt_id);
     return Status::Ok();
   }
@@ -292,6 +300,121 @@ TEST_F(EngineTest, GpusArePinnedAndReleased) {
   EXPECT_EQ(exec_.peak, 1u);
   for (const auto& env : exec_.envs)
     EXPECT_NE(std::find(env.begin(), env.end(), "CUDA_VISIBLE_DEVICES=5,9"), env.end());
+}
+
+TEST_F(EngineTest, StepLimitHoldsWithoutHoldingUpOtherSteps) {
+  exec_.groups = {{"limited", {"limited"}}};
+  RunOptions o;
+  o.max_jobs = 8;
+  o.cpus = 8;
+  auto s = Run(R"(
+axes: {i: [1, 2, 3, 4, 5, 6]}
+steps:
+  limited: {over: [i], run: "true", limit: 2, priority: 5}
+  free: {over: [i], run: "true"}
+)", o);
+  EXPECT_EQ(s.succeeded, 12);
+  EXPECT_EQ(exec_.group_peak["limited"], 2u);
+  // The higher-priority limited jobs first, then the free ones fill the slots at once.
+  ASSERT_EQ(exec_.order.size(), 12u);
+  EXPECT_EQ(exec_.order[0].rfind("limited/", 0), 0u);
+  EXPECT_EQ(exec_.order[1].rfind("limited/", 0), 0u);
+  EXPECT_EQ(exec_.order[2].rfind("free/", 0), 0u);
+  EXPECT_GE(exec_.peak, 7u);  // 2 limited + 6 free running together
+}
+
+TEST_F(EngineTest, ACategoryLimitIsSharedByItsSteps) {
+  exec_.groups = {{"heavy", {"a", "b"}}, {"a", {"a"}}};
+  RunOptions o;
+  o.max_jobs = 8;
+  o.cpus = 8;
+  auto s = Run(R"(
+axes: {i: [1, 2, 3]}
+limits: {heavy: 2}
+steps:
+  a: {over: [i], run: "true", category: heavy}
+  b: {over: [i], run: "true", category: heavy}
+  c: {over: [i], run: "true"}
+)", o);
+  EXPECT_EQ(s.succeeded, 9);
+  EXPECT_EQ(exec_.group_peak["heavy"], 2u);
+  EXPECT_EQ(exec_.group_peak["a"], 2u);
+}
+
+TEST_F(EngineTest, EarliestDeadlineFirstWithinAPriority) {
+  RunOptions o;
+  o.max_jobs = 1;
+  auto s = Run(R"(
+deadline: 9h
+steps:
+  default_deadline: {run: "true"}
+  two_hours: {run: "true", deadline: 2h}
+  soon: {run: "true", deadline: 10m}
+  soonest_absolute: {run: "true", deadline: "2000-01-01T00:00"}
+  urgent: {run: "true", priority: 3, deadline: 20h}
+)", o);
+  EXPECT_EQ(s.succeeded, 5);
+  EXPECT_EQ(exec_.order, (std::vector<std::string>{"urgent", "soonest_absolute", "soon",
+                                                   "two_hours", "default_deadline"}));
+}
+
+TEST_F(EngineTest, AFinalStepRunsLastAfterAFailure) {
+  exec_.outcome = [](const std::string& dir, int) {
+    auto cmd = ReadFile(dir + "/command.sh");
+    bool fails = cmd.ok() && (cmd->find("check 2") != std::string::npos ||
+                              cmd->find("check '2'") != std::string::npos);
+    return fails ? 3 : 0;
+  };
+  RunOptions o;
+  o.max_jobs = 4;
+  auto s = Run(R"(
+axes: {i: [1, 2, 3]}
+steps:
+  report: {run: "echo report", final: true, priority: 10}
+  train: {over: [i], run: "check {i}"}
+  score: {over: [i], run: "echo {i}", after: [train]}
+)", o);
+  EXPECT_EQ(s.failed, 1);
+  EXPECT_EQ(s.skipped, 1);
+  EXPECT_EQ(s.succeeded, 5);  // 2 train, 2 score, report
+  ASSERT_FALSE(exec_.order.empty());
+  EXPECT_EQ(exec_.order.back(), "report");
+}
+
+TEST(PrinterTest, TheStatusLineCountsTheJobsGoingToMissTheirDeadline) {
+  FILE* f = tmpfile();
+  ASSERT_NE(f, nullptr);
+  {
+    Printer printer(f, /*smart=*/true, /*color=*/false);
+    Progress p;
+    p.total = 5;
+    p.running = 1;
+    printer.Refresh(p);  // none late: not mentioned
+    printer.Line("a line of its own");  // the next Refresh draws at once
+    p.late = 2;
+    printer.Refresh(p);
+  }
+  rewind(f);
+  std::string text(4096, '\0');
+  text.resize(fread(text.data(), 1, text.size(), f));
+  fclose(f);
+  size_t late = text.find("2 going to miss their deadline");
+  EXPECT_NE(late, std::string::npos) << text;
+  EXPECT_EQ(text.find("going to miss"), late + 2) << text;  // not in the first line
+}
+
+TEST_F(EngineTest, PoliciesAreNotIngredientsOfKeys) {
+  auto keys = [&](const std::string& extra, const std::string& top) {
+    auto wf = ParseWorkflow(top + "steps:\n  s: {run: 'true'" + extra + "}\n", dir_ + "/w.yaml");
+    EXPECT_TRUE(wf.ok()) << wf.status().message();
+    auto plan = BuildPlan(*wf, {dir_});
+    EXPECT_TRUE(plan.ok());
+    return plan->jobs()[0].key;
+  };
+  std::string plain = keys("", "");
+  EXPECT_EQ(keys(", limit: 1, deadline: 2h", ""), plain);
+  EXPECT_EQ(keys(", category: c", "limits: {c: 1}\ndeadline: 1h\n"), plain);
+  EXPECT_EQ(keys(", final: true", ""), plain);
 }
 
 TEST(StudyDriverTest, APruneWrittenAfterTheJobEndedDoesNotPruneIt) {

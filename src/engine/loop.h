@@ -1,6 +1,7 @@
 // The event loop behind RunPlan (private to engine/). One object per run.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -40,20 +41,51 @@ class Loop {
     std::vector<int> gpus;  // indices into opts.gpu_ids
     bool handle_dirty = false;
   };
-  // The ready queue's order: step priority, then the longest path to the end of the
-  // graph in estimated seconds (engine/estimates.h), then file order.
+  static constexpr double kNoDeadline = 1e300;  // a job without a deadline
+  // The ready queue's order: step priority, then the earliest deadline (none: last),
+  // then the longest path to the end of the graph in estimated seconds
+  // (engine/estimates.h), then file order.
   struct ReadyEntry {
     int priority;
     double path;
     uint32_t job;
+    double deadline = kNoDeadline;  // Unix time
     bool operator<(const ReadyEntry& o) const {
       if (priority != o.priority) return priority < o.priority;
+      if (deadline != o.deadline) return deadline > o.deadline;
       if (path != o.path) return path < o.path;
       return job > o.job;
     }
   };
 
   Status Sync();
+  // Policies (engine/policies.cc; README, "Policies"). Sets up the limit groups (a
+  // step's limit:, the categories of limits:) and the deadlines; call once t0_ is set.
+  void InitPolicies();
+  // Some limit group of job `j` has as many running jobs as it allows.
+  bool Held(uint32_t j) const;
+  // Sets ready job `e` aside until a job of its full group ends (it then does not hold
+  // up the ready jobs behind it).
+  void Park(const ReadyEntry& e);
+  // A job of `j`'s step starts (+1) or ends (-1); an end gives the group's best parked
+  // job back to the ready queue.
+  void CountGroups(uint32_t j, int delta);
+  // Puts back every parked job (when nothing runs, nothing would free their groups).
+  void UnparkAll();
+  // Job `j`'s deadline as a Unix time (its step's, else the workflow's), or kNoDeadline.
+  double DeadlineOf(uint32_t j) const { return deadline_at_[plan_.jobs()[j].step]; }
+  // A final step's job is kept back (true) until every other job has ended.
+  bool HoldFinal(uint32_t j);
+  // When nothing else is left to run: makes the final steps' jobs ready, once, unless
+  // the run is stopping (Ctrl-C, --fail-fast). Returns whether it made any ready.
+  bool ReleaseFinals();
+  // Unfinished jobs whose estimated end (engine/estimates.h) is past their deadline.
+  // Computed at most once a second.
+  int Late() const;
+  // At the end of an attempt: notes job `j` when it ended after its deadline.
+  void NoteLate(uint32_t j);
+  // At the run's end: names the jobs that ended after their deadline.
+  void TellLate();
   Status AdoptRunning();
   // Records attempts for ready jobs that fit (inside the caller's transaction, which
   // must commit before they are launched) and appends their ids to *started.
@@ -144,6 +176,18 @@ class Loop {
   // lost (failed or skipped), and the key and command of jobs run under a derived key.
   std::unordered_map<uint32_t, std::vector<uint32_t>> missing_;
   std::unordered_map<uint32_t, std::string> key_, command_;
+  // Policies: each step's limit groups (-1: none), each group's limit and running jobs,
+  // the ready jobs set aside per full group (heaps), the deadline of each step's jobs.
+  std::vector<std::array<int, 2>> step_groups_;
+  std::vector<int> group_limit_, group_running_;
+  std::vector<std::vector<ReadyEntry>> parked_;
+  size_t parked_count_ = 0;
+  std::vector<double> deadline_at_;
+  std::vector<uint32_t> finals_;       // final jobs kept back until the others end
+  bool finals_released_ = false;
+  std::vector<bool> ended_late_;       // an attempt of the job ended past its deadline
+  mutable double late_at_ = -1;        // Late()'s cache: when, what
+  mutable int late_ = 0;
   // Jobs skipped because a job they need failed, with why: the run's end names them.
   std::vector<std::pair<uint32_t, std::string>> skip_because_;
   void TellSkipped();

@@ -28,8 +28,9 @@ std::string Reason(const JobStatus& s, const Step& step) {
 }  // namespace
 
 void Loop::MakeReady(uint32_t j) {
+  if (HoldFinal(j)) return;  // stays blocked until every other job has ended
   slot_[j] = Slot::kReady;
-  ready_.push_back({StepOf(j).priority, est_->path(j), j});
+  ready_.push_back({StepOf(j).priority, est_->path(j), j, DeadlineOf(j)});
   std::push_heap(ready_.begin(), ready_.end());
 }
 
@@ -56,6 +57,7 @@ bool Loop::Fits(uint32_t j) const {
 }
 
 void Loop::Allocate(Running* r) {
+  CountGroups(r->job, +1);
   if (Remote(r->job)) {
     ++remote_running_;
     return;
@@ -71,6 +73,8 @@ void Loop::Allocate(Running* r) {
 }
 
 void Loop::Release(const Running& r) {
+  CountGroups(r.job, -1);
+  NoteLate(r.job);
   if (Remote(r.job)) {
     --remote_running_;
     return;
@@ -133,11 +137,16 @@ void Loop::TellLimit(uint32_t j) {
 
 Status Loop::StartReady(std::vector<int64_t>* started) {
   std::vector<ReadyEntry> deferred;
+  if (running_.empty() && parked_count_ > 0) UnparkAll();
   while (!ready_.empty() && deferred.size() < 64) {
     bool local_full = static_cast<int>(running_.size() - remote_running_) >= opts_.max_jobs;
     if (local_full && !remote_steps_) break;
     ReadyEntry e = PopReady();
     if (slot_[e.job] != Slot::kReady) continue;
+    if (Held(e.job)) {  // its limit: or category is full: set aside, not in the way
+      Park(e);
+      continue;
+    }
     bool fits = Fits(e.job);
     if (!fits && !local_full) TellLimit(e.job);
     if ((local_full && !Remote(e.job)) || !fits || (studies_ && !studies_->CanStart(e.job))) {

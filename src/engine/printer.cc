@@ -48,6 +48,7 @@ std::string Printer::StatusText(const Progress& p) const {
   s += fmt::format("{} done, {} reused", p.done, p.reused);
   if (p.failed) s += fmt::format(", {} failed", p.failed);
   if (p.skipped) s += fmt::format(", {} skipped", p.skipped);
+  if (p.late) s += fmt::format(", {} going to miss their deadline", p.late);
   if (p.done > 0 && p.elapsed_s > 0) {
     double rate = p.done / p.elapsed_s;
     int left = p.total - finished;

@@ -22,6 +22,7 @@ struct Progress {
   int skipped = 0;
   double elapsed_s = 0;
   double eta_s = -1;  // seconds left by the jobs' duration estimates; < 0: unknown
+  int late = 0;       // unfinished jobs whose estimated end is past their deadline
 };
 
 class Printer {
