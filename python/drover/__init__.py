@@ -63,10 +63,14 @@ __all__ = [
     "results",
     "results_frame",
     "metrics",
+    "Client",
+    "ApiError",
 ]
 
 # Reading results from the store (outside jobs): drover.results(), .results_frame(), .metrics().
 from .results import metrics, results, results_frame  # noqa: E402
+# A study, runs and jobs of a `drover serve` elsewhere, over HTTP: drover.Client(url, token).
+from .client import ApiError, Client  # noqa: E402
 
 #: Exit status meaning "I checkpointed; run me again" (see :func:`requeue`).
 REQUEUE: int = 85

@@ -167,6 +167,11 @@ Result<Store*> StudyService::Open(bool create) {
 
 Result<study::StoredStudy*> StudyService::Fresh(const std::string& name) {
   StudyStore* studies = store_->studies();
+  // Read first: a commit by another process after this point changes it again.
+  auto version = studies->DataVersion();
+  if (!version.ok()) return version.status();
+  if (auto it = warm_.find(name); it != warm_.end() && it->second.data_version == *version)
+    return it->second.study.get();  // nobody else wrote since: nothing to catch up
   auto found = studies->FindStudy(name);
   if (!found.ok()) return found.status();
   auto it = warm_.find(name);
@@ -186,14 +191,17 @@ Result<study::StoredStudy*> StudyService::Fresh(const std::string& name) {
         return finished.status();
       }
       const hpo::TrialHistory& h = s.study().history();
-      if (static_cast<size_t>(*finished) == h.size() - h.count(hpo::TrialState::kRunning)) return &s;
+      if (static_cast<size_t>(*finished) == h.size() - h.count(hpo::TrialState::kRunning)) {
+        it->second.data_version = *version;
+        return &s;
+      }
     }
     warm_.erase(it);  // another process told trials, or the study changed: load it again
   }
   auto load = study::StoredStudy::Load(studies, name);
   if (!load.ok()) return load.status();
   study::StoredStudy* s = load->get();
-  warm_[name].study = std::move(*load);
+  warm_[name] = Warm{std::move(*load), *version};
   return s;
 }
 

@@ -3,10 +3,12 @@
 // status and JSON out, so it is tested without HTTP).
 //
 // Each study's StoredStudy stays warm in memory: loaded (its trials replayed into the
-// sampler) once, then brought up to date before every use: CatchUp reads the trials
-// other processes added, and a study whose finished-trial count in the store differs
-// from the warm one's (another process told a trial), or whose definition changed, is
-// loaded again. So an ask costs a few queries, not a replay of the whole study.
+// sampler) once, then brought up to date before every use. When no other process has
+// committed to the store since (SQLite's data_version), it is used as is; otherwise
+// CatchUp reads the trials other processes added, and a study whose finished-trial
+// count in the store differs from the warm one's (another process told a trial), or
+// whose definition changed, is loaded again. So an ask costs a few queries, not a
+// replay of the whole study.
 //
 // Same rules and transactions as `drover study ...`: every change runs inside the
 // store's write transaction (BEGIN IMMEDIATE, which is what serialises this server
@@ -85,6 +87,7 @@ class StudyService {
  private:
   struct Warm {
     std::unique_ptr<study::StoredStudy> study;
+    int64_t data_version = -1;  // the store's DataVersion when last brought up to date
   };
   // The store, opened on first use (`create`: make it when missing).
   Result<Store*> Open(bool create);

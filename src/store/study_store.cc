@@ -83,6 +83,15 @@ class SqliteStudyStore : public StudyStore {
     return n;
   }
 
+  Result<int64_t> DataVersion() override {
+    sql::Stmt& q = Cached("PRAGMA data_version");
+    Status st;
+    int64_t v = q.Step(&st) ? q.Int(0) : 0;
+    q.Reset();
+    if (!st.ok()) return st;
+    return v;
+  }
+
   Result<std::vector<StudySummary>> ListStudies() override {
     sql::Stmt& q = Cached(
         "SELECT s.id, s.name, s.space, s.sampler, s.pruner, s.direction, s.seed, s.created, "

@@ -71,6 +71,10 @@ class StudyStore {
   // How many trials of a study are finished (complete, pruned or failed): a process that
   // keeps a study in memory compares it with its own count to see others' tells.
   virtual Result<int64_t> CountFinished(int64_t study_id) = 0;
+  // A number that changes when another connection commits to the store (SQLite's
+  // data_version; this connection's own commits leave it): while it stays, nothing that
+  // a process keeping studies in memory loaded has changed underneath it.
+  virtual Result<int64_t> DataVersion() = 0;
   // 1 + the largest trial number (0 for a study without trials).
   virtual Result<int64_t> NextNumber(int64_t study_id) = 0;
   // Inserts trial t.number; an existing number is an error (kInvalid).
