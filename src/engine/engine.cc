@@ -234,42 +234,13 @@ Status Loop::AdoptRunning() {
   DROVER_RETURN_IF_ERROR(tx.Begin());
   for (const AttemptRecord& a : *att) {
     auto it = by_id.find(a.job_id);
-    if (it == by_id.end() || slot_[it->second] == Slot::kReused) continue;
-    uint32_t j = it->second;
-    Completion done;
-    AdoptResult r = exec_->Adopt(a.id, Dir(j), a.handle, &done);
-    // A status.json of an earlier attempt (by its attempt number; by its start time
-    // when written without one) means that this attempt was committed but drover
-    // stopped before starting it; so does a lost attempt without a handle, unless its
-    // wrapper recorded that it started the command (and then died, or could not write
-    // status.json: a full disk).
-    bool stale = r == AdoptResult::kFinished && done.has_status &&
-                 (done.status.attempt > 0 ? done.status.attempt != a.number
-                                          : done.status.started + 0.001 < a.started);
-    WrapperRecord wrote;
-    bool never_started = r == AdoptResult::kGone && a.handle.empty() &&
-                         !(ReadWrapperRecord(Dir(j), &wrote) && wrote.attempt == a.number);
-    if (never_started || stale) {
-      AttemptRecord rec = a;  // committed, but drover stopped before starting it
-      rec.state = AttemptState::kCancelled;
-      rec.reason = "drover stopped before starting this attempt";
-      DROVER_RETURN_IF_ERROR(store_->UpdateAttempt(rec));
+    if (it == by_id.end()) {  // a derived job's (partial gather): adopted once derived
+      orphans_.emplace(a.job_id, a);
       continue;
     }
-    Running run{j, a, {}, false};
-    Allocate(&run);
-    running_.emplace(a.id, std::move(run));
-    slot_[j] = Slot::kRunning;
-    if (studies_ && studies_->IsTrial(j)) DROVER_RETURN_IF_ERROR(studies_->Adopt(j, a.id));
-    ++sum_.adopted;
-    DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[j], JobState::kRunning));
-    if (r == AdoptResult::kFinished) finished.push_back(done);
-    if (r == AdoptResult::kGone)
-      finished.push_back({a.id, false, {},
-                          done.error.empty() ? "lost: its process is gone and left no status.json"
-                                             : done.error});
-    if (r == AdoptResult::kRunning)
-      printer_->Note(plan_.Name(j), "adopted running", Prog());
+    if (slot_[it->second] == Slot::kReused) continue;
+    bool adopted = false;
+    DROVER_RETURN_IF_ERROR(AdoptAttempt(it->second, a, &finished, &adopted));
   }
   for (const Completion& c : finished) {
     DROVER_RETURN_IF_ERROR(Handle(c));
@@ -277,6 +248,94 @@ Status Loop::AdoptRunning() {
     // nothing behind, and the run must still be recorded as crashed).
     if (getenv("DROVER_TEST_FAIL_ADOPTION"))
       return Status::Internal("DROVER_TEST_FAIL_ADOPTION: adoption failed after one attempt");
+  }
+  return tx.Commit();
+}
+
+Status Loop::AdoptAttempt(uint32_t j, const AttemptRecord& a, std::vector<Completion>* finished,
+                          bool* adopted) {
+  *adopted = false;
+  Completion done;
+  AdoptResult r = exec_->Adopt(a.id, Dir(j), a.handle, &done);
+  // A status.json of an earlier attempt (by its attempt number; by its start time
+  // when written without one) means that this attempt was committed but drover
+  // stopped before starting it; so does a lost attempt without a handle, unless its
+  // wrapper recorded that it started the command (and then died, or could not write
+  // status.json: a full disk).
+  bool stale = r == AdoptResult::kFinished && done.has_status &&
+               (done.status.attempt > 0 ? done.status.attempt != a.number
+                                        : done.status.started + 0.001 < a.started);
+  WrapperRecord wrote;
+  bool never_started = r == AdoptResult::kGone && a.handle.empty() &&
+                       !(ReadWrapperRecord(Dir(j), &wrote) && wrote.attempt == a.number);
+  if (never_started || stale) {
+    AttemptRecord rec = a;  // committed, but drover stopped before starting it
+    rec.state = AttemptState::kCancelled;
+    rec.reason = "drover stopped before starting this attempt";
+    return store_->UpdateAttempt(rec);
+  }
+  *adopted = true;
+  Running run{j, a, {}, false};
+  Allocate(&run);
+  running_.emplace(a.id, std::move(run));
+  slot_[j] = Slot::kRunning;
+  if (studies_ && studies_->IsTrial(j)) DROVER_RETURN_IF_ERROR(studies_->Adopt(j, a.id));
+  ++sum_.adopted;
+  DROVER_RETURN_IF_ERROR(store_->SetJobState(job_id_[j], JobState::kRunning));
+  if (r == AdoptResult::kFinished) finished->push_back(done);
+  if (r == AdoptResult::kGone)
+    finished->push_back({a.id, false, {},
+                         done.error.empty() ? "lost: its process is gone and left no status.json"
+                                            : done.error});
+  if (r == AdoptResult::kRunning) printer_->Note(plan_.Name(j), "adopted running", Prog());
+  return Status::Ok();
+}
+
+Status Loop::AdoptDerived(uint32_t j, bool* adopted) {
+  *adopted = false;
+  auto it = orphans_.find(job_id_[j]);
+  if (it == orphans_.end()) return Status::Ok();
+  AttemptRecord a = it->second;
+  orphans_.erase(it);
+  std::vector<Completion> finished;
+  DROVER_RETURN_IF_ERROR(AdoptAttempt(j, a, &finished, adopted));
+  // Handled by the loop's next iteration, not from inside the completion that got here.
+  for (Completion& c : finished) pending_failures_.push_back(std::move(c));
+  return Status::Ok();
+}
+
+Status Loop::Supersede() {
+  if (orphans_.empty()) return Status::Ok();
+  std::unordered_map<std::string, uint32_t> by_name;
+  for (uint32_t j = 0; j < slot_.size(); ++j) {
+    Slot s = slot_[j];  // only jobs this run settled: an unfinished run may adopt it later
+    if (s == Slot::kSucceeded || s == Slot::kReused || s == Slot::kFailed || s == Slot::kSkipped)
+      by_name.emplace(plan_.Name(j), j);
+  }
+  auto folders = store_->JobFolders();
+  if (!folders.ok()) return folders.status();
+  Transaction tx(store_);
+  DROVER_RETURN_IF_ERROR(tx.Begin());
+  for (const JobFolderRow& f : *folders) {
+    auto o = orphans_.find(f.id);
+    if (o == orphans_.end()) continue;
+    auto named = by_name.find(f.name);
+    if (named == by_name.end()) continue;  // another workflow's, or a job this run left
+    uint32_t j = named->second;
+    AttemptRecord a = o->second;
+    Completion done;
+    if (exec_->Adopt(a.id, store_->root() + "/" + f.dir, a.handle, &done) == AdoptResult::kRunning)
+      exec_->Cancel(a.id);  // its completion comes to no job of this run: ignored
+    a.state = AttemptState::kCancelled;
+    a.ended = NowSeconds();
+    a.reason = "not adopted: its inputs changed while drover was away (the job is now " +
+               Plan::RelDir(KeyOf(j)) + ")";
+    DROVER_RETURN_IF_ERROR(store_->UpdateAttempt(a));
+    DROVER_RETURN_IF_ERROR(store_->SetJobState(f.id, JobState::kCancelled));
+    printer_->Line("drover: " + f.name + ": the attempt an earlier drover left running in " +
+                   f.dir + " ran on other inputs; cancelled it (this run's job: " +
+                   Plan::RelDir(KeyOf(j)) + ")");
+    orphans_.erase(o);
   }
   return tx.Commit();
 }
@@ -349,6 +408,7 @@ Result<RunSummary> Loop::Run() {
     if (done.empty()) exec_->Wait(std::max(timeout, 0), &done);
   }
   printer_->Done();
+  DROVER_RETURN_IF_ERROR(Supersede());
   TellSkipped();
   TellLate();
   sum_.interrupted = stopping_ && seen_interrupts_ > 0;

@@ -65,6 +65,33 @@ Status PrepareJobDir(const std::string& dir, const std::string& command,
                        std::to_string(attempt) + "\ntrap 'exit $?' TERM\n" + command + "\n");
 }
 
+Status WriteDerivedFile(const std::string& dir, const DerivedRecord& rec) {
+  nlohmann::json j = {{"planned", rec.planned_key}, {"missing", rec.missing},
+                      {"command", rec.command}};
+  return WriteFileAtomic(dir + "/" + kDerivedFile, j.dump() + "\n");
+}
+
+Result<DerivedRecord> ReadDerivedFile(const std::string& dir) {
+  const std::string path = dir + "/" + kDerivedFile;
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20))
+    return Status::NotFound(path + ": not a regular file of at most 1 MiB");
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+  DerivedRecord rec;
+  if (j.is_object() && j.value("planned", nlohmann::json()).is_string() &&
+      j.value("missing", nlohmann::json()).is_array() &&
+      j.value("command", nlohmann::json()).is_string()) {
+    rec.planned_key = j["planned"].get<std::string>();
+    rec.command = j["command"].get<std::string>();
+    for (const auto& m : j["missing"])
+      if (m.is_string()) rec.missing.push_back(m.get<std::string>());
+    return rec;
+  }
+  return Status::Invalid(path + ": not a derived job's record");
+}
+
 void RemoveOutputs(const std::string& dir, const std::vector<std::string>& outputs) {
   for (const std::string& o : outputs) RemoveInside(dir, o);
 }

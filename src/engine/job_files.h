@@ -25,6 +25,20 @@
 
 namespace drover {
 
+// A derived job's folder (a partial gather, or a job after one; README "Partial
+// gathers") also holds derived.json, written before its first attempt: the planned key
+// it derives from, the jobs it ran without and its command, so that `drover recover` can
+// put back the job the store lost, though no plan names its key.
+inline constexpr char kDerivedFile[] = "derived.json";
+struct DerivedRecord {
+  std::string planned_key;
+  std::vector<std::string> missing;  // job names, in the plan's order
+  std::string command;               // as `drover show` prints it
+};
+Status WriteDerivedFile(const std::string& dir, const DerivedRecord& rec);
+// Reads dir/derived.json; an error when it is absent, not a regular file or not one.
+Result<DerivedRecord> ReadDerivedFile(const std::string& dir);
+
 // What drover reads of one attempt's metrics.jsonl: at most kMaxMetricsBytes in all
 // (more fails the attempt), and lines of at most kMaxMetricLineBytes (a longer line
 // is skipped with a warning, as a malformed one is).

@@ -11,6 +11,7 @@
 
 #include "engine/engine.h"
 #include "engine/estimates.h"
+#include "engine/job_files.h"
 #include "engine/printer.h"
 #include "engine/study_driver.h"
 
@@ -86,7 +87,20 @@ class Loop {
   void NoteLate(uint32_t j);
   // At the run's end: names the jobs that ended after their deadline.
   void TellLate();
+  // Adopts the attempts an earlier drover left running: those of planned jobs now, those
+  // of derived jobs (partial gathers and what follows them) into orphans_, for Derive.
   Status AdoptRunning();
+  // Takes attempt `a` (left running by an earlier drover) as job `j`'s running attempt,
+  // appending its completion to *finished when it already ended; *adopted is false when
+  // the attempt never started (it is then recorded as cancelled).
+  Status AdoptAttempt(uint32_t j, const AttemptRecord& a, std::vector<Completion>* finished,
+                      bool* adopted);
+  // Adopts the orphan attempt of job `j`'s (derived) store id, if there is one; its
+  // completion, when it already ended, is handled by the next iteration.
+  Status AdoptDerived(uint32_t j, bool* adopted);
+  // At the run's end: an orphan attempt of a job this run settled under another key (its
+  // inputs changed while drover was away) is cancelled, recorded so and named.
+  Status Supersede();
   // Records attempts for ready jobs that fit (inside the caller's transaction, which
   // must commit before they are launched) and appends their ids to *started.
   Status StartReady(std::vector<int64_t>* started);
@@ -117,6 +131,8 @@ class Loop {
   // key with the keys it used and the jobs it misses. Reused when that key succeeded
   // before; skipped when a gather would be left with nothing.
   Status Derive(uint32_t j);
+  // What derived job `j`'s folder records of it (derived.json, for drover recover).
+  DerivedRecord DerivedOf(uint32_t j) const;
   // A partial step's job `d` gathers upstream job `x`.
   bool Gathers(uint32_t d, uint32_t x) const;
   const std::string& KeyOf(uint32_t j) const;
@@ -176,6 +192,9 @@ class Loop {
   // lost (failed or skipped), and the key and command of jobs run under a derived key.
   std::unordered_map<uint32_t, std::vector<uint32_t>> missing_;
   std::unordered_map<uint32_t, std::string> key_, command_;
+  // Attempts an earlier drover left running whose jobs this run did not plan (a derived
+  // job is known by its id only once derived), by job id.
+  std::unordered_map<int64_t, AttemptRecord> orphans_;
   // Policies: each step's limit groups (-1: none), each group's limit and running jobs,
   // the ready jobs set aside per full group (heaps), the deadline of each step's jobs.
   std::vector<std::array<int, 2>> step_groups_;

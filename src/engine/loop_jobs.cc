@@ -199,6 +199,7 @@ Status Loop::Launch(const std::vector<int64_t>& ids) {
       command = &bound;
     }
     if (st.ok()) st = PrepareJobDir(dir, *command, step.outputs, r.rec.number);
+    if (st.ok() && command_.count(r.job)) st = WriteDerivedFile(dir, DerivedOf(r.job));
     if (!st.ok()) {
       NotStarted(r, st);
       continue;
@@ -374,10 +375,19 @@ static void ReplaceAll(std::string* s, const std::string& from, const std::strin
     s->replace(at, from.size(), to);
 }
 
+DerivedRecord Loop::DerivedOf(uint32_t j) const {
+  DerivedRecord rec{plan_.jobs()[j].key, {}, Plan::Readable(command_.at(j))};
+  if (auto it = missing_.find(j); it != missing_.end())
+    for (uint32_t m : it->second) rec.missing.push_back(plan_.Name(m));
+  return rec;
+}
+
 Status Loop::Derive(uint32_t j) {
   const PlannedJob& pj = plan_.jobs()[j];
   static const std::vector<uint32_t> kNone;
   auto mit = missing_.find(j);
+  if (mit != missing_.end())  // in the plan's order, not the order they ended in
+    std::sort(mit->second.begin(), mit->second.end());
   const std::vector<uint32_t>& missing = mit == missing_.end() ? kNone : mit->second;
   auto kept = [&](uint32_t m) { return std::find(missing.begin(), missing.end(), m) == missing.end(); };
   for (const GatherSpan& g : plan_.Gathers(j))
@@ -411,6 +421,9 @@ Status Loop::Derive(uint32_t j) {
   command_[j] = std::move(cmd);
   if (!missing.empty())
     DROVER_RETURN_IF_ERROR(store_->AddEvent(run_id_, known.id, "partial", names));
+  bool adopted = false;  // left running by an earlier drover (killed while it ran)
+  DROVER_RETURN_IF_ERROR(AdoptDerived(j, &adopted));
+  if (adopted) return Status::Ok();
   const auto& forced = opts_.force_steps;
   bool reuse = known.state == JobState::kSucceeded &&  // as DecideReuse: all it used reused
                std::find(forced.begin(), forced.end(), StepOf(j).name) == forced.end() &&

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct Unrecorded {
   uint32_t job = 0;
   int64_t id = 0;     // the store's id, 0 when the store does not know the job
   JobStatus status;   // its folder's status.json: how its latest attempt ended
+  JobRecord rec;      // the job as the store records it (a derived job: its own key)
+  std::vector<std::string> missing;  // a partial gather: the jobs it ran without
 };
 
 bool Succeeded(const JobStatus& s) {
@@ -45,12 +48,66 @@ bool MoreFoldersThan(const std::string& jobs, int64_t limit) {
   return false;
 }
 
+// True when the store knows `rec` (by key) as succeeded or with an attempt; fills *id
+// with its id (0: unknown).
+Result<bool> Recorded(Store* store, const JobRecord& rec, int64_t* id) {
+  std::vector<KnownJob> known;
+  DROVER_RETURN_IF_ERROR(store->LookupJobs({rec}, &known));
+  *id = known[0].is_new ? 0 : known[0].id;
+  if (known[0].state == JobState::kSucceeded) return true;
+  if (known[0].is_new) return false;
+  auto latest = store->LatestAttempt(known[0].id);
+  if (!latest.ok()) return latest.status();
+  return latest->has_value();
+}
+
+// The derived jobs (partial gathers and what follows them: derived.json in their
+// folder) of the planned jobs of `plan` (not of study steps) with a status.json that
+// the store does not know, or knows without any attempt.
+Status FindUnrecordedDerived(const Plan& plan, Store* store, std::vector<Unrecorded>* out) {
+  std::unordered_map<std::string, uint32_t> planned;  // built at the first derived folder
+  const std::string jobs = store->root() + "/.drover/jobs";
+  std::unique_ptr<DIR, int (*)(DIR*)> top(opendir(jobs.c_str()), closedir);
+  if (!top) return Status::Ok();
+  while (dirent* shard = readdir(top.get())) {
+    if (shard->d_name[0] == '.') continue;
+    const std::string sdir = jobs + "/" + shard->d_name;
+    std::unique_ptr<DIR, int (*)(DIR*)> sub(opendir(sdir.c_str()), closedir);
+    if (!sub) continue;
+    while (dirent* e = readdir(sub.get())) {
+      if (e->d_name[0] == '.') continue;
+      const std::string key = e->d_name, dir = sdir + "/" + key;
+      auto derived = ReadDerivedFile(dir);
+      if (!derived.ok()) continue;
+      auto status = ReadStatusFile(dir + "/" + job_wrapper::kStatusFile);
+      if (!status.ok()) continue;
+      if (planned.empty())
+        for (uint32_t j = 0; j < plan.jobs().size(); ++j) planned.emplace(plan.jobs()[j].key, j);
+      auto it = planned.find(derived->planned_key);
+      if (it == planned.end() || Plan::RelDir(key) != ".drover/jobs/" + std::string(shard->d_name) + "/" + key)
+        continue;  // another workflow's, or of a plan this file no longer makes
+      const uint32_t j = it->second;
+      if (plan.workflow().steps[plan.jobs()[j].step].study) continue;
+      Unrecorded u{j, 0, *status,
+                   {key, plan.workflow().steps[plan.jobs()[j].step].name, plan.Name(j),
+                    plan.ParamsJson(j), derived->command, Plan::RelDir(key)},
+                   derived->missing};
+      auto known = Recorded(store, u.rec, &u.id);
+      if (!known.ok()) return known.status();
+      if (!*known) out->push_back(std::move(u));
+    }
+  }
+  return Status::Ok();
+}
+
 // The planned jobs (not of study steps) whose folder holds a status.json and that the
-// store does not know, or knows without any attempt. *trials counts the study steps'.
+// store does not know, or knows without any attempt, then such derived jobs of them.
+// *trials counts the study steps'.
 Status FindUnrecorded(const Plan& plan, Store* store, std::vector<Unrecorded>* out,
                       int* trials) {
   std::vector<KnownJob> known;
-  DROVER_RETURN_IF_ERROR(store->LookupJobs(PlannedJobRecords(plan), &known));
+  const std::vector<JobRecord> recs = PlannedJobRecords(plan);
+  DROVER_RETURN_IF_ERROR(store->LookupJobs(recs, &known));
   for (uint32_t j = 0; j < plan.jobs().size(); ++j) {
     if (known[j].state == JobState::kSucceeded) continue;
     const std::string dir = store->root() + "/" + Plan::RelDir(plan.jobs()[j].key);
@@ -65,9 +122,9 @@ Status FindUnrecorded(const Plan& plan, Store* store, std::vector<Unrecorded>* o
       ++*trials;
       continue;
     }
-    out->push_back({j, known[j].is_new ? 0 : known[j].id, *status});
+    out->push_back({j, known[j].is_new ? 0 : known[j].id, *status, recs[j], {}});
   }
-  return Status::Ok();
+  return FindUnrecordedDerived(plan, store, out);
 }
 
 AttemptState StateOf(const JobStatus& s) {
@@ -131,7 +188,7 @@ Result<bool> RecoverJob(const Plan& plan, Store* store, int64_t run_id, const Un
                         int64_t job_id) {
   const PlannedJob& pj = plan.jobs()[u.job];
   const Step& step = plan.workflow().steps[pj.step];
-  const std::string rel = Plan::RelDir(pj.key), dir = store->root() + "/" + rel;
+  const std::string rel = u.rec.dir, dir = store->root() + "/" + rel;
   int number = 0;
   for (const auto& [n, s] : EarlierAttempts(dir)) {
     auto id = Record(store, AttemptOf(job_id, n, step.executor, s));
@@ -164,6 +221,11 @@ Result<bool> RecoverJob(const Plan& plan, Store* store, int64_t run_id, const Un
                                                             : JobState::kFailed;
   DROVER_RETURN_IF_ERROR(store->SetJobState(job_id, state));
   DROVER_RETURN_IF_ERROR(store->AddEvent(run_id, job_id, "recovered", last.reason));
+  if (!u.missing.empty()) {  // a partial gather stays one: drover show, tables
+    std::string names;
+    for (const std::string& m : u.missing) names += (names.empty() ? "" : " ") + m;
+    DROVER_RETURN_IF_ERROR(store->AddEvent(run_id, job_id, "partial", names));
+  }
   return ok;
 }
 
@@ -179,7 +241,7 @@ Result<FolderCheck> CheckJobFolders(const Plan& plan, Store* store) {
   DROVER_RETURN_IF_ERROR(FindUnrecorded(plan, store, &found, &trials));
   for (const Unrecorded& u : found) {
     if (!Succeeded(u.status)) continue;
-    if (out.finished++ == 0) out.example = Plan::RelDir(plan.jobs()[u.job].key);
+    if (out.finished++ == 0) out.example = u.rec.dir;
   }
   return out;
 }
@@ -190,9 +252,8 @@ Result<RecoverSummary> RecoverJobs(const Plan& plan, Store* store,
   std::vector<Unrecorded> found;
   DROVER_RETURN_IF_ERROR(FindUnrecorded(plan, store, &found, &sum.trials));
   if (found.empty()) return sum;
-  const std::vector<JobRecord> all = PlannedJobRecords(plan);
   std::vector<JobRecord> recs;
-  for (const Unrecorded& u : found) recs.push_back(all[u.job]);
+  for (const Unrecorded& u : found) recs.push_back(u.rec);
   auto run_id = start_run();
   if (!run_id.ok()) return run_id.status();
   Transaction tx(store);

@@ -7,7 +7,9 @@
 // rebuilds their rows from the folders: each folder is named by its job's key, which the
 // workflow's plan maps to the job (step, parameters, command, declared outputs), and
 // holds how its attempts ended (status.json, attempts/N.status.json), its metrics
-// (metrics.jsonl) and its outputs.
+// (metrics.jsonl) and its outputs. A derived job's folder (a partial gather, or a job
+// after one) is named by a key no plan makes; its derived.json names the planned job
+// it derives from, the jobs it ran without and its command.
 #pragma once
 
 #include <cstdint>
