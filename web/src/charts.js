@@ -21,7 +21,7 @@ export function lineChart({ title, x, series, xLabel = 'step', yLabel = '', heig
   let plot = null;
   function opts(ss) {
     return {
-      title, width: widthOf(node), height,
+      width: widthOf(node), height,
       scales: { x: { time: false } },
       axes: [{ label: xLabel }, { label: yLabel, size: 60, values: (u, vals) => vals.map(fmtNum) }],
       series: [{ label: xLabel }, ...ss.map((s, i) => ({
@@ -115,7 +115,7 @@ export function parallelCoordinates({ trials, params, space = {}, minimize = tru
     const vlo = Math.min(...vals), vhi = Math.max(...vals);
     axes.push({ name: 'value', pos: (v) => (vhi > vlo ? (v - vlo) / (vhi - vlo) : 0.5), labels: [fmtNum(vlo), fmtNum(vhi)] });
     const { ctx, w, h: ht } = hiDpiCanvas(node, height);
-    const left = 40, right = 50, top = 28, bottom = 24;
+    const left = 40, right = 50, top = 44, bottom = 24;
     const step = axes.length > 1 ? (w - left - right) / (axes.length - 1) : 0;
     const X = (i) => left + i * step;
     const Y = (p) => top + (1 - p) * (ht - top - bottom);
@@ -149,10 +149,12 @@ export function parallelCoordinates({ trials, params, space = {}, minimize = tru
       ctx.fillText(a.name + (a.log ? ' (log)' : ''), X(i), 14);
       ctx.fillStyle = '#6b7280';
       if (a.cat) {
-        a.cat.forEach((c, k) => ctx.fillText(String(c).slice(0, 10), X(i), Y(a.cat.length > 1 ? k / (a.cat.length - 1) : 0) + 4));
+        ctx.textAlign = 'left';
+        a.cat.forEach((c, k) => ctx.fillText(String(c).slice(0, 10), X(i) + 4, Y(a.cat.length > 1 ? k / (a.cat.length - 1) : 0) + (k ? -4 : 12)));
+        ctx.textAlign = 'center';
       } else {
         ctx.fillText(a.labels[0], X(i), Y(0) + 16);
-        ctx.fillText(a.labels[1], X(i), Y(1) - 4 + (a.name === 'value' ? 0 : 0));
+        ctx.fillText(a.labels[1], X(i), Y(1) - 6);
       }
       ctx.fillStyle = '#111827';
     });

@@ -58,6 +58,7 @@ export function virtualTable({ columns, fetchPage, pageSize = 100, height = 560,
     total = t;
     node.dataset.total = String(t);
     spacer.style.height = `${t * ROW}px`;
+    body.style.height = `${Math.max(ROW * 3, Math.min(height, t * ROW + 2))}px`;  // no blank space under a few rows
     status.textContent = `${t.toLocaleString()} rows`;
     status.classList.remove('error');
   }

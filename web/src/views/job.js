@@ -13,7 +13,7 @@ export function seriesOf(data) {
   }
   pts.forEach((p, i) => {
     if (Array.isArray(p)) { x.push(p[0]); y.push(p[1]); return; }
-    x.push(p.step ?? i);
+    x.push(p.step ?? i);  // a value logged without a step: its index
     y.push(p.value);
   });
   return { x, y };
@@ -79,15 +79,15 @@ export function jobView(key) {
       metricsBox.replaceChildren(notice('This job logged no metrics.'));
       return;
     }
+    let all;
+    try {
+      all = (await getData(`/api/v1/jobs/${encodeURIComponent(key)}/metrics`)).metrics || {};
+    } catch (e) {
+      metricsBox.replaceChildren(notice(`metrics not available: ${e.message}`, 'error'));
+      return;
+    }
     for (const name of names) {
-      let data;
-      try {
-        data = await getData(`/api/v1/jobs/${encodeURIComponent(key)}/metrics?name=${encodeURIComponent(name)}`);
-      } catch (e) {
-        metricsBox.append(notice(`${name}: ${e.message}`, 'error'));
-        continue;
-      }
-      const s = seriesOf(data);
+      const s = seriesOf(all[name] || []);
       if (charts.has(name)) charts.get(name).update(s.x, [{ label: name, y: s.y, points: s.x.length < 60 }]);
       else {
         if (!charts.size) metricsBox.replaceChildren();
@@ -138,10 +138,13 @@ export function jobView(key) {
         ['Metrics', Object.entries(job.metrics || {}).map(([k, v]) => `${k}=${fmtValue(v)}`).join('  ')],
       ])),
       section('Command', h('pre.cmd#job-command', cmd || '(not recorded)')),
-      section('Attempts', attemptsTable(job.attempts)),
+      section('Attempts', attemptsTable(Array.isArray(job.attempt_list) ? job.attempt_list : job.attempts)),
       section('Outputs', (job.outputs || []).length
         ? h('ul.outputs#job-outputs', job.outputs.map((o) => h('li', h('code', typeof o === 'string' ? o : JSON.stringify(o)))))
-        : notice('No outputs recorded.')));
+        : notice('No outputs recorded.'),
+      (job.artifacts || []).length ? h('table.grid#job-artifacts', h('thead', h('tr', h('th', 'Artifact'), h('th.num', 'Size'), h('th', 'Hash'))),
+        h('tbody', job.artifacts.map((a) => h('tr', h('td', h('code', a.path)), h('td.num', fmtValue(a.size)), h('td', h('code', String(a.hash || '').slice(0, 12))))))) : null,
+      job.dir ? h('div.muted', `Job folder: ${job.dir}`) : null));
     await Promise.all([refreshMetrics(), refreshLog()]);
   }
   refresh();

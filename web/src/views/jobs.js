@@ -64,7 +64,7 @@ export function jobsView(q) {
   const table = virtualTable({
     id: 'jobs-table',
     columns,
-    height: Math.max(300, window.innerHeight - 230),
+    height: Math.max(300, window.innerHeight - 290),
     fetchPage: async (offset, limit) => {
       const data = await getData(`/api/v1/jobs${query({ ...base, offset, limit })}`);
       return { rows: data.jobs || [], total: data.total ?? (data.jobs || []).length };

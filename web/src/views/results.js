@@ -9,6 +9,12 @@ const AGGS = ['', 'mean', 'min', 'max', 'median', 'std', 'count', 'last', 'first
 // A table answer as {columns: [...], rows: [[...]]}, whatever its shape.
 export function normalise(data) {
   const t = data.table || data;
+  if (Array.isArray(t.cells)) {
+    // drover table's shape: a corner, row labels, column labels and formatted cells.
+    const columns = [t.corner || '', ...(t.col_labels || [])];
+    const rows = t.cells.map((r, i) => [(t.row_labels || [])[i] ?? '', ...r]);
+    return { columns, rows, footnotes: t.footnotes || [], csv: typeof t.csv === 'string' ? t.csv : null };
+  }
   let columns = t.columns || t.header || t.headers || [];
   let rows = t.rows || t.data || [];
   columns = columns.map((c) => (typeof c === 'object' && c !== null ? c.name ?? c.title ?? JSON.stringify(c) : String(c)));
@@ -88,15 +94,22 @@ export function resultsView(q) {
       return;
     }
     const t = normalise(data);
-    fields.replaceChildren(...t.columns.map((c) => h('option', { value: c })));
-    const numeric = t.columns.map((_, i) => t.rows.some((r) => typeof r[i] === 'number'));
+    const list = (v) => (Array.isArray(v) ? v.join(',') : v || '');
+    fields.replaceChildren(...(data.axes || t.columns).map((c) => h('option', { value: c })));
+    // The form shows what the table uses when a field is left to the report's default.
+    for (const [k, v] of [['rows', data.rows], ['cols', data.cols], ['value', data.value]]) {
+      form.elements[k].placeholder = list(v) || 'report default';
+    }
+    if (!params.agg && data.agg) aggSel.options[0].textContent = `default (${data.agg})`;
+    const numeric = t.columns.map((_, i) => i > 0 && t.rows.some((r) => typeof r[i] === 'number' || /^-?[\d.]+(e[-+]?\d+)?(\s|$)/i.test(String(r[i] ?? ''))));
     out.replaceChildren(
       h('div.table-wrap', h('table.grid#results-table', { 'data-rows': t.rows.length },
-        h('thead', h('tr', t.columns.map((c) => h('th', c)))),
+        h('thead', h('tr', t.columns.map((c, i) => h(numeric[i] ? 'th.num' : 'th', c)))),
         h('tbody', t.rows.map((r) => h('tr', r.map((v, i) => h(numeric[i] ? 'td.num' : 'td', fmtValue(v)))))))),
+      (t.footnotes || []).filter(Boolean).length ? h('ul.footnotes', t.footnotes.filter(Boolean).map((f) => h('li.muted', String(f)))) : null,
       t.rows.length ? null : notice('The table is empty: no job of this workflow has finished yet.'));
     if (csvUrl) URL.revokeObjectURL(csvUrl);
-    csvUrl = URL.createObjectURL(new Blob([toCsv(t)], { type: 'text/csv' }));
+    csvUrl = URL.createObjectURL(new Blob([t.csv ?? toCsv(t)], { type: 'text/csv' }));
     download.href = csvUrl;
   }
   loadWorkflows().then((ok) => ok && refresh());

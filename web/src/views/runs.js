@@ -9,7 +9,10 @@ const STATES = ['succeeded', 'running', 'pending', 'failed', 'skipped', 'cancell
 export function stepCounts(run) {
   const c = run.counts || {};
   if (Array.isArray(c)) return c.map((e) => [e.step || e.name, e.counts || e.states || {}]);
-  return Object.entries(c);
+  // `steps` lists the step names in plan order (an object's keys come sorted).
+  const order = (run.steps || []).map((s) => (typeof s === 'string' ? s : s.name));
+  const rest = Object.keys(c).filter((k) => !order.includes(k));
+  return [...order, ...rest].filter((k) => k in c).map((k) => [k, c[k]]);
 }
 
 // Totals over steps: {state: n, total}.
@@ -85,7 +88,7 @@ function stat(label, value, cls = '') {
 // Lays steps out in layers when the run gives their dependencies; one row otherwise.
 function layers(run, steps) {
   const deps = new Map();
-  for (const s of run.steps || []) deps.set(s.name, s.after || s.deps || s.needs || []);
+  for (const s of run.steps || []) if (s && typeof s === 'object') deps.set(s.name, s.after || s.deps || s.needs || []);
   const depth = new Map();
   const d = (name, seen = new Set()) => {
     if (depth.has(name)) return depth.get(name);

@@ -3,7 +3,7 @@
 // importance (with the API's method name), intermediate values (learning curves, pruned
 // ones marked) and a sortable trials table.
 import { ApiError, getData } from '../api.js';
-import { h, link, fmtNum, fmtValue, listOf, notice, stateBadge } from '../util.js';
+import { h, link, fmtDuration, fmtNum, fmtValue, listOf, notice, stateBadge } from '../util.js';
 import { lineChart, parallelCoordinates, curvesChart } from '../charts.js';
 import { virtualTable } from '../vtable.js';
 import { navigate } from '../main.js';
@@ -16,12 +16,13 @@ function isMinimize(study) {
 
 // Every trial of a study, following the API's pages when it pages.
 async function fetchTrials(name) {
-  const first = await getData(`/api/v1/studies/${enc(name)}/trials`);
+  const page = 10000;
+  const first = await getData(`/api/v1/studies/${enc(name)}/trials?limit=${page}`);
   let trials = listOf(first, 'trials');
   const total = first && typeof first.total === 'number' ? first.total : trials.length;
   let guard = 0;
-  while (trials.length < total && guard++ < 200) {
-    const more = listOf(await getData(`/api/v1/studies/${enc(name)}/trials?offset=${trials.length}&limit=1000`), 'trials');
+  while (trials.length < total && guard++ < 100) {
+    const more = listOf(await getData(`/api/v1/studies/${enc(name)}/trials?offset=${trials.length}&limit=${page}`), 'trials');
     if (!more.length) break;
     trials = trials.concat(more);
   }
@@ -58,17 +59,27 @@ function importanceOf(data) {
   if (!Array.isArray(items)) items = Object.entries(items || {}).filter(([, v]) => typeof v === 'number').map(([param, value]) => ({ param, value }));
   else items = items.map((e) => ({ param: e.param ?? e.name, value: e.importance ?? e.value }));
   items.sort((a, b) => b.value - a.value);
-  return { method, items };
+  return { method, items, description: data.description || '', trials: data.trials };
 }
 
-function importanceBars({ method, items }) {
+function importanceBars({ method, items, description, trials }) {
   const max = Math.max(...items.map((i) => i.value), 1e-12);
   return h('div.importance#importance', { 'data-method': method, 'data-params': items.length },
-    h('div.muted', `Method: ${method || 'not given by the server'}`),
+    h('div.muted', { title: description || '' }, `Method: ${method || 'not given by the server'}${trials ? ` · ${trials} complete trials` : ''}`),
+    description ? h('div.muted', description) : null,
     items.map((i) => h('div.bar-row', { 'data-param': i.param },
       h('span.bar-label', i.param),
       h('span.bar-track', h('span.bar', { style: { width: `${(100 * i.value) / max}%` } })),
       h('span.bar-value', fmtNum(i.value)))));
+}
+
+// "tpe (n_startup_trials 20)" for {"name": "tpe", "n_startup_trials": 20}.
+function describe(x) {
+  if (!x || typeof x !== 'object') return x;
+  const opts = Object.entries(x).filter(([k]) => k !== 'name' && k !== 'options');
+  const inner = x.options && typeof x.options === 'object' ? Object.entries(x.options) : [];
+  const all = [...opts, ...inner].map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+  return `${x.name || '?'}${all.length ? ` (${all.join(', ')})` : ''}`;
 }
 
 function summary(study, trials) {
@@ -80,8 +91,7 @@ function summary(study, trials) {
       Object.entries(counts).map(([s, n]) => h(`div.stat.s-${s}`, h('div.value', String(n)), h('div.label', s))),
       best && typeof best.value === 'number' ? h('div.stat', h('div.value', fmtNum(best.value)), h('div.label', `best (#${best.number})`)) : null),
     h('div.meta', [
-      ['direction', study.direction], ['sampler', typeof study.sampler === 'object' ? JSON.stringify(study.sampler) : study.sampler],
-      ['pruner', typeof study.pruner === 'object' ? JSON.stringify(study.pruner) : study.pruner],
+      ['direction', study.direction], ['sampler', describe(study.sampler)], ['pruner', describe(study.pruner)],
       ['metric', study.metric], ['workflow', study.workflow], ['step', study.step],
     ].filter(([, v]) => v).map(([k, v]) => h('span.kvi', h('b', `${k} `), String(v)))),
     best && best.params ? h('div.meta', h('b', 'best params '), Object.entries(best.params).map(([k, v]) => `${k}=${fmtValue(v)}`).join('  ')) : null);
@@ -166,7 +176,8 @@ export function studyView(name) {
       { key: 'state', title: 'State', width: '100px', sortable: true, render: (t) => stateBadge(t.state) },
       { key: 'value', title: 'Value', width: '110px', sortable: true, render: (t) => fmtNum(t.value) },
       ...params.map((p) => ({ key: `p:${p}`, title: p, width: 'minmax(70px, 1fr)', sortable: true, render: (t) => fmtValue((t.params || {})[p]) })),
-      { key: 'job', title: 'Job', width: '100px', render: (t) => (t.job ? link(`/jobs/${t.job}`, String(t.job).slice(0, 8)) : '') },
+      { key: 'duration', title: 'Duration', width: '90px', sortable: true, render: (t) => fmtDuration(t.duration) },
+      { key: 'job_id', title: 'Job id', width: '70px', render: (t) => (t.job_id ? String(t.job_id) : '') },
     ];
     const wrap = h('div');
     const build = () => {
