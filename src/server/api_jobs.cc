@@ -123,14 +123,16 @@ void GetJob(const ServeContext& ctx, const httplib::Request& req, httplib::Respo
   if (!job) return;
   auto store = ThreadStore(ctx);
   if (!store.ok()) return SendStatus(res, store.status());
-  auto found = (*store)->FindJob(job->job.run_id, job->job.rec.key);  // with its command
+  auto reader = ThreadReader(ctx);
+  if (!reader.ok()) return SendStatus(res, reader.status());
+  auto command = (*reader)->Command(job->job.id);
   auto atts = (*store)->Attempts(job->job.id);
   auto arts = (*store)->Artifacts(job->job.id);
-  if (!found.ok()) return SendStatus(res, found.status());
+  if (!command.ok()) return SendStatus(res, command.status());
   if (!atts.ok()) return SendStatus(res, atts.status());
   if (!arts.ok()) return SendStatus(res, arts.status());
   json j = JobJson(ctx.store_root, *job);
-  j["command"] = found->rec.command;
+  j["command"] = *command;
   j["dir"] = ctx.store_root + "/" + job->job.rec.dir;
   json attempts = json::array(), artifacts = json::array();
   for (const AttemptRecord& a : *atts) attempts.push_back(AttemptJson(a));

@@ -1,5 +1,6 @@
 // Token hashing and checking, and which role each request needs.
 #include "server/auth.h"
+#include "server/server.h"
 
 #include <gtest/gtest.h>
 
@@ -58,6 +59,12 @@ TEST(AuthTest, RolesOrderAndParse) {
   EXPECT_FALSE(ValidTokenName(""));
   EXPECT_FALSE(ValidTokenName("a b"));
   EXPECT_FALSE(ValidTokenName(std::string(65, 'a')));
+}
+
+TEST(AuthTest, OnlyLoopbackAddressesAreLoopback) {
+  for (const char* a : {"127.0.0.1", "127.1.2.3", "::1", "localhost"}) EXPECT_TRUE(IsLoopback(a)) << a;
+  for (const char* a : {"0.0.0.0", "::", "10.0.0.1", "128.0.0.1", "example.org", ""})
+    EXPECT_FALSE(IsLoopback(a)) << a;
 }
 
 }  // namespace

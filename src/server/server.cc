@@ -126,7 +126,8 @@ bool Access::SameOrigin(const httplib::Request& req) const {
 httplib::Server::HandlerResponse Access::Check(const httplib::Request& req,
                                                httplib::Response& res) {
   using HR = httplib::Server::HandlerResponse;
-  auto stored = ListTokens(root_);
+  auto reader = ThreadReader(ServeContext{root_});
+  auto stored = reader.ok() ? (*reader)->Tokens() : Result<std::vector<TokenRecord>>(reader.status());
   if (!stored.ok()) {
     SendError(res, 500, "the store's tokens could not be read: " + stored.status().message());
     return HR::Handled;

@@ -51,21 +51,29 @@ JobSummary ReadSummary(const sql::Stmt& s) {
   return r;
 }
 
-// The WHERE clause of a job filter; its parameters are bound by BindFilter in order.
-std::string FilterSql(const JobFilter& f) {
-  std::string w = "WHERE (?1='' OR w.name=?1) AND (?2='' OR j.step=?2) AND (?3='' OR j.state=?3) "
-                  "AND (?4=0 OR j.run_id=?4)";
-  for (size_t i = 0; i < f.axes.size(); ++i)
-    w += fmt::format(" AND CAST(json_extract(j.params, ?{}) AS TEXT)=?{}", 5 + 2 * i, 6 + 2 * i);
+// The WHERE clause of a job filter, with only the conditions it sets (so that SQLite can
+// use the jobs' indexes), and the values of its parameters in order.
+std::string FilterSql(const JobFilter& f, std::vector<std::string>* binds) {
+  std::vector<std::string> conds;
+  auto add = [&](const char* cond, std::string value) {
+    conds.push_back(cond);
+    binds->push_back(std::move(value));
+  };
+  if (!f.workflow.empty()) add("j.workflow_id=(SELECT id FROM workflows WHERE name=?)", f.workflow);
+  if (!f.step.empty()) add("j.step=?", f.step);
+  if (!f.state.empty()) add("j.state=?", f.state);
+  if (f.run > 0) add("j.run_id=?", std::to_string(f.run));  // compared as an integer
+  for (const auto& [axis, value] : f.axes) {
+    binds->push_back("$.\"" + axis + "\"");
+    add("CAST(json_extract(j.params, ?) AS TEXT)=?", value);
+  }
+  std::string w;
+  for (const std::string& c : conds) w += (w.empty() ? "WHERE " : " AND ") + c;
   return w;
 }
 
-void BindFilter(sql::Stmt& s, const JobFilter& f) {
-  s.Bind(1, f.workflow).Bind(2, f.step).Bind(3, f.state).Bind(4, f.run);
-  for (size_t i = 0; i < f.axes.size(); ++i) {
-    s.Bind(static_cast<int>(5 + 2 * i), "$.\"" + f.axes[i].first + "\"");
-    s.Bind(static_cast<int>(6 + 2 * i), f.axes[i].second);
-  }
+void BindAll(sql::Stmt& s, const std::vector<std::string>& binds) {
+  for (size_t i = 0; i < binds.size(); ++i) s.Bind(static_cast<int>(i + 1), binds[i]);
 }
 
 }  // namespace
@@ -118,25 +126,35 @@ Result<std::vector<std::pair<std::string, std::map<std::string, int64_t>>>> ApiR
 }
 
 Result<std::vector<JobSummary>> ApiReader::Jobs(const JobFilter& f, int64_t* total) {
-  const std::string where = FilterSql(f);
+  std::vector<std::string> binds;
+  const std::string where = FilterSql(f, &binds);
   {
-    const std::string q =
-        "SELECT count(*) FROM jobs j JOIN workflows w ON w.id=j.workflow_id " + where;
+    const std::string q = "SELECT count(*) FROM jobs j " + where;
     sql::Stmt s(*db_, q.c_str());
     DROVER_RETURN_IF_ERROR(s.status());
-    BindFilter(s, f);
+    BindAll(s, binds);
     Status st;
     *total = s.Step(&st) ? s.Int(0) : 0;
     DROVER_RETURN_IF_ERROR(st);
   }
-  const int n = static_cast<int>(5 + 2 * f.axes.size());
-  const std::string q = std::string(kJobSelect) + where +
-                        fmt::format(" ORDER BY j.id LIMIT ?{} OFFSET ?{}", n, n + 1);
+  // The page's ids first (an index-only walk), then their rows.
+  std::string ids;
+  {
+    const std::string q = "SELECT j.id FROM jobs j " + where + " ORDER BY j.id LIMIT ? OFFSET ?";
+    sql::Stmt s(*db_, q.c_str());
+    DROVER_RETURN_IF_ERROR(s.status());
+    BindAll(s, binds);
+    const int n = static_cast<int>(binds.size());
+    s.Bind(n + 1, f.limit).Bind(n + 2, f.offset);
+    Status st;
+    while (s.Step(&st)) ids += (ids.empty() ? "" : ",") + std::to_string(s.Int(0));
+    DROVER_RETURN_IF_ERROR(st);
+  }
+  std::vector<JobSummary> out;
+  if (ids.empty()) return out;
+  const std::string q = std::string(kJobSelect) + "WHERE j.id IN (" + ids + ") ORDER BY j.id";
   sql::Stmt s(*db_, q.c_str());
   DROVER_RETURN_IF_ERROR(s.status());
-  BindFilter(s, f);
-  s.Bind(n, f.limit).Bind(n + 1, f.offset);
-  std::vector<JobSummary> out;
   Status st;
   while (s.Step(&st)) out.push_back(ReadSummary(s));
   DROVER_RETURN_IF_ERROR(st);
@@ -144,13 +162,36 @@ Result<std::vector<JobSummary>> ApiReader::Jobs(const JobFilter& f, int64_t* tot
   return out;
 }
 
+Result<std::string> ApiReader::Command(int64_t job_id) {
+  sql::Stmt s(*db_, "SELECT command FROM jobs WHERE id=?");
+  DROVER_RETURN_IF_ERROR(s.status());
+  s.Bind(1, job_id);
+  Status st;
+  std::string out = s.Step(&st) ? s.Text(0) : "";
+  DROVER_RETURN_IF_ERROR(st);
+  return out;
+}
+
+Result<std::vector<TokenRecord>> ApiReader::Tokens() {
+  sql::Stmt s(*db_, "SELECT name, role, salt, hash, created, coalesce(last_used,0) FROM tokens "
+                    "ORDER BY name");
+  DROVER_RETURN_IF_ERROR(s.status());
+  std::vector<TokenRecord> out;
+  Status st;
+  while (s.Step(&st))
+    out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Double(4), s.Double(5)});
+  DROVER_RETURN_IF_ERROR(st);
+  return out;
+}
+
 Result<JobSummary> ApiReader::JobByKey(const std::string& key) {
+  // A range over the key index: [key, key + "~") holds every key it prefixes ('~' sorts
+  // after every hex digit); a prefix under 6 digits matches itself only.
   const std::string q = std::string(kJobSelect) +
-                        "WHERE j.key=?1 OR (length(?1)>=6 AND j.key LIKE ?1 || '%') "
-                        "ORDER BY (j.key=?1) DESC LIMIT 2";
+                        "WHERE j.key>=?1 AND j.key<?2 ORDER BY (j.key=?1) DESC LIMIT 2";
   sql::Stmt s(*db_, q.c_str());
   DROVER_RETURN_IF_ERROR(s.status());
-  s.Bind(1, key);
+  s.Bind(1, key).Bind(2, key + (key.size() >= 6 ? "~" : std::string(1, '\0')));
   std::vector<JobSummary> rows;
   Status st;
   while (s.Step(&st)) rows.push_back(ReadSummary(s));

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "store/store.h"
+#include "store/token_store.h"
 #include "util/status.h"
 
 namespace drover {
@@ -63,6 +64,10 @@ class ApiReader {
   // The job with this key (or a unique key prefix of 6+ hex digits), with its summary.
   // NotFound when no job has it.
   Result<JobSummary> JobByKey(const std::string& key);
+  // The command of job `job_id` ("" when there is no such job).
+  Result<std::string> Command(int64_t job_id);
+  // The access tokens (store/token_store.h), on this reader's connection.
+  Result<std::vector<TokenRecord>> Tokens();
 
  private:
   explicit ApiReader(std::unique_ptr<sql::Db> db);

@@ -152,8 +152,9 @@ CREATE TABLE key_ingredients (
 );
 )sql",
     // 7: `drover serve`'s access tokens (each stored as a salted SHA-256 of its secret,
-    // never the secret), and an index for the API's pages of jobs filtered by workflow,
-    // step and state.
+    // never the secret), an index for the API's pages of jobs filtered by workflow, step
+    // and state, and jobs_run with the state too, so that a run's counts by step and state
+    // (drover status, the API's runs) read the index alone.
     R"sql(
 CREATE TABLE tokens (
   name TEXT PRIMARY KEY,
@@ -164,6 +165,8 @@ CREATE TABLE tokens (
   last_used REAL
 );
 CREATE INDEX jobs_filter ON jobs(workflow_id, step, state);
+DROP INDEX jobs_run;
+CREATE INDEX jobs_run ON jobs(run_id, step, state);
 )sql",
     // 8: the plan of each workflow's file as written (every axis value, no --set), recorded
     // at each `drover run` and `drover plan` (rewritten only when its digest changes), so
@@ -191,7 +194,7 @@ const std::vector<JobIndex>& JobIndexes() {
   // Exactly the indexes that the migrations leave on `jobs`.
   static const std::vector<JobIndex> kIndexes = {
       {"jobs_key", "CREATE UNIQUE INDEX jobs_key ON jobs(key)"},
-      {"jobs_run", "CREATE INDEX jobs_run ON jobs(run_id, step)"},
+      {"jobs_run", "CREATE INDEX jobs_run ON jobs(run_id, step, state)"},
       {"jobs_name", "CREATE INDEX jobs_name ON jobs(name)"},
       {"jobs_filter", "CREATE INDEX jobs_filter ON jobs(workflow_id, step, state)"},
   };
