@@ -259,6 +259,17 @@ class ReadApiTest(ServeTest):
         self.assertIsNone(self.s.p.poll())  # still serving
 
 
+class StopTest(ServeTest):
+    def test_ctrl_c_and_sigterm_stop_the_server_cleanly(self):
+        import signal
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            s = self.serve()
+            self.assertEqual(self.get(s, "/api/v1/version")[0], 200)
+            s.p.send_signal(sig)
+            self.assertEqual(s.p.wait(timeout=30), 0)
+            self.assertIn("serving the store", s.p.stderr.read().decode())
+
+
 class LiveTest(ServeTest):
     def test_counts_move_while_a_run_progresses(self):
         self.write("drover.yaml", SLOW)
@@ -323,6 +334,8 @@ class AuthTest(ServeTest):
         listing = self.drover("token", "list").stdout
         self.assertIn("alice", listing)
         self.assertNotIn(reader, listing)
+        used = self.query("SELECT name FROM tokens WHERE last_used IS NOT NULL ORDER BY name")
+        self.assertEqual(used, [("alice",), ("boss",)])  # both were used above
         self.drover("token", "revoke", "alice")
         self.assertEqual(self.get(s, "/api/v1/runs", headers=bearer(reader))[0], 401)
         p = self.drover("token", "revoke", "alice", check=False)
