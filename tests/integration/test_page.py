@@ -213,6 +213,17 @@ class PageTest(unittest.TestCase):
         self.no_errors()
         self.shot("study")
 
+    def test_studies_side_by_side(self):
+        self.open("/studies")
+        wait_for(self.driver, "document.querySelector('#studies input[value=page]')", what="the study's box")
+        self.driver.execute_script("document.querySelector('#studies input[value=page]').click();"
+                                   "[...document.querySelectorAll('button')].find(b => b.textContent.startsWith('Compare')).click()")
+        wait_for(self.driver, "location.pathname == '/compare'", what="the comparison")
+        points = wait_for(self.driver, "document.querySelector('#compare [data-study=page] .chart')?.dataset.points",
+                          what="the study's history")
+        self.assertEqual(points, str(2 * len(self.values)))
+        self.no_errors()
+
     def test_narrow_window_still_shows_the_study(self):
         self.driver.set_window_size(420, 900)
         try:
