@@ -227,6 +227,38 @@ class SlurmRestartTest(SlurmTest):
             self.assertEqual((attempts, state), (1, "succeeded"), name)
 
 
+class SlurmPolicyTest(SlurmTest):
+    def test_limit_1_holds_on_slurm(self):
+        # Each job appends start/end records under flock; at most one may be open at once.
+        self.write("rec.py", """\
+            import fcntl, os, sys, time
+            def record(what):
+                with open(os.path.join(os.environ["DROVER_WORKDIR"], "records.log"), "a") as f:
+                    fcntl.flock(f, fcntl.LOCK_EX)
+                    f.write(what + " " + os.environ["DROVER_JOB_NAME"] + "\\n")
+                    fcntl.flock(f, fcntl.LOCK_UN)
+            record("start")
+            time.sleep(1)
+            record("end")
+            """)
+        self.write("drover.yaml", """\
+            axes: {i: [1, 2, 3, 4]}
+            executor: slurm
+            slurm: {poll_interval: 1s}
+            steps:
+              one_at_a_time:
+                over: [i]
+                limit: 1
+                run: /usr/bin/python3 "$DROVER_WORKDIR/rec.py"
+            """)
+        self.run_drover("run", "-q", timeout=300)
+        records = [l.split()[0] for l in self.lines("records.log")]
+        self.assertEqual(records.count("start"), 4)
+        self.assertEqual(records, ["start", "end"] * 4, "two jobs ran at once under limit: 1")
+        self.assertEqual(self.query("SELECT state, count(*) FROM jobs GROUP BY state"),
+                         [("succeeded", 4)])
+
+
 class SlurmWalltimeTest(SlurmTest):
     def test_walltime_requeue_resumes_from_checkpoint(self):
         self.write("train.sh", """\
