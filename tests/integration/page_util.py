@@ -71,7 +71,7 @@ def start_browser(width=1400, height=900):
     return driver
 
 
-def wait_for(driver, script, timeout=20, what=""):
+def wait_for(driver, script, timeout=45, what=""):
     """Runs the JavaScript expression `script` until it is truthy; returns its value or
     raises AssertionError after `timeout` seconds."""
     deadline = time.monotonic() + timeout
