@@ -58,6 +58,9 @@ class Access {
   void Touch(const std::string& name);
   void Login(const httplib::Request& req, httplib::Response& res, const std::string& token);
   bool SameOrigin(const httplib::Request& req) const;
+  // A server without tokens on loopback: refuses what another site's page may send.
+  httplib::Server::HandlerResponse OpenCheck(const httplib::Request& req,
+                                             httplib::Response& res) const;
 
   std::string root_;
   bool loopback_, tls_;
@@ -123,6 +126,27 @@ bool Access::SameOrigin(const httplib::Request& req) const {
          (origin.size() == self.size() || origin[self.size()] == '/');
 }
 
+httplib::Server::HandlerResponse Access::OpenCheck(const httplib::Request& req,
+                                                   httplib::Response& res) const {
+  using HR = httplib::Server::HandlerResponse;
+  // Another site's page in the user's browser may send requests to a loopback server:
+  // a Host that is no loopback name (DNS rebinding) or a foreign Origin on a change is
+  // refused.
+  std::string host = req.get_header_value("Host");
+  if (!host.empty() && host[0] == '[') host = host.substr(1, host.find(']') - 1);
+  else host = host.substr(0, host.rfind(':') == std::string::npos ? host.size() : host.rfind(':'));
+  if (!host.empty() && !IsLoopback(host)) {
+    SendError(res, 403, "Host " + host + " is not this loopback server's address");
+    return HR::Handled;
+  }
+  if (req.method != "GET" && req.method != "HEAD" && req.has_header("Origin") && !SameOrigin(req)) {
+    SendError(res, 403, "a request that changes the store from another site's page (Origin " +
+                            req.get_header_value("Origin") + ") is refused");
+    return HR::Handled;
+  }
+  return HR::Unhandled;
+}
+
 httplib::Server::HandlerResponse Access::Check(const httplib::Request& req,
                                                httplib::Response& res) {
   using HR = httplib::Server::HandlerResponse;
@@ -152,7 +176,7 @@ httplib::Server::HandlerResponse Access::Check(const httplib::Request& req,
     Login(req, res, t);
     return HR::Handled;
   }
-  if (open) return HR::Unhandled;  // no token anywhere and only this machine can connect
+  if (open) return OpenCheck(req, res);  // no token anywhere; only this machine connects
   const Role need = RequiredRole(req.method, req.path);
   if (token.empty()) {
     SendError(res, 401, "this server needs a token: send `Authorization: Bearer TOKEN` "

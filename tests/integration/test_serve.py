@@ -345,6 +345,17 @@ class AuthTest(ServeTest):
         self.assertEqual(p.returncode, 2)
         self.assertIn("use read, submit or admin", p.stderr)
 
+    def test_an_open_server_refuses_other_sites_and_foreign_hosts(self):
+        s = self.serve()  # no token: open on loopback, but not to other sites' pages
+        st, _, body = self.get(s, "/api/v1/runs/1/cancel", method="POST", body=b"",
+                               headers={"Origin": "http://evil.example"})
+        self.assertEqual(st, 403)
+        self.assertIn("another site", body["error"])
+        st, _, body = self.get(s, "/api/v1/runs", headers={"Host": "evil.example:8765"})
+        self.assertEqual(st, 403)
+        self.assertEqual(self.get(s, "/api/v1/runs", headers={"Host": "localhost:1"})[0], 200)
+        self.assertEqual(self.get(s, "/api/v1/runs/1/cancel", method="POST", body=b"")[0], 409)
+
     def test_an_admin_cancels_a_running_run(self):
         self.token("boss", "admin")
         admin = self.token("boss2", "admin")
