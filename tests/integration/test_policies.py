@@ -130,6 +130,40 @@ class FinalTest(PolicyTest):
         self.assertEqual(self.job_state("train/i=2"), "failed")
         self.assertEqual(self.job_state("score/i=2"), "skipped")
 
+    def test_a_final_step_does_not_run_when_the_run_is_interrupted(self):
+        self.write("drover.yaml", f"""\
+            steps:
+              report: {{run: '{rec(0)}', final: true}}
+              work: {{run: '{rec(30)}'}}
+            """)
+        p = self.spawn("run")
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        deadline = time.time() + 60
+        while not self.starts() and time.time() < deadline and p.poll() is None:
+            time.sleep(0.05)
+        self.assertEqual(self.starts(), ["work"])
+        p.send_signal(signal.SIGINT)  # Ctrl-C
+        self.assertNotEqual(p.wait(timeout=60), 0)
+        self.assertEqual(self.starts(), ["work"], "the final step ran after Ctrl-C")
+        self.assertNotEqual(self.job_state("report"), "succeeded")
+
+    def test_a_final_step_may_gather_partially_what_succeeded(self):
+        self.write("drover.yaml", """\
+            axes: {i: [1, 2, 3]}
+            steps:
+              summary:
+                final: true
+                partial: true
+                run: cat {train.out.txt...} > "$DROVER_WORKDIR/summary.txt"
+              train:
+                over: [i]
+                run: test {i} = 2 && exit 3; echo {i} > out.txt
+                outputs: [out.txt]
+            """)
+        self.drover("run", check=False)
+        self.assertEqual(self.lines("summary.txt"), ["1", "3"])
+        self.assertEqual(self.job_state("summary"), "succeeded")
+
     def test_a_final_step_that_uses_an_output_plainly_is_refused(self):
         self.write("drover.yaml", """\
             steps:
