@@ -315,7 +315,10 @@ def _at_unread_rung(words: List[str]) -> bool:
     (``next N`` in the control file, else ``$DROVER_NEXT_RUNG`` until drover writes that file)
     and drover has not read it yet (``seen M``, M < step)."""
     rung = _number_after(words, "next")
-    if rung is None and _env("DROVER_NEXT_RUNG") is not None:
+    # "seen M" without "next": drover has no decision step to name now (a median pruner
+    # past the steps completed trials reported); $DROVER_NEXT_RUNG is only for before
+    # drover first wrote the file.
+    if rung is None and "seen" not in words and _env("DROVER_NEXT_RUNG") is not None:
         try:
             rung = int(_env("DROVER_NEXT_RUNG"))
         except ValueError:
@@ -331,8 +334,10 @@ def should_prune() -> bool:
 
     Reads ``$DROVER_CONTROL``; False when the variable is unset or the file
     is absent. Check it after each :func:`report`, and return normally (exit 0)
-    when it is True. At a rung of a successive-halving or Hyperband pruner
-    (drover writes the next one as ``next N``) it waits, at most
+    when it is True. At a step where the pruner decides (a rung of a
+    successive-halving or Hyperband pruner; each step a median or percentile
+    pruner judges, once its startup trials completed), which drover writes as
+    ``next N``, it waits, at most
     :data:`RUNG_WAIT_S`, until drover has read the step (``seen M``), so that
     fast epochs never run past a rung before the decision.
     """

@@ -337,6 +337,18 @@ class TestControl(TempDirTest):
             finally:
                 timer.join()
 
+    def test_no_wait_once_drover_names_no_decision_step(self):
+        # "seen S" without "next" (a median pruner past the steps completed trials
+        # reported): no wait, even with a $DROVER_NEXT_RUNG from the trial's start.
+        metrics = os.path.join(self.tmp, "metrics.jsonl")
+        self.write("seen 7\n")
+        with clean_env(DROVER_CONTROL=self.control, DROVER_METRICS=metrics,
+                       DROVER_NEXT_RUNG="0"), \
+                mock.patch.object(drover, "RUNG_WAIT_S", 30):
+            drover.log(step=8, loss=1.0)
+            self.assertFalse(drover._at_unread_rung(drover._control_words()))
+            self.assertFalse(drover.should_prune())
+
     def test_no_wait_before_the_rung_and_a_bounded_one_at_it(self):
         metrics = os.path.join(self.tmp, "metrics.jsonl")
         self.write("seen 2 next 4\n")

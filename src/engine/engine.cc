@@ -403,6 +403,7 @@ Result<RunSummary> Loop::Run() {
     double now = NowSeconds();
     int timeout = 500;
     for (const auto& r : retry_) timeout = std::min(timeout, static_cast<int>((r.first - now) * 1000) + 1);
+    if (studies_) timeout = std::min(timeout, studies_->PollDelayMs());  // trials at a rung
     done.clear();
     done.swap(pending_failures_);
     if (done.empty()) exec_->Wait(std::max(timeout, 0), &done);

@@ -273,6 +273,7 @@ Status StudyDriver::Bind(uint32_t j, int64_t attempt_id) {
   live.prune_at = 0;
   live.cancelled = false;
   live.told.clear();
+  live.env_rung = false;
   live.error.clear();
   ++seg.running;
   (void)::unlink((Dir(j) + "/control").c_str());  // no stale `prune` from a trial before
@@ -375,8 +376,10 @@ void StudyDriver::Env(uint32_t j, std::vector<std::string>* env) const {
   env->push_back("DROVER_TRIAL=" + std::to_string(t->number));
   env->push_back("DROVER_STUDY=" + seg.name);
   // The first rung to wait at, until Poll writes the control file (see TellRung).
-  if (auto next = seg.study->study().NextDecision(*t))
+  if (auto next = seg.study->study().NextDecision(*t)) {
     env->push_back("DROVER_NEXT_RUNG=" + std::to_string(*next));
+    it->second.env_rung = true;
+  }
 }
 
 // Reports the objective's values among complete metric lines (each ending in '\n').
@@ -467,12 +470,30 @@ Status StudyDriver::TellRung(uint32_t j, Live& live) {
   const hpo::Trial* t = study.history().Find(live.number);
   if (!t || t->state != hpo::TrialState::kRunning) return Status::Ok();
   auto next = study.NextDecision(*t);
-  if (!next) return Status::Ok();
-  std::string line = fmt::format("seen {} next {}\n", t->last_step() ? *t->last_step() : -1, *next);
+  const int64_t seen = t->last_step() ? *t->last_step() : -1;
+  // No decision step (now): "seen S" alone, so that a trial told one before (or given
+  // $DROVER_NEXT_RUNG) stops waiting there; nothing when it was never told one.
+  if (!next && live.told.empty() && !live.env_rung) return Status::Ok();
+  std::string line = next ? fmt::format("seen {} next {}\n", seen, *next)
+                          : fmt::format("seen {}\n", seen);
   if (line == live.told) return Status::Ok();
   // A hint, not a record: a folder that cannot take it (gone, full) only costs the wait.
   if (WriteFileAtomic(Dir(j) + "/control", line).ok()) live.told = std::move(line);
   return Status::Ok();
+}
+
+int StudyDriver::PollDelayMs() const {
+  size_t reading = 0;
+  bool told = false;
+  for (const auto& [j, live] : live_) {
+    if (live.number < 0 || live.attempt_id == 0) continue;
+    ++reading;
+    told |= live.prune_at == 0 &&
+            (live.told.find(" next ") != std::string::npos || (live.told.empty() && live.env_rung));
+  }
+  if (!told) return 500;
+  // 10 ms for up to 100 running trials; each poll opens every running trial's metrics.
+  return static_cast<int>(std::clamp<size_t>(reading / 10, 10, 500));
 }
 
 Status StudyDriver::Poll(double now, std::vector<int64_t>* cancel) {

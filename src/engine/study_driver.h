@@ -68,6 +68,10 @@ class StudyDriver {
   void Env(uint32_t j, std::vector<std::string>* env) const;
   // Reads new metrics of running trials; attempts to cancel go to *cancel.
   Status Poll(double now, std::vector<int64_t>* cancel);
+  // How soon the next Poll should come, in ms: soon while a running trial has been told
+  // a decision step (it may be waiting there for drover to read it), slower the more
+  // trials there are to read; 500 (the loop's own pace) when none waits.
+  int PollDelayMs() const;
 
   enum class Outcome { kNone, kComplete, kPruned, kFailed };
   // A trial's attempt ended. kComplete/kPruned: the job succeeded (the study was
@@ -97,6 +101,7 @@ class StudyDriver {
     double prune_at = 0;              // when `prune` was written (0: not pruned)
     bool cancelled = false;
     std::string told;                 // the rung line last written to its control file
+    mutable bool env_rung = false;    // started with $DROVER_NEXT_RUNG (Env)
   };
 
   Segment& SegmentOf(uint32_t j);

@@ -16,6 +16,27 @@ double Percentile(std::vector<double> xs, double p) {
   return xs[lo] + (rank - lo) * (xs[hi] - xs[lo]);
 }
 
+std::optional<int64_t> PercentilePruner::NextDecision(const Trial& trial,
+                                                      const TrialHistory& history) const {
+  const size_t completed = history.count(TrialState::kComplete);
+  if (completed == 0 || completed < o_.n_startup_trials) return std::nullopt;
+  if (seen_trials_ != history.trials().size() || seen_complete_ != completed) {
+    last_complete_step_ = -1;
+    for (const Trial& t : history.trials())
+      if (t.state == TrialState::kComplete && t.last_step())
+        last_complete_step_ = std::max(last_complete_step_, *t.last_step());
+    seen_trials_ = history.trials().size();
+    seen_complete_ = completed;
+  }
+  const int64_t interval = std::max<int64_t>(1, o_.interval_steps);
+  const int64_t after = trial.last_step() ? *trial.last_step() + 1 : 0;
+  int64_t next = std::max(after, o_.n_warmup_steps);
+  const int64_t into = (next - o_.n_warmup_steps) % interval;
+  if (into != 0) next += interval - into;
+  if (next > last_complete_step_) return std::nullopt;
+  return next;
+}
+
 bool PercentilePruner::ShouldPrune(Trial& trial, const TrialHistory& history) {
   const size_t completed = history.count(TrialState::kComplete);
   if (completed == 0 || completed < o_.n_startup_trials) return false;

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
+#include <climits>
 #include <optional>
 #include <string>
 
@@ -25,6 +27,11 @@ class Pruner {
   // this step, and the trial waits there until drover has read its report, so that a
   // rung's decision is taken at the rung however fast the trial's epochs are.
   virtual std::optional<int64_t> NextDecision(const Trial&) const { return std::nullopt; }
+  // The same, for pruners whose next decision depends on the other trials (the
+  // percentile pruners: none before their startup trials completed). Study calls this.
+  virtual std::optional<int64_t> NextDecision(const Trial& trial, const TrialHistory&) const {
+    return NextDecision(trial);
+  }
 };
 
 // Never prunes.
@@ -50,9 +57,19 @@ class PercentilePruner : public Pruner {
   explicit PercentilePruner(PercentileOptions o = {}) : o_(o) {}
   bool ShouldPrune(Trial& trial, const TrialHistory& history) override;
   std::string name() const override { return o_.percentile == 50 ? "median" : "percentile"; }
+  // The next step past the trial's last report at which ShouldPrune may prune it: a
+  // step warmup + k * interval, once the startup trials completed, and not beyond the
+  // last step a completed trial reported (with none to compare, it never prunes).
+  using Pruner::NextDecision;
+  std::optional<int64_t> NextDecision(const Trial& trial,
+                                      const TrialHistory& history) const override;
 
  private:
   PercentileOptions o_;
+  // The last step any completed trial reported, for NextDecision; recomputed when the
+  // number of trials changes (a poll asks for every running trial).
+  mutable size_t seen_trials_ = SIZE_MAX, seen_complete_ = 0;
+  mutable int64_t last_complete_step_ = -1;
 };
 
 inline PercentilePruner MakeMedianPruner(size_t n_startup_trials = 5, int64_t n_warmup_steps = 0) {

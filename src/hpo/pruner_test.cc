@@ -62,6 +62,33 @@ TEST(MedianPrunerTest, WarmupAndStartup) {
   EXPECT_TRUE(warm.ShouldPrune(late, h));
 }
 
+// The step the median pruner next judges: none before its startup trials completed,
+// then each warmup + k * interval step after the last report, up to the last step a
+// completed trial reported.
+TEST(MedianPrunerTest, NextDecisionIsTheNextStepItJudges) {
+  PercentilePruner median({50, 5, 2, 3, 1});  // warm-up 2 steps, every 3rd step
+  TrialHistory few = WithCompleted(Direction::kMinimize, {1, 2, 3, 4}, 20);
+  EXPECT_EQ(median.NextDecision(Running({}), few), std::nullopt) << "4 of 5 startup trials";
+  TrialHistory h = WithCompleted(Direction::kMinimize, {1, 2, 3, 4, 5}, 20);
+  EXPECT_EQ(median.NextDecision(Running({}), h), 2) << "the warm-up's end";
+  EXPECT_EQ(median.NextDecision(Running({{0, 1}, {1, 1}}), h), 2);
+  EXPECT_EQ(median.NextDecision(Running({{2, 1}}), h), 5);
+  EXPECT_EQ(median.NextDecision(Running({{3, 1}}), h), 5);
+  EXPECT_EQ(median.NextDecision(Running({{17, 1}}), h), std::nullopt)
+      << "20 is past step 19, the last a completed trial reported";
+  // Each step, once warm-up is over: what a median pruner with defaults decides at.
+  PercentilePruner every = MakeMedianPruner(5, 0);
+  EXPECT_EQ(every.NextDecision(Running({}), h), 0);
+  EXPECT_EQ(every.NextDecision(Running({{6, 1}}), h), 7);
+  // It says the step ShouldPrune judges: a bad trial reporting there is pruned.
+  Trial bad = Running({{0, 10}, {1, 10}, {2, 10}, {3, 10}, {4, 10}});
+  ASSERT_EQ(median.NextDecision(bad, h), 5);
+  bad.intermediate[5] = 10;
+  EXPECT_TRUE(median.ShouldPrune(bad, h));
+  // The Study passes its history.
+  EXPECT_EQ(static_cast<const Pruner&>(every).NextDecision(Running({{6, 1}}), h), 7);
+}
+
 TEST(PercentilePrunerTest, BothDirections) {
   PercentilePruner p({25, 1, 0, 1, 1});
   TrialHistory min = WithCompleted(Direction::kMinimize, {1, 2, 3, 4, 5});

@@ -62,7 +62,7 @@ class Study {
   const Sampler& sampler() const { return *sampler_; }
   // The pruner's next decision step for a trial (see Pruner::NextDecision).
   std::optional<int64_t> NextDecision(const Trial& t) const {
-    return pruner_ ? pruner_->NextDecision(t) : std::nullopt;
+    return pruner_ ? pruner_->NextDecision(t, history_) : std::nullopt;
   }
   Direction direction() const { return history_.direction(); }
 

@@ -3,6 +3,7 @@ chained and warm-started studies, failures, and a study resumed after SIGKILL.""
 import json
 import os
 import signal
+import statistics
 import time
 import unittest
 
@@ -176,6 +177,48 @@ class StudyWorkflowTest(DroverTest):
             last = max(inter)
             self.assertEqual(fields[1:4], ["pruned", "", str(last)])
             self.assertAlmostEqual(float(fields[4]), inter[last])
+
+    def test_median_pruner_stops_a_fast_trial_at_the_step_it_judged(self):
+        # Epochs of no time at all: the median pruner judges steps 3, 5, 7, ... once two
+        # trials completed; drover writes the next of them to the trial's control file and
+        # drover.should_prune() waits there until drover has read it, so a pruned trial's
+        # last step is the one judged, not a polling interval later.
+        self.write("drover.yaml", """\
+            name: w
+            steps:
+              tune:
+                study:
+                  space: {x: {type: float, low: -4, high: 6}}
+                  sampler: random
+                  pruner: {name: median, n_startup_trials: 2, n_warmup_steps: 3, interval_steps: 2}
+                  metric: loss
+                  trials: 12
+                  parallel: 1
+                  seed: 5
+                run: python3 trial.py {x}
+                env: {EPOCHS: "40"}
+            """)
+        self.drover("run", "-j", "1")
+        rows = self.trials("w:tune")
+        pruned = [r for r in rows if r[1] == "pruned"]
+        self.assertTrue(pruned, rows)
+        for r in pruned:
+            steps = dict((s, v) for s, v in json.loads(r[5]))
+            # Where the rule prunes it: the first judged step at which its best value so far
+            # is worse than the median of what the trials completed before it reported there.
+            done = [dict((s, v) for s, v in json.loads(o[5]))
+                    for o in rows if o[0] < r[0] and o[1] == "complete"]
+            self.assertGreaterEqual(len(done), 2, r)
+            judged = None
+            for s in range(3, 40, 2):
+                if s not in steps:
+                    break
+                best = min(v for k, v in steps.items() if k <= s)
+                if best > statistics.median(d[s] for d in done if s in d):
+                    judged = s
+                    break
+            self.assertIsNotNone(judged, f"trial {r[0]} pruned where the rule keeps it: {r}")
+            self.assertEqual(max(steps), judged, f"trial {r[0]} ran past the step judged: {r}")
 
     def test_a_trial_that_ignores_prune_is_stopped_after_grace(self):
         self.write("drover.yaml", """\
