@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -84,7 +85,16 @@ std::string CookieValue(const httplib::Request& req, const std::string& name) {
   return "";
 }
 
-// The path and query of `req` without its token parameter.
+// A token as NewToken makes them: letters, digits and '_', at most 128 of them.
+bool TokenShaped(const std::string& t) {
+  if (t.empty() || t.size() > 128) return false;
+  for (unsigned char c : t)
+    if (!std::isalnum(c) && c != '_') return false;
+  return true;
+}
+
+// The path and query of `req` without its token parameter; a path that would leave this
+// server ("//other.host/...") becomes "/".
 std::string WithoutToken(const httplib::Request& req) {
   std::string query;
   for (const auto& [k, v] : req.params) {
@@ -92,7 +102,9 @@ std::string WithoutToken(const httplib::Request& req) {
     query += (query.empty() ? "?" : "&") + httplib::detail::encode_query_param(k) + "=" +
              httplib::detail::encode_query_param(v);
   }
-  return req.path + query;
+  const bool local = !req.path.empty() && req.path[0] == '/' && req.path.rfind("//", 0) != 0 &&
+                     req.path.find_first_of("\\\r\n") == std::string::npos;
+  return (local ? req.path : "/") + query;
 }
 
 std::optional<TokenRecord> Access::Known(const std::vector<TokenRecord>& stored,
@@ -168,6 +180,11 @@ httplib::Server::HandlerResponse Access::Check(const httplib::Request& req,
   }
   if (req.method == "GET" && req.has_param("token")) {  // a login link
     const std::string t = req.get_param_value("token");
+    if (!TokenShaped(t)) {  // never into a header as given
+      SendError(res, 400, "the link's token is malformed: copy the whole link that "
+                          "`drover serve` printed");
+      return HR::Handled;
+    }
     if (!open && !Known(*stored, t)) {
       SendError(res, 401, "the link's token is not known to this server (revoked, or from "
                           "another store): ask for a new link or `drover token create`");

@@ -407,6 +407,11 @@ class AuthTest(ServeTest):
                             headers={**jar, "Origin": "http://evil.example"})
         self.assertEqual(st, 403)
         self.assertEqual(call(s.base + "/?token=drover_wrong")[0], 401)
+        # Nothing of the link goes into a header as given, and the redirect stays here.
+        self.assertEqual(call(s.base + "/?token=a%0d%0aSet-Cookie:%20evil")[0], 400)
+        token = s.url.split("token=")[1]
+        st, h, _ = call(s.base + "//evil.example/x?token=" + token)
+        self.assertEqual((st, h["Location"]), (303, "/"))
 
     def test_a_bind_beyond_loopback_needs_tls_and_a_token(self):
         p = self.drover("serve", "--bind", "0.0.0.0", "--port", "0", check=False, timeout=30)
