@@ -11,7 +11,11 @@
 namespace drover::server {
 namespace {
 
-void Send(httplib::Response& res, const Reply& r) { SendJson(res, r.status, r.body); }
+void Send(httplib::Response& res, const Reply& r) {
+  if (r.text.empty()) return SendJson(res, r.status, r.body);
+  res.status = r.status;
+  res.set_content(r.text, "application/json");
+}
 
 // The trial number in the path (digits only, by the route); one too large for any
 // study is answered 404 by the service.

@@ -201,7 +201,7 @@ Result<study::StoredStudy*> StudyService::Fresh(const std::string& name) {
   auto load = study::StoredStudy::Load(studies, name);
   if (!load.ok()) return load.status();
   study::StoredStudy* s = load->get();
-  warm_[name] = Warm{std::move(*load), *version};
+  warm_[name] = Warm{std::move(*load), *version, {}};
   return s;
 }
 
@@ -309,14 +309,27 @@ Reply StudyService::Trials(const std::string& name, const std::map<std::string, 
     if (*a.first == *b.first) return false;
     return desc ? *b.first < *a.first : *a.first < *b.first;
   });
-  json trials = json::array();
+  // Built as text: a finished trial's JSON is made once and kept with the warm study.
+  std::map<int64_t, std::string>& cache = warm_[name].finished_json;
   const size_t from = std::min(picked.size(), static_cast<size_t>(*offset));
   const size_t to = std::min(picked.size(), from + static_cast<size_t>(*limit));
+  std::string text = "{\"trials\":[";
   for (size_t i = from; i < to; ++i) {
     const hpo::Trial& t = all[picked[i].second];
-    trials.push_back(TrialJson(t, (*s)->row(t.number)));
+    if (i > from) text += ',';
+    if (t.state == hpo::TrialState::kRunning) {
+      text += TrialJson(t, (*s)->row(t.number)).dump();
+      continue;
+    }
+    auto it = cache.find(t.number);
+    if (it == cache.end()) it = cache.emplace(t.number, TrialJson(t, (*s)->row(t.number)).dump()).first;
+    text += it->second;
   }
-  return {200, json{{"trials", trials}, {"total", picked.size()}, {"offset", *offset}, {"limit", *limit}}};
+  text += "],\"total\":" + std::to_string(picked.size()) + ",\"offset\":" + std::to_string(*offset) +
+          ",\"limit\":" + std::to_string(*limit) + "}";
+  Reply r;
+  r.text = std::move(text);
+  return r;
 }
 
 Reply StudyService::Importance(const std::string& name) {

@@ -52,8 +52,15 @@ class TicketLock {
 
 // What a service call answers: an HTTP status and a JSON body ({"error": ...} unless 2xx).
 struct Reply {
+  Reply() = default;
+  Reply(int s, nlohmann::json b) : status(s), body(std::move(b)) {}
+
   int status = 200;
   nlohmann::json body;
+  std::string text;  // when not empty, the body as JSON text instead (large answers)
+
+  // The body as JSON, whichever way it is held.
+  nlohmann::json Json() const { return text.empty() ? body : nlohmann::json::parse(text); }
 };
 
 class StudyService {
@@ -88,6 +95,8 @@ class StudyService {
   struct Warm {
     std::unique_ptr<study::StoredStudy> study;
     int64_t data_version = -1;  // the store's DataVersion when last brought up to date
+    // The JSON text of finished trials (which never change) by number, for Trials.
+    std::map<int64_t, std::string> finished_json;
   };
   // The store, opened on first use (`create`: make it when missing).
   Result<Store*> Open(bool create);

@@ -157,20 +157,24 @@ TEST_F(StudyServiceTest, TrialsSortAndPage) {
   }
   Ask();  // one running: no value, sorts last
   Reply r = service_->Trials("s", {{"sort", "value"}, {"order", "desc"}, {"limit", "5"}, {"offset", "1"}});
+  json r_body = r.Json();
   ASSERT_EQ(r.status, 200) << r.body.dump();
-  EXPECT_EQ(r.body["total"], 31);
-  ASSERT_EQ(r.body["trials"].size(), 5u);
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(r.body["trials"][i]["value"], 28 - i);
+  EXPECT_EQ(r_body["total"], 31);
+  ASSERT_EQ(r_body["trials"].size(), 5u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(r_body["trials"][i]["value"], 28 - i);
   Reply last = service_->Trials("s", {{"sort", "value"}, {"order", "desc"}, {"offset", "30"}});
-  ASSERT_EQ(last.body["trials"].size(), 1u);
-  EXPECT_EQ(last.body["trials"][0]["state"], "running");
+  json last_body = last.Json();
+  ASSERT_EQ(last_body["trials"].size(), 1u);
+  EXPECT_EQ(last_body["trials"][0]["state"], "running");
   Reply running = service_->Trials("s", {{"state", "running"}});
-  EXPECT_EQ(running.body["total"], 1);
+  json running_body = running.Json();
+  EXPECT_EQ(running_body["total"], 1);
   Reply by_param = service_->Trials("s", {{"sort", "params.x"}, {"limit", "100"}});
-  ASSERT_EQ(by_param.body["trials"].size(), 31u);
+  json by_param_body = by_param.Json();
+  ASSERT_EQ(by_param_body["trials"].size(), 31u);
   for (size_t i = 1; i < 31; ++i)
-    EXPECT_LE(by_param.body["trials"][i - 1]["params"]["x"].get<double>(),
-              by_param.body["trials"][i]["params"]["x"].get<double>());
+    EXPECT_LE(by_param_body["trials"][i - 1]["params"]["x"].get<double>(),
+              by_param_body["trials"][i]["params"]["x"].get<double>());
   EXPECT_EQ(service_->Trials("s", {{"sort", "colour"}}).status, 400);
   EXPECT_EQ(service_->Trials("s", {{"limit", "0"}}).status, 400);
   EXPECT_EQ(service_->Trials("s", {{"page", "2"}}).status, 400);
