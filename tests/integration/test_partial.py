@@ -158,6 +158,8 @@ with open(os.path.join(work, "wait.txt")) as f:
             if os.path.exists(os.path.join(work, "go")):
                 break
             time.sleep(0.1)
+with open(os.environ["DROVER_METRICS"], "a") as f:
+    f.write('{"name": "acc", "value": 0.7}\\n')
 text = ",".join(open(p).read() for p in inputs)
 if "DROVER_MISSING" in os.environ:
     text += "|" + os.environ["DROVER_MISSING"]
@@ -205,6 +207,10 @@ class PartialCrashTest(DroverTest):
         ens, show = self.result("ensemble")
         self.assertEqual(ens, "a,c|train/model=b")
         self.assertIn("partial  ran without train/model=b", show)
+        # The table marks the ensemble's cell as partial.
+        table = self.drover("table", "--rows", "model", "--value", "acc").stdout
+        self.assertRegex(table, r"(?m)^ensemble +0\.7000\*$")
+        self.assertIn("* a partial gather", table)
         self.assertEqual(self.result("final")[0], "a,c|train/model=b")
         self.assertEqual(self.job_state("final"), "succeeded")
 
