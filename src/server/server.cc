@@ -350,6 +350,9 @@ Status Serve(const ServeOptions& o) {
   const int threads = o.threads;
   srv->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   srv->set_payload_max_length(kMaxBodyBytes);
+  // Without TCP_NODELAY a kept-alive connection (browsers, http.client) waits ~40 ms for
+  // the client's delayed ACK before the body that follows the headers goes out.
+  srv->set_tcp_nodelay(true);
   srv->set_pre_routing_handler(
       [access](const httplib::Request& req, httplib::Response& res) { return access->Check(req, res); });
   srv->set_post_routing_handler(AddETag);
