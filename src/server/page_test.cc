@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "server/compress.h"
 #include "server/page_assets.h"
 #include "server/server.h"
 
@@ -102,6 +103,23 @@ TEST_F(PageTest, UnknownApiAndAssetPathsAreJson404s) {
     EXPECT_EQ(res->get_header_value("Content-Type"), "application/json") << path;
     EXPECT_NE(res->body.find("\"error\""), std::string::npos) << path;
   }
+}
+
+// Browsers accept brotli, which cpp-httplib would pick (at its slowest quality): the
+// request is made to accept gzip only, and left alone when gzip is not accepted.
+TEST(PreferGzipTest, BrowsersGetGzipNotBrotli) {
+  httplib::Request req;
+  req.headers.emplace("Accept-Encoding", "gzip, deflate, br");
+  PreferGzip(req);
+  EXPECT_EQ(req.get_header_value("Accept-Encoding"), "gzip");
+  httplib::Request br;
+  br.headers.emplace("Accept-Encoding", "br");
+  PreferGzip(br);
+  EXPECT_EQ(br.get_header_value("Accept-Encoding"), "br");
+  httplib::Request refused;
+  refused.headers.emplace("Accept-Encoding", "gzip;q=0, br");
+  PreferGzip(refused);
+  EXPECT_EQ(refused.get_header_value("Accept-Encoding"), "gzip;q=0, br");
 }
 
 }  // namespace

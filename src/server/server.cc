@@ -20,6 +20,7 @@
 
 #include "server/api.h"
 #include "server/auth.h"
+#include "server/compress.h"
 #include "server/http_util.h"
 #include "server/page.h"
 #include "server/study_routes.h"
@@ -354,7 +355,10 @@ Status Serve(const ServeOptions& o) {
   // the client's delayed ACK before the body that follows the headers goes out.
   srv->set_tcp_nodelay(true);
   srv->set_pre_routing_handler(
-      [access](const httplib::Request& req, httplib::Response& res) { return access->Check(req, res); });
+      [access](const httplib::Request& req, httplib::Response& res) {
+        PreferGzip(req);  // compress.h: gzip, not cpp-httplib's slow brotli
+        return access->Check(req, res);
+      });
   srv->set_post_routing_handler(AddETag);
   srv->set_error_handler(httplib::Server::HandlerWithResponse(
       [](const httplib::Request& req, httplib::Response& res) {
