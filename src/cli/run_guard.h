@@ -3,10 +3,12 @@
 #pragma once
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <fmt/format.h>
 #include <memory>
 #include <string>
@@ -28,11 +30,21 @@ class RunLock {
     const std::string path = root + "/.drover/run.lock";
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) return Status::FromErrno("opening " + path, errno);
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    // A drover killed while starting a job leaves the lock with the child it was
+    // spawning until that child execs (close-on-exec), a moment later: when the pid
+    // recorded in drover.pid is gone, wait up to 5 s for the lock to be let go.
+    int tries = 0;
+    while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       const int err = errno;
+      auto pid = ReadFile(root + "/.drover/drover.pid");
+      const long holder = pid.ok() ? std::atol(pid->c_str()) : 0;
+      if (err == EWOULDBLOCK && holder > 0 && ::kill(static_cast<pid_t>(holder), 0) != 0 &&
+          errno == ESRCH && ++tries <= 250) {
+        ::usleep(20'000);
+        continue;
+      }
       ::close(fd);
       if (err != EWOULDBLOCK) return Status::FromErrno("locking " + path, err);
-      auto pid = ReadFile(root + "/.drover/drover.pid");
       std::string who = pid.ok() && !pid->empty() ? " (pid " + pid->substr(0, pid->find('\n')) + ")" : "";
       return Status::Busy(fmt::format(
           "another drover run{} is using the store in {}/.drover; wait for it to finish, "

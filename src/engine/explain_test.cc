@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -151,6 +152,10 @@ struct Case {
   const char* job = "train/seed=0";
   std::vector<std::string> want;                       // exactly these reasons, in order
 };
+
+// gtest prints a parameter in test listings (and so in ctest's names): the case's name,
+// not its bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 std::vector<Case> Cases() {
   auto none = [](const std::string&) {};
