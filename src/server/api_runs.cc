@@ -1,9 +1,13 @@
 // GET /api/v1/runs, GET /api/v1/runs/{id}: runs with their jobs' counts per step and state.
 #include <nlohmann/json.hpp>
 
+#include <set>
+
 #include "engine/cancel.h"
 #include "server/api.h"
 #include "server/http_util.h"
+#include "spec/parser.h"
+#include "spec/template.h"
 
 namespace drover::server {
 namespace {
@@ -30,6 +34,48 @@ json RunJson(const RunRecord& r,
     j[k] = summary.is_object() && summary.contains(k) && summary[k].is_number() ? summary[k]
                                                                                : json(nullptr);
   return j;
+}
+
+// Each step's upstream steps (those its run: references, its after: list, its study's
+// warm start), read from the workflow file at `path` as it is now. Empty when the
+// file is gone or no longer loads: the graph is then drawn without edges.
+std::map<std::string, std::vector<std::string>> StepEdges(const std::string& path) {
+  std::map<std::string, std::vector<std::string>> out;
+  if (path.empty()) return out;
+  auto wf = LoadWorkflow(path);
+  if (!wf.ok()) return out;
+  for (const Step& step : wf->steps) {
+    std::vector<std::string>& up = out[step.name];
+    std::set<std::string> seen;
+    auto add = [&](const std::string& name) {
+      if (name != step.name && wf->FindStep(name) && seen.insert(name).second) up.push_back(name);
+    };
+    auto parts = ParseTemplate(step.run, nullptr);
+    if (parts.ok())
+      for (const TemplatePart& p : *parts)
+        if (p.kind == TemplatePart::Kind::kRef) add(p.step);
+    for (const std::string& a : step.after) add(a);
+    if (step.study && !step.study->warm_start.empty()) add(step.study->warm_start);
+  }
+  return out;
+}
+
+// The run's steps as a graph: [{name, after: [upstream steps of this run], counts}], in
+// plan order.
+json GraphJson(const std::map<std::string, std::vector<std::string>>& edges,
+               const std::vector<std::pair<std::string, std::map<std::string, int64_t>>>& counts) {
+  std::set<std::string> in_run;
+  for (const auto& c : counts) in_run.insert(c.first);
+  json graph = json::array();
+  for (const auto& [step, states] : counts) {
+    json after = json::array();
+    auto it = edges.find(step);
+    if (it != edges.end())
+      for (const std::string& u : it->second)
+        if (in_run.count(u)) after.push_back(u);
+    graph.push_back({{"name", step}, {"after", after}, {"counts", states}});
+  }
+  return graph;
 }
 
 void GetRuns(const ServeContext& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -59,7 +105,11 @@ void GetRun(const ServeContext& ctx, const httplib::Request& req, httplib::Respo
   if (!reader.ok()) return SendStatus(res, reader.status());
   auto counts = (*reader)->Counts((*run)->id);
   if (!counts.ok()) return SendStatus(res, counts.status());
-  SendJson(res, 200, RunJson(**run, *counts));
+  auto path = (*store)->WorkflowPath((*run)->workflow);
+  if (!path.ok()) return SendStatus(res, path.status());
+  json out = RunJson(**run, *counts);
+  out["graph"] = GraphJson(StepEdges(*path), *counts);
+  SendJson(res, 200, out);
 }
 
 // POST /api/v1/runs/{id}/cancel: what `drover cancel` does, for the store's latest run

@@ -49,6 +49,23 @@ steps:
     run: sleep 1.5
 """
 
+GRAPH = """\
+name: graph
+axes:
+  seed: [1, 2]
+steps:
+  prep:
+    run: echo data > data.txt
+    outputs: [data.txt]
+  train:
+    over: [seed]
+    run: cat {prep.data.txt} > out.txt
+    outputs: [out.txt]
+  report:
+    run: cat {train.out.txt...}
+    after: [prep]
+"""
+
 DEADLINE_S = 60
 
 
@@ -137,10 +154,23 @@ class ReadApiTest(ServeTest):
         self.assertEqual(run["counts"], {"train": {"succeeded": 6}})
         self.assertGreater(run["ended"], run["started"])
         st, _, one = self.get(self.s, f"/api/v1/runs/{run['id']}")
+        self.assertEqual(one.pop("graph"), [{"name": "train", "after": [], "counts": {"succeeded": 6}}])
         self.assertEqual((st, one), (200, run))
         st, _, err = self.get(self.s, "/api/v1/runs/99")
         self.assertEqual(st, 404)
         self.assertIn("no run 99", err["error"])
+
+    def test_a_run_has_its_step_graph(self):
+        # prep <- train (by reference) <- report (by after:, and by a gather of train).
+        self.write("graph.yaml", GRAPH)
+        self.drover("run", "-q", "graph.yaml")
+        _, _, runs = self.get(self.s, "/api/v1/runs?workflow=graph")
+        st, _, run = self.get(self.s, f"/api/v1/runs/{runs['runs'][0]['id']}")
+        self.assertEqual(st, 200)
+        self.assertEqual([(s["name"], s["after"], s["counts"]) for s in run["graph"]],
+                         [("prep", [], {"succeeded": 1}),
+                          ("train", ["prep"], {"succeeded": 2}),
+                          ("report", ["train", "prep"], {"succeeded": 1})])
 
     def test_jobs_filter_and_page_like_the_store(self):
         st, _, body = self.get(self.s, "/api/v1/jobs")
