@@ -3,32 +3,12 @@
 
 #include <fmt/format.h>
 
+#include "store/attempt_row.h"
 #include "store/sqlite.h"
 #include "util/fs.h"
 
 namespace drover {
 namespace {
-
-// An attempt's columns as SqliteStore reads them, from `col` on (15 columns).
-AttemptRecord ReadAttemptAt(const sql::Stmt& s, int col) {
-  AttemptRecord a;
-  a.id = s.Int(col);
-  a.job_id = s.Int(col + 1);
-  a.number = static_cast<int>(s.Int(col + 2));
-  a.executor = s.Text(col + 3);
-  a.handle = s.Text(col + 4);
-  a.state = ParseAttemptState(s.Text(col + 5)).value_or(AttemptState::kLost);
-  a.exit_code = s.IsNull(col + 6) ? -1 : static_cast<int>(s.Int(col + 6));
-  a.term_signal = static_cast<int>(s.Int(col + 7));
-  a.started = s.Double(col + 8);
-  a.ended = s.Double(col + 9);
-  a.user_s = s.Double(col + 10);
-  a.sys_s = s.Double(col + 11);
-  a.max_rss_kb = s.Int(col + 12);
-  a.host = s.Text(col + 13);
-  a.reason = s.Text(col + 14);
-  return a;
-}
 
 // The columns of a job row (0-9), then its latest attempt's (10-24, NULL when none).
 const char kJobSelect[] =
@@ -47,7 +27,7 @@ JobSummary ReadSummary(const sql::Stmt& s) {
   r.job.state = ParseJobState(s.Text(7)).value_or(JobState::kPending);
   r.job.run_id = s.Int(8);
   r.job.attempts = static_cast<int>(s.Int(9));
-  if (!s.IsNull(10)) r.attempt = ReadAttemptAt(s, 10);
+  if (!s.IsNull(10)) r.attempt = ReadAttemptRow(s, 10);
   return r;
 }
 
@@ -173,15 +153,7 @@ Result<std::string> ApiReader::Command(int64_t job_id) {
 }
 
 Result<std::vector<TokenRecord>> ApiReader::Tokens() {
-  sql::Stmt s(*db_, "SELECT name, role, salt, hash, created, coalesce(last_used,0) FROM tokens "
-                    "ORDER BY name");
-  DROVER_RETURN_IF_ERROR(s.status());
-  std::vector<TokenRecord> out;
-  Status st;
-  while (s.Step(&st))
-    out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Double(4), s.Double(5)});
-  DROVER_RETURN_IF_ERROR(st);
-  return out;
+  return ReadTokens(*db_);
 }
 
 Result<JobSummary> ApiReader::JobByKey(const std::string& key) {

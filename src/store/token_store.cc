@@ -22,6 +22,10 @@ Status OpenDb(const std::string& root, sql::OpenMode mode, sql::Db* db) {
 Result<std::vector<TokenRecord>> ListTokens(const std::string& root) {
   sql::Db db;
   DROVER_RETURN_IF_ERROR(OpenDb(root, sql::OpenMode::kReadOnly, &db));
+  return ReadTokens(db);
+}
+
+Result<std::vector<TokenRecord>> ReadTokens(sql::Db& db) {
   sql::Stmt s(db, "SELECT name, role, salt, hash, created, coalesce(last_used,0) FROM tokens "
                   "ORDER BY name");
   DROVER_RETURN_IF_ERROR(s.status());

@@ -23,8 +23,12 @@ struct TokenRecord {
   double last_used = 0;   // 0: never
 };
 
+namespace sql { class Db; }
+
 // Every token, by name. Read-only.
 Result<std::vector<TokenRecord>> ListTokens(const std::string& root);
+// The same on a connection the caller holds open (the server's readers).
+Result<std::vector<TokenRecord>> ReadTokens(sql::Db& db);
 // Adds a token. Invalid when one of that name exists.
 Status AddToken(const std::string& root, const TokenRecord& t);
 // Removes the token `name`; NotFound when there is none.
