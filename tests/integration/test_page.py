@@ -276,5 +276,68 @@ class LoginTest(unittest.TestCase):
         self.assertEqual(self.driver.execute_script("return document.cookie"), "")  # HttpOnly
 
 
+# prep -> train (a reference) -> report (a gather of train, and after: prep).
+GRAPH = """\
+name: graph
+axes:
+  seed: [1, 2]
+steps:
+  prep:
+    run: echo data > data.txt
+    outputs: [data.txt]
+  train:
+    over: [seed]
+    run: cat {prep.data.txt} > out.txt
+    outputs: [out.txt]
+  report:
+    run: cat {train.out.txt...}
+    after: [prep]
+"""
+
+
+class GraphPageTest(unittest.TestCase):
+    """The run view draws the steps as a graph: columns by depth, an arrow per edge."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="drover-graph-")
+        with open(os.path.join(cls.dir, "drover.yaml"), "w") as f:
+            f.write(GRAPH)
+        run(["run", "-q"], cls.dir)
+        cls.server, cls.url = start_server(DROVER, cls.dir)
+        cls.base = cls.url.split("/?")[0].rstrip("/")
+        try:
+            cls.driver = start_browser()
+        except Exception:
+            stop_server(cls.server)
+            raise
+        os.makedirs(ARTEFACTS, exist_ok=True)
+
+    tearDownClass = classmethod(PageTest.tearDownClass.__func__)
+    open = PageTest.open
+    shot = PageTest.shot
+    no_errors = PageTest.no_errors
+
+    def test_the_run_view_draws_the_step_graph(self):
+        self.open("/runs/1")
+        wait_for(self.driver, "document.querySelectorAll('.graph svg.edges path[data-edge]').length == 3",
+                 what="three arrows")
+        edges = self.driver.execute_script(
+            "return [...document.querySelectorAll('.graph path[data-edge]')].map(e => e.dataset.edge).sort()")
+        self.assertEqual(edges, ["prep->report", "prep->train", "train->report"])
+        columns = self.driver.execute_script(
+            "return [...document.querySelectorAll('.graph .layer')].map("
+            "l => [...l.querySelectorAll('.step')].map(s => s.dataset.step))")
+        self.assertEqual(columns, [["prep"], ["train"], ["report"]])
+        after = self.driver.execute_script(
+            "return document.querySelector('.step[data-step=report]').dataset.after")
+        self.assertEqual(after, "train prep")
+        counts = self.driver.execute_script(
+            "return [...document.querySelectorAll('.step[data-step=train] [data-state]')].map(e => e.textContent)")
+        self.assertEqual(counts, ["succeeded 2"])
+        self.no_errors()
+        self.shot("run-graph")
+
+
 if __name__ == "__main__":
     unittest.main()

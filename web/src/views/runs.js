@@ -85,10 +85,18 @@ function stat(label, value, cls = '') {
   return h(`div.stat${cls}`, h('div.value', String(value)), h('div.label', label));
 }
 
-// Lays steps out in layers when the run gives their dependencies; one row otherwise.
-function layers(run, steps) {
+// Each step's upstream steps, from the run's `graph` ([{name, after}]); empty without one.
+function upstream(run) {
   const deps = new Map();
-  for (const s of run.steps || []) if (s && typeof s === 'object') deps.set(s.name, s.after || s.deps || s.needs || []);
+  for (const s of run.graph || run.steps || []) {
+    if (s && typeof s === 'object') deps.set(s.name, s.after || []);
+  }
+  return deps;
+}
+
+// Lays steps out in columns by depth (a step sits one column right of its deepest
+// upstream step); without dependencies, one column per step in plan order.
+function layers(deps, steps) {
   const depth = new Map();
   const d = (name, seen = new Set()) => {
     if (depth.has(name)) return depth.get(name);
@@ -106,16 +114,59 @@ function layers(run, steps) {
   return out.filter(Boolean);
 }
 
+// Draws an SVG arrow from each upstream step's box to its downstream step's box, over
+// `graph` (once it is laid out); redrawn when the graph changes size.
+function drawEdges(graph, deps) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const draw = () => {
+    graph.querySelector('svg.edges')?.remove();
+    const box = graph.getBoundingClientRect();
+    const svg = document.createElementNS(NS, 'svg');
+    svg.setAttribute('class', 'edges');
+    svg.setAttribute('width', graph.scrollWidth);
+    svg.setAttribute('height', graph.scrollHeight);
+    const defs = document.createElementNS(NS, 'defs');
+    defs.innerHTML = '<marker id="edge-head" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+      + 'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z"></path></marker>';
+    svg.append(defs);
+    const at = (name) => graph.querySelector(`.step[data-step="${CSS.escape(name)}"]`);
+    for (const [to, froms] of deps) {
+      const b = at(to);
+      if (!b) continue;
+      for (const from of froms) {
+        const a = at(from);
+        if (!a) continue;
+        const ra = a.getBoundingClientRect(), rb = b.getBoundingClientRect();
+        const x1 = ra.right - box.left + graph.scrollLeft, y1 = ra.top + ra.height / 2 - box.top;
+        const x2 = rb.left - box.left + graph.scrollLeft, y2 = rb.top + rb.height / 2 - box.top;
+        const mx = (x1 + x2) / 2;
+        // An edge that skips a column bends below the boxes in between.
+        const skips = Number(b.dataset.col) - Number(a.dataset.col) > 1;
+        const low = graph.scrollHeight - 6;
+        const path = document.createElementNS(NS, 'path');
+        path.setAttribute('d', skips ? `M${x1},${y1} C${x1 + 40},${low} ${x2 - 40},${low} ${x2},${y2}`
+          : `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`);
+        path.setAttribute('marker-end', 'url(#edge-head)');
+        path.setAttribute('data-edge', `${from}->${to}`);
+        svg.append(path);
+      }
+    }
+    graph.prepend(svg);
+  };
+  new ResizeObserver(() => requestAnimationFrame(draw)).observe(graph);
+}
+
 function stepGraph(run) {
   const counts = new Map(stepCounts(run));
+  const deps = upstream(run);
   const graph = h('div.graph', { 'data-steps': counts.size });
-  const ls = layers(run, [...counts.entries()]);
+  const ls = layers(deps, [...counts.entries()]);
   ls.forEach((layer, i) => {
-    if (i) graph.append(h('div.arrow', '→'));
+    if (i && !deps.size) graph.append(h('div.arrow', '→'));
     graph.append(h('div.layer', layer.map((name) => {
       const states = counts.get(name) || {};
       const total = Object.values(states).reduce((a, b) => a + b, 0);
-      return h('div.step', { 'data-step': name },
+      return h('div.step', { 'data-step': name, 'data-col': i, 'data-after': (deps.get(name) || []).join(' ') },
         h('div.step-head', link(`/jobs?workflow=${encodeURIComponent(run.workflow || '')}&step=${encodeURIComponent(name)}`, name),
           h('span.muted', ` ${total} jobs`)),
         progressBar({ ...states, total }),
@@ -124,6 +175,10 @@ function stepGraph(run) {
             h(`span.count.s-${s}`, { 'data-state': s }, `${s} ${n}`)))));
     })));
   });
+  if (deps.size) {
+    graph.classList.add('dag');
+    drawEdges(graph, deps);
+  }
   return graph;
 }
 
