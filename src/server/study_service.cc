@@ -6,6 +6,7 @@
 #include <set>
 #include <variant>
 
+#include "store/sqlite.h"
 #include "study/definition.h"
 #include "study/importance.h"
 #include "util/fs.h"
@@ -95,7 +96,28 @@ json StudyJson(const StudyRecord& r) {
           {"origin", r.origin}};
 }
 
-json TrialJson(const hpo::Trial& t, const TrialRecord* row) {
+// The keys of the jobs with these ids in the store at `db_path` (ids it lacks are left
+// out). Opened read-only per call: the trials that a page shows run as jobs rarely.
+Result<std::map<int64_t, std::string>> JobKeys(const std::string& db_path,
+                                               const std::set<int64_t>& ids) {
+  std::map<int64_t, std::string> out;
+  if (ids.empty()) return out;
+  sql::Db db;
+  if (Status st = db.Open(db_path, sql::OpenMode::kReadOnly); !st.ok()) return st;
+  sql::Stmt q(db, "SELECT key FROM jobs WHERE id=?");
+  if (!q.status().ok()) return q.status();
+  for (int64_t id : ids) {
+    q.Reset();
+    q.Bind(1, id);
+    Status st;
+    if (q.Step(&st)) out[id] = q.Text(0);
+    if (!st.ok()) return st;
+  }
+  return out;
+}
+
+// A trial as the API shows it; `job_key` is the key of the job running it ("" when none).
+json TrialJson(const hpo::Trial& t, const TrialRecord* row, const std::string& job_key = "") {
   json inter = json::array();
   for (const auto& [step, v] : t.intermediate) inter.push_back({step, v});
   const double started = row ? row->started : 0;
@@ -109,6 +131,7 @@ json TrialJson(const hpo::Trial& t, const TrialRecord* row) {
             {"ended", ended > 0 ? json(ended) : json(nullptr)},
             {"duration", started > 0 && ended > 0 ? json(ended - started) : json(nullptr)}};
   if (row && row->job_id) j["job_id"] = row->job_id;
+  if (!job_key.empty()) j["job_key"] = job_key;
   return j;
 }
 
@@ -313,16 +336,31 @@ Reply StudyService::Trials(const std::string& name, const std::map<std::string, 
   std::map<int64_t, std::string>& cache = warm_[name].finished_json;
   const size_t from = std::min(picked.size(), static_cast<size_t>(*offset));
   const size_t to = std::min(picked.size(), from + static_cast<size_t>(*limit));
+  // The keys of the jobs that run the trials whose JSON is made now.
+  std::set<int64_t> job_ids;
+  for (size_t i = from; i < to; ++i) {
+    const hpo::Trial& t = all[picked[i].second];
+    const TrialRecord* row = (*s)->row(t.number);
+    if (row && row->job_id && (t.state == hpo::TrialState::kRunning || !cache.count(t.number)))
+      job_ids.insert(row->job_id);
+  }
+  auto keys = JobKeys(root_ + "/.drover/drover.db", job_ids);
+  if (!keys.ok()) return Error(keys.status());
+  auto json_of = [&](const hpo::Trial& t) {
+    const TrialRecord* row = (*s)->row(t.number);
+    auto k = row ? keys->find(row->job_id) : keys->end();
+    return TrialJson(t, row, k == keys->end() ? "" : k->second).dump();
+  };
   std::string text = "{\"trials\":[";
   for (size_t i = from; i < to; ++i) {
     const hpo::Trial& t = all[picked[i].second];
     if (i > from) text += ',';
     if (t.state == hpo::TrialState::kRunning) {
-      text += TrialJson(t, (*s)->row(t.number)).dump();
+      text += json_of(t);
       continue;
     }
     auto it = cache.find(t.number);
-    if (it == cache.end()) it = cache.emplace(t.number, TrialJson(t, (*s)->row(t.number)).dump()).first;
+    if (it == cache.end()) it = cache.emplace(t.number, json_of(t)).first;
     text += it->second;
   }
   text += "],\"total\":" + std::to_string(picked.size()) + ",\"offset\":" + std::to_string(*offset) +

@@ -294,6 +294,20 @@ steps:
     after: [prep]
 """
 
+# A study step: each trial runs as a job.
+TUNE = """\
+name: tuned
+steps:
+  tune:
+    study:
+      space: {x: {type: float, low: -3, high: 3}}
+      sampler: random
+      metric: loss
+      trials: 3
+      seed: 1
+    run: python3 trial.py {x}
+"""
+
 
 class GraphPageTest(unittest.TestCase):
     """The run view draws the steps as a graph: columns by depth, an arrow per edge."""
@@ -304,6 +318,13 @@ class GraphPageTest(unittest.TestCase):
         with open(os.path.join(cls.dir, "drover.yaml"), "w") as f:
             f.write(GRAPH)
         run(["run", "-q"], cls.dir)
+        with open(os.path.join(cls.dir, "tune.yaml"), "w") as f:
+            f.write(TUNE)
+        with open(os.path.join(cls.dir, "trial.py"), "w") as f:
+            f.write("import json, os, sys\n"
+                    "with open(os.environ['DROVER_METRICS'], 'a') as f:\n"
+                    "    f.write(json.dumps({'name': 'loss', 'value': float(sys.argv[1]) ** 2}) + '\\n')\n")
+        run(["run", "-q", "tune.yaml"], cls.dir)
         cls.server, cls.url = start_server(DROVER, cls.dir)
         cls.base = cls.url.split("/?")[0].rstrip("/")
         try:
@@ -337,6 +358,17 @@ class GraphPageTest(unittest.TestCase):
         self.assertEqual(counts, ["succeeded 2"])
         self.no_errors()
         self.shot("run-graph")
+
+    def test_a_trial_links_to_its_job(self):
+        self.open("/studies/tuned:tune")
+        wait_for(self.driver, "document.querySelectorAll('#trials-table a[href^=\"/jobs/\"]').length == 3",
+                 what="three links to jobs")
+        href = self.driver.execute_script(
+            "return document.querySelector('#trials-table a[href^=\"/jobs/\"]').getAttribute('href')")
+        self.open(href)
+        wait_for(self.driver, f"document.body.innerText.includes('{href.split('/')[-1]}')", what="the job's page")
+        self.no_errors()
+        self.shot("study-job-links")
 
 
 if __name__ == "__main__":

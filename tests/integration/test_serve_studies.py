@@ -80,6 +80,39 @@ class ServeStudiesTest(DroverTest):
         return self.query("SELECT t.number, t.state, t.value FROM trials t JOIN studies s "
                           "ON s.id = t.study_id WHERE s.name = ? ORDER BY t.number", name)
 
+    def test_trials_run_by_a_workflow_carry_their_jobs_key(self):
+        self.write("trial.py", "import json, os, sys\n"
+                   "with open(os.environ['DROVER_METRICS'], 'a') as f:\n"
+                   "    f.write(json.dumps({'name': 'loss', 'value': float(sys.argv[1]) ** 2}) + '\\n')\n")
+        self.write("drover.yaml", """\
+name: w
+steps:
+  tune:
+    study:
+      space: {x: {type: float, low: -3, high: 3}}
+      sampler: random
+      metric: loss
+      trials: 3
+      seed: 1
+    run: python3 trial.py {x}
+""")
+        self.drover("run", "-q")
+        status, jobs = self.call("GET", "/api/v1/jobs?workflow=w&step=tune")
+        self.assertEqual(status, 200, jobs)
+        status, out = self.call("GET", "/api/v1/studies/w:tune/trials")
+        self.assertEqual(status, 200, out)
+        self.assertEqual(len(out["trials"]), 3)
+        self.assertEqual(sorted(t["job_key"] for t in out["trials"]),
+                         sorted(j["key"] for j in jobs["jobs"]))
+        for t in out["trials"]:
+            status, job = self.call("GET", "/api/v1/jobs/" + t["job_key"])
+            self.assertEqual((status, job["step"]), (200, "tune"))
+        # A trial told over HTTP runs as no job: it has neither.
+        self.create("plain")
+        self.assertEqual(self.call("POST", "/api/v1/studies/plain/ask")[0], 200)
+        _, out = self.call("GET", "/api/v1/studies/plain/trials")
+        self.assertNotIn("job_key", out["trials"][0])
+
     def test_every_endpoint(self):
         out = self.create("s", direction="maximize", pruner="median")
         self.assertEqual(out["name"], "s")

@@ -177,7 +177,10 @@ export function studyView(name) {
       { key: 'value', title: 'Value', width: '110px', sortable: true, render: (t) => fmtNum(t.value) },
       ...params.map((p) => ({ key: `p:${p}`, title: p, width: 'minmax(70px, 1fr)', sortable: true, render: (t) => fmtValue((t.params || {})[p]) })),
       { key: 'duration', title: 'Duration', width: '90px', sortable: true, render: (t) => fmtDuration(t.duration) },
-      { key: 'job_id', title: 'Job id', width: '70px', render: (t) => (t.job_id ? String(t.job_id) : '') },
+      // The job running the trial, linked to its page when the API gives its key.
+      { key: 'job_id', title: 'Job id', width: '70px', render: (t) => (t.job_key
+        ? link(`/jobs/${encodeURIComponent(t.job_key)}`, String(t.job_id))
+        : (t.job_id ? String(t.job_id) : '')) },
     ];
     const wrap = h('div');
     const build = () => {
