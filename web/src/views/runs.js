@@ -153,7 +153,13 @@ function drawEdges(graph, deps) {
     }
     graph.prepend(svg);
   };
-  new ResizeObserver(() => requestAnimationFrame(draw)).observe(graph);
+  // A refresh replaces the graph: once it has left the page (removal is itself a resize
+  // to nothing), the observer lets it go.
+  const ro = new ResizeObserver(() => {
+    if (!graph.isConnected) { ro.disconnect(); return; }
+    requestAnimationFrame(draw);
+  });
+  ro.observe(graph);
 }
 
 function stepGraph(run) {
