@@ -120,6 +120,10 @@ class PageTest(unittest.TestCase):
         errors = self.driver.execute_script(
             "return [...document.querySelectorAll('.notice.error')].map(e => e.textContent)")
         self.assertEqual(errors, [])
+        # A missing value must never show as the words null or undefined.
+        stray = self.driver.execute_script(
+            "return (document.body.innerText.match(/null|undefined|NaN/g) || [])")
+        self.assertEqual(stray, [])
 
     def test_runs_view_shows_the_run_with_its_counts(self):
         self.open("/runs")

@@ -102,12 +102,13 @@ export function resultsView(q) {
     }
     if (!params.agg && data.agg) aggSel.options[0].textContent = `default (${data.agg})`;
     const numeric = t.columns.map((_, i) => i > 0 && t.rows.some((r) => typeof r[i] === 'number' || /^-?[\d.]+(e[-+]?\d+)?(\s|$)/i.test(String(r[i] ?? ''))));
-    out.replaceChildren(
+    out.replaceChildren(...[  // replaceChildren would print a null as the text "null"
       h('div.table-wrap', h('table.grid#results-table', { 'data-rows': t.rows.length },
         h('thead', h('tr', t.columns.map((c, i) => h(numeric[i] ? 'th.num' : 'th', c)))),
         h('tbody', t.rows.map((r) => h('tr', r.map((v, i) => h(numeric[i] ? 'td.num' : 'td', fmtValue(v)))))))),
       (t.footnotes || []).filter(Boolean).length ? h('ul.footnotes', t.footnotes.filter(Boolean).map((f) => h('li.muted', String(f)))) : null,
-      t.rows.length ? null : notice('The table is empty: no job of this workflow has finished yet.'));
+      t.rows.length ? null : notice('The table is empty: no job of this workflow has finished yet.'),
+    ].filter(Boolean));
     if (csvUrl) URL.revokeObjectURL(csvUrl);
     csvUrl = URL.createObjectURL(new Blob([t.csv ?? toCsv(t)], { type: 'text/csv' }));
     download.href = csvUrl;

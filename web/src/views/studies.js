@@ -134,9 +134,9 @@ export function studiesView() {
       if (names.length) navigate(`/compare?studies=${names.map(enc).join(',')}`);
     } } }, 'Compare selected side by side');
     const segmented = [...groups.entries()].filter(([, ss]) => ss.length > 1);
-    out.replaceChildren(h('div.card', h('div.toolbar', compare), h('div.table-wrap', table)),
+    out.replaceChildren(...[h('div.card', h('div.toolbar', compare), h('div.table-wrap', table)),
       segmented.length ? h('div.card', h('h2', 'Segmented studies'), h('ul', segmented.map(([g, ss]) =>
-        h('li', link(`/compare?studies=${ss.map((s) => enc(s.name)).join(',')}`, `${g}: ${ss.length} segments side by side`))))) : null);
+        h('li', link(`/compare?studies=${ss.map((s) => enc(s.name)).join(',')}`, `${g}: ${ss.length} segments side by side`))))) : null].filter(Boolean));
   }
   refresh();
   return { node, refresh };
