@@ -161,5 +161,7 @@ int Fail(const Status& st);
 
 // Finds the store root for commands that read it.
 std::string StoreRoot(const GlobalOptions& g);
+// Opens the store at StoreRoot(g) read-only; NotFound, saying what to do, when there is none.
+Result<std::unique_ptr<Store>> OpenStoreToRead(const GlobalOptions& g);
 
 }  // namespace drover::cli

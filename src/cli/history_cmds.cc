@@ -90,11 +90,7 @@ int PrintExplanations(const Plan& plan, Store* store, const RunOptions& opts) {
 
 int RunsCmd(const GlobalOptions& g, int limit) {
   if (limit < 1) return Fail(Status::Invalid(fmt::format("--limit {}: give a number >= 1", limit)));
-  std::string root = StoreRoot(g);
-  if (!PathExists(root + "/.drover/drover.db"))
-    return Fail(Status::NotFound("no drover store in " + root +
-                                 " or above: run `drover run` first, or pass --store DIR"));
-  auto store = OpenSqliteStore(root, StoreAccess::kReadOnly);
+  auto store = OpenStoreToRead(g);
   if (!store.ok()) return Fail(store.status());
   auto runs = (*store)->history()->Runs(limit);
   if (!runs.ok()) return Fail(runs.status());

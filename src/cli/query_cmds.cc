@@ -21,11 +21,7 @@ namespace {
 // Opens the store and finds the latest run (of `workflow` if given).
 Status Latest(const GlobalOptions& g, const std::string& workflow,
               std::unique_ptr<Store>* store, RunRecord* run) {
-  std::string root = StoreRoot(g);
-  if (!PathExists(root + "/.drover/drover.db"))
-    return Status::NotFound("no drover store in " + root +
-                            " or above: run `drover run` first, or pass --store DIR");
-  auto s = OpenSqliteStore(root, StoreAccess::kReadOnly);  // also a read-only store
+  auto s = OpenStoreToRead(g);
   if (!s.ok()) return s.status();
   auto r = (*s)->LatestRun(workflow);
   if (!r.ok()) return r.status();
@@ -82,6 +78,14 @@ std::string Where(const AttemptRecord& a) {
 }
 
 }  // namespace
+
+Result<std::unique_ptr<Store>> OpenStoreToRead(const GlobalOptions& g) {
+  std::string root = StoreRoot(g);
+  if (!PathExists(root + "/.drover/drover.db"))
+    return Status::NotFound("no drover store in " + root +
+                            " or above: run `drover run` first, or pass --store DIR");
+  return OpenSqliteStore(root, StoreAccess::kReadOnly);  // also a read-only store
+}
 
 
 int StatusCmd(const GlobalOptions& g, const std::string& workflow, bool all) {

@@ -133,11 +133,7 @@ int ExportCmd(const GlobalOptions& g, const ExportArgs& a) {
   if (a.all_runs && a.run > 0)
     return Fail(Status::Invalid("--run and --all-runs exclude each other: --run N exports one "
                                 "run's jobs, --all-runs every attempt of every run"));
-  const std::string root = StoreRoot(g);
-  if (!PathExists(root + "/.drover/drover.db"))
-    return Fail(Status::NotFound("no drover store in " + root +
-                                 " or above: run `drover run` first, or pass --store DIR"));
-  auto store = OpenSqliteStore(root, StoreAccess::kReadOnly);
+  auto store = OpenStoreToRead(g);
   if (!store.ok()) return Fail(store.status());
   auto rows = SelectRows(store->get(), a);
   if (!rows.ok()) return Fail(rows.status());
@@ -147,7 +143,7 @@ int ExportCmd(const GlobalOptions& g, const ExportArgs& a) {
     if (a.run > 0) what += " planned by run " + std::to_string(a.run);
     return Fail(Status::NotFound("no job" + what + " in the store (drover runs lists the runs)"));
   }
-  auto text = RenderExport(BuildExport(*rows, root), a.format);
+  auto text = RenderExport(BuildExport(*rows, (*store)->root()), a.format);
   if (!text.ok()) return Fail(text.status());
   if (a.output.empty()) {
     std::fwrite(text->data(), 1, text->size(), stdout);

@@ -77,11 +77,7 @@ Status WriteReport(const Workflow& wf, const Plan* as_written, Store* store) {
 }
 
 int TableCmd(const GlobalOptions& g, const TableArgs& a) {
-  std::string root = StoreRoot(g);
-  if (!PathExists(root + "/.drover/drover.db"))
-    return Fail(Status::NotFound("no drover store in " + root +
-                                 " or above: run `drover run` first, or pass --store DIR"));
-  auto store = OpenSqliteStore(root, StoreAccess::kReadOnly);
+  auto store = OpenStoreToRead(g);
   if (!store.ok()) return Fail(store.status());
   auto name = WorkflowName(store->get(), a);
   if (!name.ok()) return Fail(name.status());
@@ -90,7 +86,7 @@ int TableCmd(const GlobalOptions& g, const TableArgs& a) {
   auto spec = TableSettings(*wf, TableRequest{a.rows, a.cols, a.value, a.agg, a.format, a.step,
                                               a.spread, a.labels, a.precision});
   if (!spec.ok()) return Fail(spec.status());
-  auto plan = BuildPlan(*wf, {root});
+  auto plan = BuildPlan(*wf, {(*store)->root()});
   if (!plan.ok()) return Fail(plan.status());
   auto text = WorkflowTable(*plan, store->get(), *spec, a.run);
   if (!text.ok()) return Fail(text.status());

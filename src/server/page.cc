@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/compress.h"
 #include "server/http_util.h"
 #include "server/page_assets.h"
 
@@ -16,16 +17,6 @@ const EmbeddedFile* FindFile(std::string_view path) {
     if (path == kEmbeddedFiles[i].path) return &kEmbeddedFiles[i];
   }
   return nullptr;
-}
-
-// True when the request lists gzip in Accept-Encoding (and not as "gzip;q=0").
-bool AcceptsGzip(const httplib::Request& req) {
-  const std::string accept = req.get_header_value("Accept-Encoding");
-  const size_t at = accept.find("gzip");
-  if (at == std::string::npos) return false;
-  const size_t end = accept.find(',', at);
-  const std::string item = accept.substr(at, end == std::string::npos ? end : end - at);
-  return item.find("q=0") == std::string::npos || item.find("q=0.") != std::string::npos;
 }
 
 // True when If-None-Match names `etag` (or is "*").
